@@ -6,7 +6,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     // tfjs tests are CPU-bound; two cores, so keep forks to two and give slow model tests room.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -1,1 +1,10 @@
-export {};
+export * from './acquisition-function.js';
+export * from './bald-acquisition.js';
+export * from './binary-entropy.js';
+export * from './entropy-acquisition.js';
+export * from './get-acquisition.js';
+export * from './random-acquisition.js';
+export * from './select-top-k.js';
+export * from './std-acquisition.js';
+export * from './summarize-mc.js';
+export * from './uncertainty-acquisition.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './apply-colormap.js';
+export * from './viridis.js';

@@ -1,1 +1,5 @@
+export * from './create-image-like.js';
+export * from './distance-transform.js';
+export * from './reflect-pad.js';
+export * from './threshold.js';
 export * from './types.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './confusion.js';
+export * from './segmentation-metrics.js';

@@ -1,1 +1,4 @@
-export {};
+export * from './extract-patch.js';
+export * from './patch-grid.js';
+export * from './patch-id.js';
+export * from './tile-pyramid.js';

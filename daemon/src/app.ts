@@ -1,0 +1,101 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { UpgradeWebSocket } from 'hono/ws';
+import type { WebSocket } from 'ws';
+import { requireToken } from './http/middleware/require-token.js';
+import { createErrorHandler, type Logger } from './http/on-error.js';
+import { createAnnotationsRoutes } from './http/routes/annotations.js';
+import { createHealthRoutes } from './http/routes/health.js';
+import { createJobsRoutes } from './http/routes/jobs.js';
+import { createSlidesRoutes } from './http/routes/slides.js';
+import { createSuggestionsRoutes } from './http/routes/suggestions.js';
+import { createTilesRoutes } from './http/routes/tiles.js';
+import { ApiError } from './project/api-error.js';
+import type { Project } from './project/open-project.js';
+import { type ClientSocket, createSocketSession, type SocketSession } from './ws/socket.js';
+
+export interface AppDeps {
+  /** Store, slides, hub, jobs, engine and config of the open project (see `openProject`). */
+  project: Project;
+  token: string;
+  /** Read per request; server.ts adds its own origin once the port is bound. */
+  allowedOrigins: ReadonlySet<string>;
+  /** From @hono/node-ws; only server.ts has one. Without it `/ws` is not mounted. */
+  upgradeWebSocket?: UpgradeWebSocket<WebSocket>;
+  log?: Logger;
+}
+
+/**
+ * The daemon's HTTP + WS surface as a value: no port, no globals. Tests drive it with `app.request()`;
+ * only server.ts binds it. Order: health (open) → token/origin guard → body limits → routes; one onError.
+ */
+export function createApp(deps: AppDeps): Hono {
+  const { project } = deps;
+  const { config } = project;
+  const log = deps.log ?? ((m, e) => console.error(`[activeseg] ${m}`, e ?? ''));
+  const app = new Hono();
+  app.onError(createErrorHandler(log));
+  app.notFound(() => {
+    throw new ApiError('NOT_FOUND', 'no such route');
+  });
+
+  app.route('/', createHealthRoutes());
+
+  const guard = requireToken({ token: deps.token, allowedOrigins: deps.allowedOrigins });
+  app.use('/api/*', guard);
+  app.use('/ws', guard);
+
+  const limitError = (max: number) => () => {
+    throw new ApiError('PAYLOAD_TOO_LARGE', `request body over ${max} bytes`);
+  };
+  const small = bodyLimit({ maxSize: config.maxBodyBytes, onError: limitError(config.maxBodyBytes) });
+  const large = bodyLimit({
+    maxSize: config.maxAnnotationBodyBytes,
+    onError: limitError(config.maxAnnotationBodyBytes),
+  });
+  app.use('/api/*', (c, next) => (c.req.path === '/api/annotations' ? large : small)(c, next));
+
+  const { store, paths, slides, jobs, engine, tileCache } = project;
+  app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides }));
+  app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
+  app.route(
+    '/',
+    createAnnotationsRoutes({
+      store,
+      paths,
+      slides,
+      patchSize: config.patchSize,
+      maxAnnotationPixels: config.maxAnnotationPixels,
+    }),
+  );
+  app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
+  app.route('/', createJobsRoutes({ jobs, engine, slides }));
+
+  if (deps.upgradeWebSocket) {
+    app.get(
+      '/ws',
+      deps.upgradeWebSocket(() => {
+        let session: SocketSession | undefined;
+        return {
+          onOpen(_event, ws) {
+            const raw: ClientSocket | undefined = ws.raw;
+            if (!raw) return;
+            session = createSocketSession(raw, {
+              hub: project.hub,
+              backendName: () => engine?.backendName ?? 'none',
+              modelVersion: () => engine?.modelVersion() ?? 0,
+              cancelJob: (jobId) => void jobs.cancel(jobId),
+            });
+          },
+          onMessage(event) {
+            session?.onMessage(event.data);
+          },
+          onClose() {
+            session?.onClose();
+          },
+        };
+      }),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,49 @@
+import { doctorCommand } from './doctor-command.js';
+import { simulateCommand } from './simulate-command.js';
+import { trainCommand } from './train-command.js';
+import { predictCommand } from './predict-command.js';
+import { demoCommand } from './demo-command.js';
+
+const USAGE = `activeseg <command> [options]
+
+Commands:
+  demo       set up and run the built-in demo (an active-learning simulation on the bundled SEM data)
+  simulate   the paper's active-learning experiment (uncertainty vs random selection) with reports
+  train      train a U-Net on a data set folder and save a model bundle
+  predict    segment images with a model bundle; optional Monte-Carlo uncertainty maps
+  doctor     which compute backend is used, why the others are not, and a measured forward time
+
+Run "activeseg <command> --help" for the options of a command.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  demo: demoCommand,
+  simulate: simulateCommand,
+  train: trainCommand,
+  predict: predictCommand,
+  doctor: doctorCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`activeseg: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as { code?: string; message?: string };
+    console.error(`activeseg: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Daemon limits and tunables. Every limit has its unit in the name and a documented default; bad combinations
+ * are rejected when the daemon starts (parseConfig), not discovered mid-request.
+ */
+export const DaemonConfig = z
+  .object({
+    /** JSON bodies other than annotations. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1 << 20),
+    /** Annotation bodies (an RLE of a noisy 4k² mask can be large). */
+    maxAnnotationBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(32 << 20),
+    /** Largest annotation region, in level-0 pixels. */
+    maxAnnotationPixels: z
+      .number()
+      .int()
+      .positive()
+      .default(4096 * 4096),
+    /** WS control frames are small JSON; anything bigger is a bug or an attack. */
+    wsMaxPayloadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1 << 20),
+    /** Broadcasts kept for replay on reconnect. */
+    wsReplayBufferSize: z.number().int().positive().default(1024),
+    /** Over this many queued bytes on a socket, `tiles.updated` is dropped (the viewer can refetch tiles). */
+    wsMaxBufferedBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 << 20),
+    pingIntervalMs: z.number().int().positive().default(30_000),
+    /** DZI tile edge; tiles have no overlap (see slides/dzi.ts). */
+    dziTileSize: z.number().int().positive().default(256),
+    tileJpegQuality: z.number().int().min(1).max(100).default(85),
+    /** Edge of the patch grid used for annotation, inference and suggestions. */
+    patchSize: z.number().int().positive().default(512),
+    /** Patches whose intensity std (0–255 scale) is below this are background and skipped by inference. */
+    blankPatchStd: z.number().nonnegative().default(4),
+    /** Passed to sharp's limitInputPixels when opening slides; 0 disables the limit. */
+    maxSlidePixels: z.number().int().nonnegative().default(0),
+    /** Non-TIFF inputs above this are converted once to a tiled pyramidal TIFF on ingest. */
+    convertAbovePixels: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** Extra origins allowed to call state-changing routes and open the WS (the daemon's own origin always is). */
+    allowedOrigins: z.array(z.url()).default([]),
+  })
+  .refine((c) => c.patchSize % c.dziTileSize === 0, {
+    message: 'patchSize must be a multiple of dziTileSize so patch updates map to whole tiles',
+    path: ['patchSize'],
+  })
+  .refine((c) => c.wsMaxPayloadBytes <= c.maxAnnotationBodyBytes, {
+    message: 'wsMaxPayloadBytes must not exceed maxAnnotationBodyBytes',
+    path: ['wsMaxPayloadBytes'],
+  });
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
+
+/** Parses (with defaults) and throws a readable error listing every bad key. */
+export function parseConfig(input: unknown = {}): DaemonConfig {
+  const result = DaemonConfig.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid daemon config:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,29 @@
+import { type ErrorBody, type ErrorCode, httpStatusOf } from '@activeseg/protocol';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError } from '../project/api-error.js';
+
+export type Logger = (message: string, err?: unknown) => void;
+
+/** The single error → response mapping: `ApiError` via the protocol table, hono's own 4xx, anything else 500. */
+export function createErrorHandler(log: Logger) {
+  return (err: Error, c: Context): Response => {
+    let code: ErrorCode;
+    let message: string;
+    let field: string | undefined;
+    if (err instanceof ApiError) {
+      ({ code, message, field } = err);
+    } else if (err instanceof HTTPException && err.status < 500) {
+      // hono raises these itself: malformed JSON (400) and bodyLimit (413).
+      code = err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+      message = err.message || 'bad request';
+    } else {
+      log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
+      code = 'INTERNAL';
+      message = 'internal error; see the daemon log';
+    }
+    const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
+    return c.json(body, httpStatusOf(code) as ContentfulStatusCode);
+  };
+}

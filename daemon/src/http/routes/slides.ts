@@ -1,0 +1,73 @@
+import { AddSlideRequest, type SlideInfo, type SlideList, SlideParams } from '@activeseg/protocol';
+import { Hono } from 'hono';
+import type { DaemonConfig } from '../../config.js';
+import type { ProjectPaths } from '../../project/project-paths.js';
+import { randomId } from '../../project/random-id.js';
+import type { SlideCatalog } from '../../project/slide-catalog.js';
+import { dziDescriptor, dziLayout } from '../../slides/dzi.js';
+import { ingestSlide } from '../../slides/ingest-slide.js';
+import type { SlideRecord, SlidesRepo } from '../../store/slides-repo.js';
+import { zValidator } from '../validate.js';
+
+export interface SlidesRoutesDeps {
+  config: DaemonConfig;
+  paths: ProjectPaths;
+  slides: SlideCatalog;
+  slidesRepo: SlidesRepo;
+}
+
+export function toSlideInfo(s: SlideRecord, tileSize: number): SlideInfo {
+  const layout = dziLayout(s, tileSize);
+  return {
+    id: s.id,
+    name: s.name,
+    width: s.width,
+    height: s.height,
+    tileSize,
+    levels: layout.maxLevel + 1,
+    format: s.format,
+    createdAt: s.createdAt,
+  };
+}
+
+export function createSlidesRoutes(deps: SlidesRoutesDeps): Hono {
+  const { config } = deps;
+  const info = (s: SlideRecord) => toSlideInfo(s, config.dziTileSize);
+  const dzi = (c: { req: { valid(t: 'param'): SlideParams } }) => {
+    const slide = deps.slides.get(c.req.valid('param').slideId);
+    return dziDescriptor(dziLayout(slide, config.dziTileSize), 'jpeg');
+  };
+  return new Hono()
+    .get('/api/slides', (c) => c.json({ slides: deps.slidesRepo.list().map(info) } satisfies SlideList))
+    .post('/api/slides', zValidator('json', AddSlideRequest), async (c) => {
+      const body = c.req.valid('json');
+      const id = randomId('sl');
+      const ingested = await ingestSlide(body.path, {
+        pyramidPath: deps.paths.pyramid(id),
+        maxSlidePixels: config.maxSlidePixels,
+        convertAbovePixels: config.convertAbovePixels,
+        signal: c.req.raw.signal,
+      });
+      const record: SlideRecord = {
+        id,
+        name: body.name ?? ingested.name,
+        sourcePath: body.path,
+        readPath: deps.paths.toRelative(ingested.readPath),
+        width: ingested.source.width,
+        height: ingested.source.height,
+        format: ingested.source.format,
+        createdAt: new Date().toISOString(),
+      };
+      deps.slidesRepo.insert(record);
+      return c.json(info(record), 201);
+    })
+    .get('/api/slides/:slideId', zValidator('param', SlideParams), (c) =>
+      c.json(info(deps.slides.get(c.req.valid('param').slideId))),
+    )
+    .get('/api/slides/:slideId/image.dzi', zValidator('param', SlideParams), (c) =>
+      c.body(dzi(c), 200, { 'content-type': 'application/xml; charset=utf-8' }),
+    )
+    .get('/api/slides/:slideId/dzi.xml', zValidator('param', SlideParams), (c) =>
+      c.body(dzi(c), 200, { 'content-type': 'application/xml; charset=utf-8' }),
+    );
+}

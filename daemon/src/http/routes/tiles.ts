@@ -1,0 +1,92 @@
+import { TileParams } from '@activeseg/protocol';
+import { Hono } from 'hono';
+import type { DaemonConfig } from '../../config.js';
+import { ApiError } from '../../project/api-error.js';
+import type { ProjectPaths } from '../../project/project-paths.js';
+import { renderOverlayTile } from '../../project/render-overlay-tile.js';
+import type { SlideCatalog } from '../../project/slide-catalog.js';
+import { dziLayout, dziTileBounds, renderDziTile } from '../../slides/dzi.js';
+import type { TileCache } from '../../slides/tile-cache.js';
+import type { ScoresRepo } from '../../store/scores-repo.js';
+import { zValidator } from '../validate.js';
+
+export interface TilesRoutesDeps {
+  config: DaemonConfig;
+  paths: ProjectPaths;
+  slides: SlideCatalog;
+  scores: ScoresRepo;
+  tileCache: TileCache;
+}
+
+/**
+ * `GET /api/slides/:slideId/tiles/:layer/:level/:col_:row.:ext` (DZI numbering, 256 px, no overlap).
+ * `image` is JPEG or PNG; overlays are always RGBA PNG, at `?v=<modelVersion>` or the latest scored one.
+ */
+export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
+  const { config } = deps;
+  return new Hono().get(
+    '/api/slides/:slideId/tiles/:layer/:level/:tile',
+    zValidator('param', TileParams),
+    async (c) => {
+      const { slideId, layer, level, tile } = c.req.valid('param');
+      const [colRow = '', ext = ''] = tile.split('.');
+      const [col, row] = colRow.split('_').map(Number) as [number, number];
+      const format = ext === 'png' ? 'png' : 'jpeg';
+      const slide = deps.slides.get(slideId);
+      const layout = dziLayout(slide, config.dziTileSize);
+      const bounds = dziTileBounds(layout, level, col, row);
+      if (!bounds) throw new ApiError('TILE_OUT_OF_RANGE', `no tile ${level}/${col}_${row} on slide ${slideId}`);
+      const signal = c.req.raw.signal;
+      signal.throwIfAborted();
+
+      if (layer === 'image') {
+        // Not passed into the render: concurrent requests for one tile share it, and one viewer panning
+        // away must not abort a render another is waiting for.
+        const bytes = await deps.tileCache.getOrRender(
+          deps.paths.tile({ slideId, layer, modelVersion: 0, level, col, row, ext: format }),
+          async () =>
+            renderDziTile(
+              await deps.slides.open(slideId),
+              layout,
+              { level, col, row },
+              {
+                format,
+                jpegQuality: config.tileJpegQuality,
+              },
+            ),
+        );
+        if (!bytes) throw new ApiError('TILE_OUT_OF_RANGE', `no tile ${level}/${col}_${row}`);
+        return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+          'content-type': format === 'png' ? 'image/png' : 'image/jpeg',
+          'cache-control': 'private, max-age=86400',
+        });
+      }
+
+      const requested = c.req.query('v');
+      const modelVersion =
+        requested !== undefined && /^\d+$/.test(requested) ? Number(requested) : deps.scores.latestVersion(slideId);
+      if (modelVersion === undefined) {
+        throw new ApiError('LAYER_NOT_AVAILABLE', `no ${layer} overlay yet for slide ${slideId}; run inference first`);
+      }
+      const bytes = await deps.tileCache.getOrRender(
+        deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png' }),
+        () =>
+          renderOverlayTile({
+            slideId,
+            layer,
+            modelVersion,
+            bounds,
+            slideSize: slide,
+            scores: deps.scores,
+            paths: deps.paths,
+            patchSize: config.patchSize,
+          }),
+      );
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+        'content-type': 'image/png',
+        // Overlay tiles change while inference runs; the viewer keys them by model version and refetches on tiles.updated.
+        'cache-control': 'no-cache',
+      });
+    },
+  );
+}

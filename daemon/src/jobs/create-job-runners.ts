@@ -1,0 +1,130 @@
+import type { Region } from '@activeseg/protocol';
+import type { DaemonConfig } from '../config.js';
+import { ApiError } from '../project/api-error.js';
+import { loadPatchLabels } from '../project/load-patch-labels.js';
+import type { ProjectPaths } from '../project/project-paths.js';
+import type { SlideCatalog } from '../project/slide-catalog.js';
+import type { Store } from '../store/db.js';
+import type { Hub } from '../ws/hub.js';
+import type { Engine, TrainingPatch, TrainingPatchRef } from './engine.js';
+import { runInference, toPaddedFloat } from './infer-job.js';
+import type { JobRunner } from './job-queue.js';
+
+export interface JobRunnerDeps {
+  engine: Engine;
+  store: Store;
+  paths: ProjectPaths;
+  slides: SlideCatalog;
+  hub: Hub;
+  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
+  /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
+  onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  /** `tiles.updated` frames are batched to at most one per this interval per job. */
+  tilesUpdateIntervalMs?: number;
+}
+
+/** Wires the injected Engine into the queue's two job kinds. */
+export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train: JobRunner } {
+  const { engine, store, paths, hub, config } = deps;
+  const batchMs = deps.tilesUpdateIntervalMs ?? 500;
+
+  const infer: JobRunner = async (request, ctx) => {
+    if (request.kind !== 'infer') throw new Error('infer runner got a non-infer job');
+    const source = await deps.slides.open(request.slideId);
+    let pending: Region | undefined;
+    let pendingVersion = 0;
+    let lastFlush = 0;
+    const flush = () => {
+      if (!pending) return;
+      hub.broadcast({
+        type: 'tiles.updated',
+        slideId: request.slideId,
+        layer: 'uncertainty',
+        modelVersion: pendingVersion,
+        bbox: pending,
+      });
+      hub.broadcast({
+        type: 'tiles.updated',
+        slideId: request.slideId,
+        layer: 'prediction',
+        modelVersion: pendingVersion,
+        bbox: pending,
+      });
+      pending = undefined;
+      lastFlush = Date.now();
+    };
+    const result = await runInference({
+      slideId: request.slideId,
+      source,
+      engine,
+      scores: store.scores,
+      paths,
+      patchSize: config.patchSize,
+      blankPatchStd: config.blankPatchStd,
+      acquisition: request.acquisition,
+      signal: ctx.signal,
+      onProgress: (done, total) => ctx.progress(done, total),
+      onPatchScored: (region, modelVersion) => {
+        void deps.onOverlayChanged?.(request.slideId, region, modelVersion);
+        pending = pending ? union(pending, region) : region;
+        pendingVersion = modelVersion;
+        if (Date.now() - lastFlush >= batchMs) flush();
+      },
+    });
+    flush();
+    hub.broadcast({ type: 'suggestions.updated', slideId: request.slideId, modelVersion: result.modelVersion });
+    return { modelVersion: result.modelVersion };
+  };
+
+  const train: JobRunner = async (request, ctx) => {
+    if (request.kind !== 'train') throw new Error('train runner got a non-train job');
+    const patches: TrainingPatchRef[] = store.annotations.listAnnotatedCells();
+    if (patches.length === 0) throw new ApiError('NO_TRAINING_DATA', 'annotate at least one region before training');
+    const loadPatch = async (ref: TrainingPatchRef, signal: AbortSignal): Promise<TrainingPatch> => {
+      const source = await deps.slides.open(ref.slideId);
+      const x = ref.col * ref.size;
+      const y = ref.row * ref.size;
+      const w = Math.min(ref.size, source.width - x);
+      const h = Math.min(ref.size, source.height - y);
+      const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal });
+      const { labels, weight } = await loadPatchLabels({ store, paths }, ref);
+      return { size: ref.size, image: toPaddedFloat(pixels, w, h, ref.size), labels, weight };
+    };
+    const epochs = request.epochs ?? 10;
+    const result = await engine.train({
+      patches,
+      loadPatch,
+      mode: request.mode,
+      epochs,
+      signal: ctx.signal,
+      onProgress: (p) =>
+        ctx.progress(p.epoch, p.epochs, {
+          epoch: p.epoch,
+          loss: p.loss,
+          ...(p.valDice === undefined ? {} : { valDice: p.valDice }),
+        }),
+    });
+    ctx.signal.throwIfAborted();
+    store.modelVersions.insert({
+      version: result.modelVersion,
+      mode: request.mode,
+      jobId: ctx.id,
+      metrics: result.metrics ?? null,
+      createdAt: new Date().toISOString(),
+    });
+    return { modelVersion: result.modelVersion };
+  };
+
+  return { infer, train };
+}
+
+function union(a: Region, b: Region): Region {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
+}

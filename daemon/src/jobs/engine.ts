@@ -1,0 +1,79 @@
+import type { AcquisitionFunction } from '@activeseg/protocol';
+
+/**
+ * The model seen from the job queue. The daemon core only schedules, persists and reports; the model
+ * engineer provides the implementation (tfjs U-Net with MC dropout, or ONNX). No tensor crosses this line.
+ *
+ * Images are grey, row-major, `size × size`, scaled to [0, 1] (byte / 255); edge patches are padded by
+ * replicating the border, so the engine always sees full patches.
+ */
+export interface Engine {
+  /** Reported in `welcome` and `/api/health` consumers (e.g. `tfjs-node`, `onnx-cpu`). */
+  readonly backendName: string;
+  /** Version of the weights `scorePatch` uses now; 0 before any training or import. */
+  modelVersion(): number;
+  /**
+   * MC-dropout prediction of one patch: per-pixel mean foreground probability and std across passes,
+   * plus the acquisition score (higher = more worth annotating).
+   */
+  scorePatch(
+    patch: Float32Array,
+    size: number,
+    signal: AbortSignal,
+    options?: ScorePatchOptions,
+  ): Promise<ScorePatchResult>;
+  /** Trains on the annotated patches and makes the result current; resolves with the new version. */
+  train(options: TrainOptions): Promise<TrainResult>;
+}
+
+export interface ScorePatchOptions {
+  acquisition?: AcquisitionFunction;
+}
+
+export interface ScorePatchResult {
+  score: number;
+  /** size × size, in [0, 1]. */
+  mean: Float32Array;
+  /** size × size, in [0, 0.5]. */
+  std: Float32Array;
+}
+
+/** A grid cell that has at least one annotation. */
+export interface TrainingPatchRef {
+  slideId: string;
+  col: number;
+  row: number;
+  size: number;
+}
+
+export interface TrainingPatch {
+  size: number;
+  /** Grey image in [0, 1]. */
+  image: Float32Array;
+  /** 0/1 myelin labels, meaningful where `weight` is 1. */
+  labels: Uint8Array;
+  /** 1 where a pixel was annotated; partially annotated patches must not train their unlabelled pixels. */
+  weight: Uint8Array;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valDice?: number;
+}
+
+export interface TrainOptions {
+  patches: readonly TrainingPatchRef[];
+  /** Loads one patch on demand, so the whole training set never has to sit in memory. */
+  loadPatch(ref: TrainingPatchRef, signal: AbortSignal): Promise<TrainingPatch>;
+  mode: 'finetune' | 'scratch';
+  epochs?: number;
+  signal: AbortSignal;
+  onProgress(progress: TrainProgress): void;
+}
+
+export interface TrainResult {
+  modelVersion: number;
+  metrics?: Record<string, number>;
+}

@@ -1,0 +1,211 @@
+import type { ErrorCode, JobInfo, JobKind, JobState, StartJobRequest } from '@activeseg/protocol';
+import { ApiError } from '../project/api-error.js';
+import { randomId } from '../project/random-id.js';
+import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
+import type { Hub } from '../ws/hub.js';
+
+export interface JobContext {
+  readonly id: string;
+  readonly signal: AbortSignal;
+  /** Persists (throttled) and broadcasts `job.progress` with an ETA from the rate so far. */
+  progress(done: number, total: number, detail?: { epoch: number; loss: number; valDice?: number }): void;
+}
+
+/** Runs one job body; resolve = done, throw = failed (or cancelled when the signal tripped). */
+export type JobRunner = (request: StartJobRequest, ctx: JobContext) => Promise<{ modelVersion?: number } | undefined>;
+
+export interface JobQueueDeps {
+  jobs: JobsRepo;
+  hub: Hub;
+  runners: Record<JobKind, JobRunner>;
+  /** Progress is written to the database at most this often (broadcasts too, except the last). */
+  progressIntervalMs?: number;
+  now?: () => number;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface JobQueue {
+  start(request: StartJobRequest): JobInfo;
+  cancel(jobId: string): JobInfo;
+  get(jobId: string): JobInfo;
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Cancels everything and waits for the running job to stop. */
+  close(): Promise<void>;
+}
+
+interface Entry {
+  id: string;
+  request: StartJobRequest;
+  controller: AbortController;
+}
+
+/**
+ * One heavy job at a time, first in first out (training and MC inference both saturate the CPU/GPU).
+ * Every state change is persisted in `jobs` and broadcast as `job.state`. At creation, jobs a previous
+ * process left queued or running are marked failed with DAEMON_RESTARTED.
+ */
+export function createJobQueue(deps: JobQueueDeps): JobQueue {
+  const { jobs, hub } = deps;
+  const now = deps.now ?? Date.now;
+  const iso = () => new Date(now()).toISOString();
+  const interval = deps.progressIntervalMs ?? 250;
+  const log = deps.log ?? ((m, e) => console.error(m, e));
+
+  for (const id of jobs.failInterrupted(iso(), 'DAEMON_RESTARTED', 'daemon restarted')) {
+    log(`job ${id} was interrupted by a daemon restart; marked failed`);
+  }
+
+  const queue: Entry[] = [];
+  let running: Entry | undefined;
+  let idleWaiters: (() => void)[] = [];
+
+  const info = (r: JobRecord): JobInfo => ({
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    progress: { done: r.progressDone, total: r.progressTotal },
+    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
+    createdAt: r.createdAt,
+  });
+
+  const mustGet = (id: string): JobRecord => {
+    const r = jobs.get(id);
+    if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
+    return r;
+  };
+
+  const transition = (
+    id: string,
+    kind: JobKind,
+    state: JobState,
+    extra: { error?: { code: ErrorCode; message: string }; modelVersion?: number } = {},
+  ) => {
+    jobs.setState(id, state, iso(), extra.error);
+    hub.broadcast({ type: 'job.state', jobId: id, kind, state, ...extra });
+  };
+
+  const sameWork = (a: StartJobRequest, b: StartJobRequest): boolean =>
+    a.kind === b.kind && (a.kind === 'train' || (b.kind === 'infer' && a.slideId === b.slideId));
+
+  const pump = (): void => {
+    if (running) return;
+    const next = queue.shift();
+    if (!next) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+      return;
+    }
+    running = next;
+    void run(next).finally(() => {
+      running = undefined;
+      pump();
+    });
+  };
+
+  const run = async (entry: Entry): Promise<void> => {
+    const { id, request, controller } = entry;
+    const kind = request.kind;
+    transition(id, kind, 'running');
+    const startedAt = now();
+    let lastWrite = 0;
+    const ctx: JobContext = {
+      id,
+      signal: controller.signal,
+      progress(done, total, detail) {
+        const t = now();
+        const final = done >= total;
+        if (!final && t - lastWrite < interval) return;
+        lastWrite = t;
+        jobs.setProgress(id, done, total);
+        const elapsed = t - startedAt;
+        const etaMs = done > 0 && total > done ? Math.round((elapsed / done) * (total - done)) : undefined;
+        hub.broadcast({
+          type: 'job.progress',
+          jobId: id,
+          kind,
+          done,
+          total,
+          ...(etaMs === undefined ? {} : { etaMs }),
+          ...(detail ? { detail } : {}),
+        });
+      },
+    };
+    try {
+      const result = await deps.runners[kind](request, ctx);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      transition(id, kind, 'done', result?.modelVersion === undefined ? {} : { modelVersion: result.modelVersion });
+    } catch (err) {
+      if (controller.signal.aborted) {
+        transition(id, kind, 'cancelled', { error: { code: 'JOB_CANCELLED', message: 'cancelled by the user' } });
+      } else if (err instanceof ApiError) {
+        transition(id, kind, 'failed', { error: { code: err.code, message: err.message } });
+      } else {
+        log(`job ${id} (${kind}) failed`, err);
+        transition(id, kind, 'failed', {
+          error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) },
+        });
+      }
+    }
+  };
+
+  return {
+    start(request) {
+      const dup = [running, ...queue].find((e) => e && sameWork(e.request, request));
+      if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
+      const id = randomId('jb');
+      const record: JobRecord = {
+        id,
+        kind: request.kind,
+        params: request,
+        state: 'queued',
+        progressDone: 0,
+        progressTotal: 0,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: iso(),
+        startedAt: null,
+        finishedAt: null,
+      };
+      jobs.insert(record);
+      hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
+      queue.push({ id, request, controller: new AbortController() });
+      const snapshot = info(record);
+      queueMicrotask(pump);
+      return snapshot;
+    },
+    cancel(jobId) {
+      const record = mustGet(jobId);
+      const qi = queue.findIndex((e) => e.id === jobId);
+      if (qi >= 0) {
+        const [entry] = queue.splice(qi, 1);
+        entry?.controller.abort();
+        transition(jobId, record.kind, 'cancelled', {
+          error: { code: 'JOB_CANCELLED', message: 'cancelled by the user' },
+        });
+        if (!running) pump();
+        return info(mustGet(jobId));
+      }
+      if (running?.id === jobId) {
+        // The runner sees the signal at its next check; the state flips to `cancelled` when it returns.
+        running.controller.abort(new ApiError('JOB_CANCELLED', 'cancelled by the user'));
+        return info(record);
+      }
+      throw new ApiError('JOB_NOT_CANCELLABLE', `job ${jobId} is already ${record.state}`, 'jobId');
+    },
+    get: (jobId) => info(mustGet(jobId)),
+    idle: () =>
+      !running && queue.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    async close() {
+      for (const e of queue.splice(0)) {
+        e.controller.abort();
+        transition(e.id, e.request.kind, 'cancelled', { error: { code: 'JOB_CANCELLED', message: 'daemon stopping' } });
+      }
+      if (running) {
+        running.controller.abort(new ApiError('JOB_CANCELLED', 'daemon stopping'));
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      }
+    },
+  };
+}

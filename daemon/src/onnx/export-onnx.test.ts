@@ -1,0 +1,186 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  model as functionalModel,
+  input,
+  type LayersModel,
+  layers,
+  type SymbolicTensor,
+} from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { McDropout, withMcDropoutSettings } from '../model/layers/mc-dropout.js';
+import { exportOnnx } from './export-onnx.js';
+import { createOnnxMcEngine } from './onnx-mc-engine.js';
+import { decodeOnnxModel } from './onnx-proto.js';
+import { buildReferenceUnet, randomizeNormalization } from './reference-unet.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function randomInput(n: number, size: number, channels: number, seed: number): tf.Tensor4D {
+  return tf.randomUniform([n, size, size, channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+}
+
+/** Deterministic tfjs prediction (McDropout switched off) as a flat NHWC array. */
+function tfjsPredict(model: LayersModel, x: tf.Tensor4D): Float32Array {
+  return withMcDropoutSettings({ enabled: false }, () => {
+    const y = model.predict(x) as tf.Tensor;
+    const data = y.dataSync() as Float32Array;
+    y.dispose();
+    return data;
+  });
+}
+
+async function onnxPredict(model: LayersModel, x: tf.Tensor4D): Promise<Float32Array> {
+  const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: false }), intraOpThreads: 1 });
+  try {
+    const [n, size] = x.shape;
+    return await engine.predict(x.dataSync() as Float32Array, n, size);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+function opTypes(bytes: Uint8Array): string[] {
+  return decodeOnnxModel(bytes).graph.node.map((node) => node.opType);
+}
+
+describe('exportOnnx', () => {
+  it('matches tfjs predict within 1e-4 on a small U-Net with trained-looking BatchNorm statistics', async () => {
+    const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4, seed: 3 });
+    randomizeNormalization(model, 11);
+    const x = randomInput(2, 32, 1, 5);
+    const expected = tfjsPredict(model, x);
+    const actual = await onnxPredict(model, x);
+    expect(maxAbsDifference(expected, actual)).toBeLessThan(1e-4);
+    // Guard against a vacuous pass: the BatchNorm statistics must actually move the output.
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.05);
+  });
+
+  it('folds every BatchNormalization into the conv before it and keeps the graph NCHW between two transposes', () => {
+    const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4 });
+    const ops = opTypes(exportOnnx(model, { mcDropout: false }));
+    expect(ops).not.toContain('BatchNormalization');
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(11);
+    expect(ops.filter((op) => op === 'ConvTranspose')).toHaveLength(2);
+    expect(ops.filter((op) => op === 'Transpose')).toHaveLength(2);
+    expect(ops[0]).toBe('Transpose');
+    expect(ops.at(-1)).toBe('Transpose');
+  });
+
+  it('omits dropout with mcDropout false and builds one random mask per dropout layer with mcDropout true', () => {
+    const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4 });
+    expect(opTypes(exportOnnx(model, { mcDropout: false }))).not.toContain('RandomUniformLike');
+    const stochastic = decodeOnnxModel(exportOnnx(model));
+    // 3 levels: 2 pools + 2 concats, each followed by dropout.
+    expect(stochastic.graph.node.filter((node) => node.opType === 'RandomUniformLike')).toHaveLength(4);
+    expect(stochastic.metadataProps).toContainEqual({ key: 'activeseg.dropoutLayers', value: '4' });
+  });
+
+  it('exports plain Keras Dropout layers as stochastic dropout as well', () => {
+    const model = buildReferenceUnet({ inputSize: 16, levels: 2, baseFilters: 2, dropout: 'keras' });
+    expect(opTypes(exportOnnx(model)).filter((op) => op === 'RandomUniformLike')).toHaveLength(2);
+  });
+
+  it('keeps a BatchNormalization node when the conv output is also read elsewhere or has an activation', async () => {
+    const x = input({ shape: [12, 12, 3] });
+    const conv = layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x) as SymbolicTensor;
+    const normalized = layers.batchNormalization().apply(conv) as SymbolicTensor;
+    const both = layers.concatenate().apply([conv, normalized]) as SymbolicTensor;
+    const activated = layers
+      .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' })
+      .apply(both) as SymbolicTensor;
+    const output = layers.batchNormalization().apply(activated) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: output });
+    randomizeNormalization(model, 5);
+
+    expect(opTypes(exportOnnx(model, { mcDropout: false })).filter((op) => op === 'BatchNormalization')).toHaveLength(
+      2,
+    );
+    const batch = randomInput(2, 12, 3, 9);
+    expect(maxAbsDifference(tfjsPredict(model, batch), await onnxPredict(model, batch))).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    { kernelSize: 3, strides: 2, padding: 'same' as const },
+    { kernelSize: 3, strides: 2, padding: 'valid' as const },
+    { kernelSize: 2, strides: 3, padding: 'valid' as const },
+    { kernelSize: 4, strides: 2, padding: 'same' as const },
+  ])('matches tfjs for Conv2DTranspose kernel $kernelSize stride $strides $padding', async (args) => {
+    const x = input({ shape: [7, 7, 2] });
+    const up = layers
+      .conv2dTranspose({ filters: 3, biasInitializer: 'randomNormal', ...args })
+      .apply(x) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: up });
+    const batch = randomInput(1, 7, 2, 4);
+    expect(maxAbsDifference(tfjsPredict(model, batch), await onnxPredict(model, batch))).toBeLessThan(1e-4);
+  });
+
+  it('matches tfjs for strided and dilated convs, same-padded pooling, ReLU with a cap and Add', async () => {
+    const x = input({ shape: [9, 9, 2] });
+    const strided = layers
+      .conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' })
+      .apply(x) as SymbolicTensor;
+    const dilated = layers
+      .conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh' })
+      .apply(strided) as SymbolicTensor;
+    const pooled = layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(dilated) as SymbolicTensor;
+    const capped = layers.reLU({ maxValue: 0.3 }).apply(pooled) as SymbolicTensor;
+    const sum = layers.add().apply([capped, strided]) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: sum });
+    const batch = tf.randomNormal([2, 9, 9, 2], 0, 1, 'float32', 8) as tf.Tensor4D;
+    expect(maxAbsDifference(tfjsPredict(model, batch), await onnxPredict(model, batch))).toBeLessThan(1e-4);
+  });
+
+  it('rescales dropout output explicitly when a non-conv reads it, preserving the expectation', async () => {
+    const x = input({ shape: [6, 6, 1] });
+    const conv = layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(x) as SymbolicTensor;
+    const dropped = new McDropout({ rate: 0.25 }).apply(conv) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: dropped });
+    const batch = randomInput(1, 6, 1, 2);
+    const expected = tfjsPredict(model, batch);
+    const engine = await createOnnxMcEngine({ model: exportOnnx(model), intraOpThreads: 1 });
+    const passes = 4000;
+    const result = await engine.mcPredict(batch.dataSync() as Float32Array, 6, { passes, batchSize: 500 });
+    await engine.dispose();
+    // One inverted dropout on the output: y·m/(1 − r) with m ~ Bernoulli(1 − r) has mean y and std |y|·√(r/(1 − r)).
+    const spread = Math.sqrt(0.25 / 0.75);
+    for (let i = 0; i < expected.length; i++) {
+      const y = expected[i]!;
+      expect(Math.abs(result.mean[i]! - y)).toBeLessThan((5 * Math.abs(y) * spread) / Math.sqrt(passes) + 1e-6);
+      expect(result.std[i]).toBeCloseTo(Math.abs(y) * spread, 1);
+    }
+  });
+
+  it('throws naming the class and the name of an unsupported layer', () => {
+    const x = input({ shape: [8, 8, 1] });
+    const up = layers.upSampling2d({ size: [2, 2], name: 'grow' }).apply(x) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: up });
+    expect(() => exportOnnx(model)).toThrow(/UpSampling2D 'grow'/);
+  });
+
+  it('writes a symbolic batch by default and a fixed batch or symbolic size when asked', () => {
+    const model = buildReferenceUnet({ inputSize: 16, levels: 2, baseFilters: 2 });
+    const dims = (bytes: Uint8Array) => decodeOnnxModel(bytes).graph.input[0]?.type.tensorType.shape.dim;
+    expect(dims(exportOnnx(model))).toEqual([
+      { dimParam: 'batch' },
+      { dimValue: 16 },
+      { dimValue: 16 },
+      { dimValue: 1 },
+    ]);
+    expect(dims(exportOnnx(model, { batch: 4, spatial: 'dynamic' }))).toEqual([
+      { dimValue: 4 },
+      { dimParam: 'height' },
+      { dimParam: 'width' },
+      { dimValue: 1 },
+    ]);
+  });
+});

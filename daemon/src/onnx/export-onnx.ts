@@ -1,0 +1,612 @@
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import {
+  encodeOnnxModel,
+  type OnnxAttribute,
+  OnnxAttributeType,
+  OnnxDataType,
+  type OnnxDimension,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './onnx-proto.js';
+
+export interface ExportOnnxOptions {
+  /**
+   * Export McDropout/Dropout layers as in-graph stochastic dropout (a fresh mask on every run), for Monte-Carlo
+   * dropout. False leaves them out, giving the deterministic network. Default true.
+   */
+  mcDropout?: boolean;
+  /** Batch dimension of the input and output: symbolic ('dynamic', the default) or a fixed size. */
+  batch?: 'dynamic' | number;
+  /**
+   * Height and width: 'model' (default) keeps the tfjs input shape; 'dynamic' makes them symbolic, so one session can
+   * run a fully convolutional network on any size the pooling allows.
+   */
+  spatial?: 'model' | 'dynamic';
+  opset?: 17;
+}
+
+type Layer = LayersModel['layers'][number];
+type LayerNode = Layer['inboundNodes'][number];
+
+/** Config values as tfjs-layers serializes them; narrowed with the readers below. */
+type LayerConfig = Record<string, unknown>;
+
+// IR version 8 is the one that introduced opset 17; onnxruntime accepts it as is.
+const IR_VERSION = 8;
+// tfjs-layers is channels-last; NHWC axis → NCHW axis.
+const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
+
+/**
+ * Converts a tfjs-layers functional model (2-D conv nets such as the U-Net) to an ONNX model.
+ *
+ * The graph is NCHW inside: the NHWC input is transposed once at the start and each output once at the end, because
+ * onnxruntime's fast CPU conv kernels (and its NCHWc layout pass) work on NCHW. BatchNormalization that directly
+ * follows a linear conv whose output feeds nothing else is folded into that conv's weights.
+ */
+export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
+  const opset = options.opset ?? 17;
+  const builder = new GraphBuilder({
+    mcDropout: options.mcDropout ?? true,
+    batch: options.batch ?? 'dynamic',
+    spatial: options.spatial ?? 'model',
+  });
+  builder.build(model);
+  return encodeOnnxModel({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'activeseg',
+    producerVersion: '0.1.0',
+    graph: {
+      name: model.name,
+      node: builder.nodes,
+      initializer: builder.initializers,
+      input: builder.graphInputs,
+      output: builder.graphOutputs,
+    },
+    metadataProps: [
+      { key: 'activeseg.layout', value: 'NHWC' },
+      { key: 'activeseg.mcDropout', value: String(builder.stochasticDropoutCount > 0) },
+      { key: 'activeseg.dropoutLayers', value: String(builder.stochasticDropoutCount) },
+    ],
+  });
+}
+
+interface BuilderSettings {
+  mcDropout: boolean;
+  batch: 'dynamic' | number;
+  spatial: 'model' | 'dynamic';
+}
+
+/** A conv whose weights are still editable, so a following BatchNormalization can be folded into it. */
+interface FoldableConv {
+  /** ONNX weight layout: Conv [Cout, Cin, kH, kW]; ConvTranspose [Cin, Cout, kH, kW]. */
+  kind: 'Conv' | 'ConvTranspose';
+  weight: Float32Array;
+  weightDims: number[];
+  bias: Float32Array;
+  output: string;
+}
+
+class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  readonly graphInputs: OnnxValueInfo[] = [];
+  readonly graphOutputs: OnnxValueInfo[] = [];
+  stochasticDropoutCount = 0;
+
+  private readonly settings: BuilderSettings;
+  /** SymbolicTensor.id → ONNX value name (NCHW). */
+  private readonly values = new Map<number, string>();
+  /** SymbolicTensor.id → how many layer inputs and model outputs read it. */
+  private readonly consumers = new Map<number, number>();
+  /** SymbolicTensor.id → class names of the layers that read it ('(output)' for a model output). */
+  private readonly readers = new Map<number, string[]>();
+  /** SymbolicTensor.id → factor its value still lacks; the convs reading it fold the factor into their weights. */
+  private readonly inputScales = new Map<number, number>();
+  /** SymbolicTensor.id → the linear conv that produced it, while its weights may still absorb a BatchNorm. */
+  private readonly foldable = new Map<number, FoldableConv>();
+  private readonly usedNames = new Set<string>();
+  // Weight buffers are encoded only at the end, so folding can still rewrite them in place.
+  private readonly pendingWeights: { tensor: OnnxTensor; data: Float32Array }[] = [];
+
+  constructor(settings: BuilderSettings) {
+    this.settings = settings;
+  }
+
+  build(model: LayersModel): void {
+    const order = this.topologicalNodes(model);
+    for (const output of model.outputs) this.countUse(output, '(output)');
+    for (const node of order) this.emitNode(node);
+
+    model.outputs.forEach((output, index) => {
+      const source = this.valueOf(output);
+      const name = this.uniqueName(model.outputNames[index] ?? `output_${index}`);
+      this.addNode('Transpose', [source], [name], [intsAttribute('perm', [0, 2, 3, 1])]);
+      this.graphOutputs.push(this.valueInfo(name, output));
+    });
+    for (const { tensor, data } of this.pendingWeights) {
+      tensor.rawData = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+
+  /** Nodes reachable from the outputs, inputs before users; also counts how often each tensor is read. */
+  private topologicalNodes(model: LayersModel): LayerNode[] {
+    const order: LayerNode[] = [];
+    const visited = new Set<LayerNode>();
+    const visit = (tensor: SymbolicTensor): void => {
+      const node = producerNode(tensor);
+      if (visited.has(node)) return;
+      visited.add(node);
+      for (const input of node.inputTensors) {
+        this.countUse(input, node.outboundLayer.getClassName());
+        visit(input);
+      }
+      order.push(node);
+    };
+    for (const output of model.outputs) visit(output);
+    return order;
+  }
+
+  private countUse(tensor: SymbolicTensor, reader: string): void {
+    this.consumers.set(tensor.id, (this.consumers.get(tensor.id) ?? 0) + 1);
+    this.readers.set(tensor.id, [...(this.readers.get(tensor.id) ?? []), reader]);
+  }
+
+  private onlyConvsRead(tensor: SymbolicTensor): boolean {
+    const readers = this.readers.get(tensor.id) ?? [];
+    return readers.length > 0 && readers.every((reader) => reader === 'Conv2D' || reader === 'Conv2DTranspose');
+  }
+
+  private emitNode(node: LayerNode): void {
+    const layer = node.outboundLayer;
+    const className = layer.getClassName();
+    const config = layer.getConfig() as LayerConfig;
+    const outputs = node.outputTensors;
+    const output = outputs[0];
+    if (output === undefined || outputs.length !== 1) {
+      throw unsupported(layer, `expected one output tensor, got ${outputs.length}`);
+    }
+    if (output.shape.length !== 4) {
+      throw unsupported(layer, `only rank-4 (NHWC) tensors are supported, got shape [${output.shape.join(', ')}]`);
+    }
+    const inputs = node.inputTensors;
+    const input = inputs[0];
+    if (className !== 'InputLayer' && input === undefined) throw unsupported(layer, 'has no input');
+
+    switch (className) {
+      case 'InputLayer':
+        this.emitInput(layer, output);
+        return;
+      case 'Conv2D':
+      case 'Conv2DTranspose':
+        this.emitConv(layer, config, input!, output);
+        return;
+      case 'BatchNormalization':
+        this.emitBatchNorm(layer, config, input!, output);
+        return;
+      case 'Activation':
+        this.values.set(output.id, this.emitActivation(layer, readString(config, 'activation'), this.valueOf(input!)));
+        return;
+      case 'ReLU':
+        this.emitRelu(layer, config, input!, output);
+        return;
+      case 'MaxPooling2D':
+        this.emitMaxPool(layer, config, input!, output);
+        return;
+      case 'Concatenate':
+        this.emitConcat(layer, config, inputs, output);
+        return;
+      case 'Add':
+        this.emitSimple(layer, 'Add', inputs, output);
+        return;
+      case 'Dropout':
+      case 'McDropout':
+        this.emitDropout(layer, config, input!, output);
+        return;
+      default:
+        throw unsupported(layer, 'no ONNX mapping for this layer class');
+    }
+  }
+
+  private emitInput(layer: Layer, output: SymbolicTensor): void {
+    const name = this.uniqueName(layer.name);
+    this.graphInputs.push(this.valueInfo(name, output));
+    const nchw = this.uniqueName(`${layer.name}_nchw`);
+    this.addNode('Transpose', [name], [nchw], [intsAttribute('perm', [0, 3, 1, 2])]);
+    this.values.set(output.id, nchw);
+  }
+
+  private emitConv(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
+    const transposed = layer.getClassName() === 'Conv2DTranspose';
+    requireChannelsLast(layer, config);
+    const [kH, kW] = readPair(config, 'kernelSize', layer);
+    const [sH, sW] = readPair(config, 'strides', layer);
+    const [dH, dW] = config.dilationRate === undefined ? [1, 1] : readPair(config, 'dilationRate', layer);
+    const padding = readString(config, 'padding');
+    if (padding !== 'same' && padding !== 'valid') throw unsupported(layer, `padding '${padding}'`);
+    if (transposed && (dH !== 1 || dW !== 1)) throw unsupported(layer, 'dilated transposed convolution');
+
+    const kernel = layerWeight(layer, 'kernel');
+    const kernelShape = kernel.shape;
+    // tfjs kernels: Conv2D [kH, kW, Cin, Cout]; Conv2DTranspose [kH, kW, Cout, Cin].
+    const cIn = transposed ? kernelShape[3]! : kernelShape[2]!;
+    const cOut = transposed ? kernelShape[2]! : kernelShape[3]!;
+    const weight = transposed
+      ? reorderKernel(kernel.data, kH, kW, cOut, cIn)
+      : reorderKernel(kernel.data, kH, kW, cIn, cOut);
+    const weightDims = transposed ? [cIn, cOut, kH, kW] : [cOut, cIn, kH, kW];
+    const bias = hasWeight(layer, 'bias') ? layerWeight(layer, 'bias').data : new Float32Array(cOut);
+    const inputScale = this.inputScales.get(input.id);
+    if (inputScale !== undefined) {
+      for (let i = 0; i < weight.length; i++) weight[i] = weight[i]! * inputScale;
+    }
+
+    const attributes: OnnxAttribute[] = [
+      intsAttribute('kernel_shape', [kH, kW]),
+      intsAttribute('strides', [sH, sW]),
+      intsAttribute('dilations', [dH, dW]),
+    ];
+    if (transposed) {
+      // TF crops max(k − s, 0) from the full transposed output, the smaller half at the start (as its forward
+      // 'same' conv pads); 'valid' crops nothing. output_padding then restores TF's output size when k < s.
+      const cropH = padding === 'same' ? Math.max(kH - sH, 0) : 0;
+      const cropW = padding === 'same' ? Math.max(kW - sW, 0) : 0;
+      attributes.push(intsAttribute('pads', [cropH >> 1, cropW >> 1, cropH - (cropH >> 1), cropW - (cropW >> 1)]));
+      attributes.push(intsAttribute('output_padding', [Math.max(sH - kH, 0), Math.max(sW - kW, 0)]));
+    } else {
+      attributes.push(...convPadding(padding, [kH, kW], [sH, sW], [dH, dW]));
+    }
+
+    const weightName = this.addWeight(`${layer.name}_W`, weight, weightDims);
+    const biasName = this.addWeight(`${layer.name}_B`, bias, [cOut]);
+    const convOut = this.uniqueName(`${layer.name}_conv`);
+    this.addNode(
+      transposed ? 'ConvTranspose' : 'Conv',
+      [this.valueOf(input), weightName, biasName],
+      [convOut],
+      attributes,
+    );
+
+    const activation = typeof config.activation === 'string' ? config.activation : 'linear';
+    if (activation === 'linear') {
+      this.foldable.set(output.id, {
+        kind: transposed ? 'ConvTranspose' : 'Conv',
+        weight,
+        weightDims,
+        bias,
+        output: convOut,
+      });
+    }
+    this.values.set(output.id, this.emitActivation(layer, activation, convOut));
+  }
+
+  private emitBatchNorm(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
+    const axis = typeof config.axis === 'number' ? config.axis : -1;
+    if (axis !== -1 && axis !== 3)
+      throw unsupported(layer, `normalizes axis ${axis}; only the channel axis is supported`);
+    const mean = layerWeight(layer, 'moving_mean').data;
+    const variance = layerWeight(layer, 'moving_variance').data;
+    const channels = mean.length;
+    const gamma = hasWeight(layer, 'gamma') ? layerWeight(layer, 'gamma').data : new Float32Array(channels).fill(1);
+    const beta = hasWeight(layer, 'beta') ? layerWeight(layer, 'beta').data : new Float32Array(channels);
+    const epsilon = typeof config.epsilon === 'number' ? config.epsilon : 1e-3;
+
+    const conv = this.foldable.get(input.id);
+    if (conv !== undefined && this.consumers.get(input.id) === 1) {
+      // y = γ·(conv(x) + b − μ)/√(σ²+ε) + β: scale each output channel's weights and rewrite the bias.
+      foldBatchNorm(conv, { mean, variance, gamma, beta, epsilon });
+      this.foldable.delete(input.id);
+      this.foldable.set(output.id, conv);
+      this.values.set(output.id, conv.output);
+      return;
+    }
+    const names = [
+      this.addWeight(`${layer.name}_gamma`, gamma, [channels]),
+      this.addWeight(`${layer.name}_beta`, beta, [channels]),
+      this.addWeight(`${layer.name}_mean`, mean, [channels]),
+      this.addWeight(`${layer.name}_var`, variance, [channels]),
+    ];
+    const out = this.uniqueName(layer.name);
+    this.addNode('BatchNormalization', [this.valueOf(input), ...names], [out], [floatAttribute('epsilon', epsilon)]);
+    this.values.set(output.id, out);
+  }
+
+  private emitRelu(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
+    const maxValue = config.maxValue;
+    const negativeSlope = config.negativeSlope;
+    const threshold = config.threshold;
+    if (
+      (typeof negativeSlope === 'number' && negativeSlope !== 0) ||
+      (typeof threshold === 'number' && threshold !== 0)
+    ) {
+      throw unsupported(layer, 'ReLU with negativeSlope or threshold');
+    }
+    if (typeof maxValue === 'number') {
+      const min = this.addWeight(`${layer.name}_min`, new Float32Array([0]), []);
+      const max = this.addWeight(`${layer.name}_max`, new Float32Array([maxValue]), []);
+      const out = this.uniqueName(layer.name);
+      this.addNode('Clip', [this.valueOf(input), min, max], [out]);
+      this.values.set(output.id, out);
+      return;
+    }
+    this.values.set(output.id, this.emitActivation(layer, 'relu', this.valueOf(input)));
+  }
+
+  private emitMaxPool(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
+    requireChannelsLast(layer, config);
+    const pool = readPair(config, 'poolSize', layer);
+    const strides = config.strides === null || config.strides === undefined ? pool : readPair(config, 'strides', layer);
+    const padding = readString(config, 'padding');
+    if (padding !== 'same' && padding !== 'valid') throw unsupported(layer, `padding '${padding}'`);
+    const out = this.uniqueName(layer.name);
+    this.addNode(
+      'MaxPool',
+      [this.valueOf(input)],
+      [out],
+      [
+        intsAttribute('kernel_shape', pool),
+        intsAttribute('strides', strides),
+        ...convPadding(padding, pool, strides, [1, 1]),
+      ],
+    );
+    this.values.set(output.id, out);
+  }
+
+  private emitConcat(layer: Layer, config: LayerConfig, inputs: SymbolicTensor[], output: SymbolicTensor): void {
+    const rawAxis = typeof config.axis === 'number' ? config.axis : -1;
+    const axis = NHWC_TO_NCHW_AXIS[rawAxis < 0 ? rawAxis + 4 : rawAxis];
+    if (axis === undefined) throw unsupported(layer, `concat axis ${rawAxis}`);
+    const out = this.uniqueName(layer.name);
+    this.addNode(
+      'Concat',
+      inputs.map((tensor) => this.valueOf(tensor)),
+      [out],
+      [intAttribute('axis', axis)],
+    );
+    this.values.set(output.id, out);
+  }
+
+  private emitSimple(layer: Layer, opType: string, inputs: SymbolicTensor[], output: SymbolicTensor): void {
+    const out = this.uniqueName(layer.name);
+    this.addNode(
+      opType,
+      inputs.map((tensor) => this.valueOf(tensor)),
+      [out],
+    );
+    this.values.set(output.id, out);
+  }
+
+  private emitDropout(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
+    const rate = typeof config.rate === 'number' ? config.rate : 0;
+    if (Array.isArray(config.noiseShape)) throw unsupported(layer, 'dropout with noiseShape');
+    const source = this.valueOf(input);
+    if (!this.settings.mcDropout || rate === 0) {
+      this.values.set(output.id, source);
+      return;
+    }
+    // An ONNX Dropout node is an identity at inference (onnxruntime ignores training_mode there), so build the
+    // inverted dropout from a random op, which onnxruntime re-draws on every run. v ~ U(−rate, 1 − rate) makes
+    // ceil(v) a {0, 1} keep mask with P(1) = 1 − rate in one op, where U(0,1) ≥ rate would need a compare and a cast.
+    const base = this.uniqueName(layer.name);
+    const uniform = `${base}_uniform`;
+    const keep = `${base}_keep`;
+    this.addNode(
+      'RandomUniformLike',
+      [source],
+      [uniform],
+      [intAttribute('dtype', OnnxDataType.FLOAT), floatAttribute('low', -rate), floatAttribute('high', 1 - rate)],
+    );
+    this.addNode('Ceil', [uniform], [keep]);
+    const scale = 1 / (1 - rate);
+    if (this.onlyConvsRead(output)) {
+      // Convs are linear in their input, so the 1/(1 − rate) rescale goes into their weights: one pass fewer.
+      this.inputScales.set(output.id, scale);
+      this.addNode('Mul', [source, keep], [base]);
+    } else {
+      const masked = `${base}_masked`;
+      const scaleName = this.addWeight(`${layer.name}_scale`, new Float32Array([scale]), []);
+      this.addNode('Mul', [source, keep], [masked]);
+      this.addNode('Mul', [masked, scaleName], [base]);
+    }
+    this.values.set(output.id, base);
+    this.stochasticDropoutCount++;
+  }
+
+  /** Emits the activation after `source` and returns the value holding its result. */
+  private emitActivation(layer: Layer, activation: string, source: string): string {
+    const opType = ACTIVATION_OPS[activation];
+    if (activation === 'linear') return source;
+    if (opType === undefined) throw unsupported(layer, `activation '${activation}'`);
+    const out = this.uniqueName(`${layer.name}_${activation}`);
+    // NCHW: channels are axis 1, where Keras' softmax (last axis) now lives.
+    this.addNode(opType, [source], [out], activation === 'softmax' ? [intAttribute('axis', 1)] : []);
+    return out;
+  }
+
+  private valueOf(tensor: SymbolicTensor): string {
+    const name = this.values.get(tensor.id);
+    if (name === undefined) throw new Error(`exportOnnx: tensor '${tensor.name}' used before it was produced`);
+    return name;
+  }
+
+  private valueInfo(name: string, tensor: SymbolicTensor): OnnxValueInfo {
+    const [, height, width, channels] = tensor.shape;
+    const { batch, spatial } = this.settings;
+    const dims: OnnxDimension[] = [
+      batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch },
+      spatial === 'model' && typeof height === 'number' ? { dimValue: height } : { dimParam: 'height' },
+      spatial === 'model' && typeof width === 'number' ? { dimValue: width } : { dimParam: 'width' },
+      typeof channels === 'number' ? { dimValue: channels } : { dimParam: 'channels' },
+    ];
+    return { name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims } } } };
+  }
+
+  private addWeight(name: string, data: Float32Array, dims: number[]): string {
+    const unique = this.uniqueName(name);
+    const tensor: OnnxTensor = { name: unique, dims, dataType: OnnxDataType.FLOAT };
+    this.initializers.push(tensor);
+    this.pendingWeights.push({ tensor, data });
+    return unique;
+  }
+
+  private addNode(opType: string, input: string[], output: string[], attribute: OnnxAttribute[] = []): void {
+    this.nodes.push({ opType, input, output, name: output[0] ?? opType, attribute });
+  }
+
+  private uniqueName(wanted: string): string {
+    let name = wanted;
+    for (let suffix = 1; this.usedNames.has(name); suffix++) name = `${wanted}_${suffix}`;
+    this.usedNames.add(name);
+    return name;
+  }
+}
+
+const ACTIVATION_OPS: Record<string, string | undefined> = {
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  softmax: 'Softmax',
+  elu: 'Elu',
+  selu: 'Selu',
+  softplus: 'Softplus',
+  softsign: 'Softsign',
+};
+
+function producerNode(tensor: SymbolicTensor): LayerNode {
+  const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
+  if (node === undefined) throw new Error(`exportOnnx: tensor '${tensor.name}' has no producing node`);
+  return node;
+}
+
+function unsupported(layer: Layer, reason: string): Error {
+  return new Error(`exportOnnx: unsupported layer ${layer.getClassName()} '${layer.name}': ${reason}`);
+}
+
+function requireChannelsLast(layer: Layer, config: LayerConfig): void {
+  if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') {
+    throw unsupported(layer, `dataFormat '${String(config.dataFormat)}'; only channelsLast is supported`);
+  }
+}
+
+function readString(config: LayerConfig, key: string): string {
+  const value = config[key];
+  if (typeof value !== 'string') throw new Error(`exportOnnx: expected config.${key} to be a string`);
+  return value;
+}
+
+function readPair(config: LayerConfig, key: string, layer: Layer): [number, number] {
+  const value = config[key];
+  if (typeof value === 'number') return [value, value];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
+    return [value[0] as number, value[1] as number];
+  }
+  throw unsupported(layer, `config.${key} is not a number or pair`);
+}
+
+/** TF 'same' pads max((⌈n/s⌉−1)·s + k_eff − n, 0) with the smaller half first, which is ONNX SAME_UPPER. */
+function convPadding(
+  padding: 'same' | 'valid',
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+): OnnxAttribute[] {
+  if (padding === 'valid') return [intsAttribute('pads', [0, 0, 0, 0])];
+  if (strides.every((s) => s === 1)) {
+    // Stride 1: the padding does not depend on the input size, so explicit pads keep the graph static.
+    const totals = kernel.map((k, i) => (k - 1) * (dilations[i] ?? 1));
+    const begins = totals.map((t) => t >> 1);
+    return [intsAttribute('pads', [...begins, ...totals.map((t, i) => t - begins[i]!)])];
+  }
+  return [stringAttribute('auto_pad', 'SAME_UPPER')];
+}
+
+interface WeightValue {
+  shape: number[];
+  data: Float32Array;
+}
+
+function findWeight(layer: Layer, suffix: string) {
+  // Variable names look like 'conv2d_3/kernel' (sometimes with a uniquifying '_1' after the layer part).
+  return layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`) || w.name.endsWith(`/${suffix}`));
+}
+
+function hasWeight(layer: Layer, suffix: string): boolean {
+  return findWeight(layer, suffix) !== undefined;
+}
+
+function layerWeight(layer: Layer, suffix: string): WeightValue {
+  const variable = findWeight(layer, suffix);
+  if (variable === undefined) throw unsupported(layer, `missing weight '${suffix}'`);
+  const tensor = variable.read();
+  // Copy: the exporter rewrites weights in place when folding BatchNorm and must not touch the live model.
+  return { shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync() as Float32Array) };
+}
+
+/**
+ * Moves a tfjs kernel [kH, kW, c2, c3] into ONNX layout [c3, c2, kH, kW]. The same permutation serves both ops:
+ * Conv2D [kH, kW, Cin, Cout] → Conv [Cout, Cin, kH, kW]; Conv2DTranspose [kH, kW, Cout, Cin] → ConvTranspose
+ * [Cin, Cout, kH, kW].
+ */
+function reorderKernel(source: Float32Array, kH: number, kW: number, c2: number, c3: number): Float32Array {
+  const out = new Float32Array(source.length);
+  const plane = kH * kW;
+  for (let y = 0; y < kH; y++) {
+    for (let x = 0; x < kW; x++) {
+      const spatial = y * kW + x;
+      for (let a = 0; a < c2; a++) {
+        const rowBase = (spatial * c2 + a) * c3;
+        for (let b = 0; b < c3; b++) {
+          out[(b * c2 + a) * plane + spatial] = source[rowBase + b]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+interface BatchNormStats {
+  mean: Float32Array;
+  variance: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  epsilon: number;
+}
+
+function foldBatchNorm(conv: FoldableConv, stats: BatchNormStats): void {
+  const { weight, weightDims, bias } = conv;
+  const [d0, d1, kH, kW] = weightDims as [number, number, number, number];
+  const cOut = conv.kind === 'Conv' ? d0 : d1;
+  if (stats.mean.length !== cOut) {
+    throw new Error(`exportOnnx: BatchNorm has ${stats.mean.length} channels, conv has ${cOut}`);
+  }
+  const scale = new Float64Array(cOut);
+  for (let c = 0; c < cOut; c++) {
+    scale[c] = stats.gamma[c]! / Math.sqrt(stats.variance[c]! + stats.epsilon);
+    bias[c] = (bias[c]! - stats.mean[c]!) * scale[c]! + stats.beta[c]!;
+  }
+  const plane = kH * kW;
+  for (let i = 0; i < d0; i++) {
+    for (let j = 0; j < d1; j++) {
+      const s = scale[conv.kind === 'Conv' ? i : j]!;
+      const base = (i * d1 + j) * plane;
+      for (let p = 0; p < plane; p++) weight[base + p] = weight[base + p]! * s;
+    }
+  }
+}
+
+function intAttribute(name: string, value: number): OnnxAttribute {
+  return { name, type: OnnxAttributeType.INT, i: value };
+}
+
+function intsAttribute(name: string, values: readonly number[]): OnnxAttribute {
+  return { name, type: OnnxAttributeType.INTS, ints: [...values] };
+}
+
+function floatAttribute(name: string, value: number): OnnxAttribute {
+  return { name, type: OnnxAttributeType.FLOAT, f: value };
+}
+
+function stringAttribute(name: string, value: string): OnnxAttribute {
+  return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
+}

@@ -1,0 +1,78 @@
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Id } from '@activeseg/protocol';
+
+/**
+ * The project folder layout, in one place. Every path built from an id goes through `safeSegment`, so a
+ * value that did not pass the protocol's Id schema can never reach the filesystem.
+ *
+ *   activeseg.db                                       SQLite (WAL)
+ *   slides/<slideId>/pyramid.tif                       converted tiled pyramid (large non-TIFF inputs only)
+ *   annotations/<slideId>/<annotationId>.png           region-sized label masks (0/255)
+ *   maps/<slideId>/v<model>/<col>_<row>.u8             per-patch mean|std maps, quantised to bytes
+ *   cache/tiles/<slideId>/<layer>/v<model>/<level>/<col>_<row>.<ext>   rendered DZI tiles (rebuildable)
+ */
+export interface ProjectPaths {
+  readonly root: string;
+  readonly db: string;
+  pyramid(slideId: string): string;
+  annotationMask(slideId: string, annotationId: string): string;
+  scoreMap(slideId: string, modelVersion: number, col: number, row: number): string;
+  tile(t: {
+    slideId: string;
+    layer: string;
+    modelVersion: number;
+    level: number;
+    col: number;
+    row: number;
+    ext: string;
+  }): string;
+  /** Project-relative form stored in the database (so projects can move). */
+  toRelative(absolute: string): string;
+  /** Resolves a stored path; refuses anything that escapes the project unless it was stored absolute. */
+  fromStored(stored: string): string;
+}
+
+function safeSegment(value: string): string {
+  const r = Id.safeParse(value);
+  if (!r.success) throw new Error(`unsafe path segment ${JSON.stringify(value)}`);
+  return r.data;
+}
+
+function safeInt(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`unsafe path number ${value}`);
+  return String(value);
+}
+
+export function createProjectPaths(projectDir: string): ProjectPaths {
+  const root = resolve(projectDir);
+  return {
+    root,
+    db: join(root, 'activeseg.db'),
+    pyramid: (slideId) => join(root, 'slides', safeSegment(slideId), 'pyramid.tif'),
+    annotationMask: (slideId, annotationId) =>
+      join(root, 'annotations', safeSegment(slideId), `${safeSegment(annotationId)}.png`),
+    scoreMap: (slideId, v, col, row) =>
+      join(root, 'maps', safeSegment(slideId), `v${safeInt(v)}`, `${safeInt(col)}_${safeInt(row)}.u8`),
+    tile: (t) =>
+      join(
+        root,
+        'cache',
+        'tiles',
+        safeSegment(t.slideId),
+        safeSegment(t.layer),
+        `v${safeInt(t.modelVersion)}`,
+        safeInt(t.level),
+        `${safeInt(t.col)}_${safeInt(t.row)}.${safeSegment(t.ext)}`,
+      ),
+    toRelative: (absolute) => {
+      const rel = relative(root, absolute);
+      return rel.startsWith('..') || isAbsolute(rel) ? absolute : rel.split(sep).join('/');
+    },
+    fromStored: (stored) => {
+      if (isAbsolute(stored)) return stored;
+      const abs = resolve(root, stored);
+      if (abs !== root && !abs.startsWith(root + sep)) throw new Error(`stored path escapes the project: ${stored}`);
+      return abs;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { rm } from 'node:fs/promises';
+import type { AnnotationAck, AnnotationRequest } from '@activeseg/protocol';
+import sharp from 'sharp';
+import type { AnnotationRecord } from '../store/annotations-repo.js';
+import { atomicWrite } from '../store/atomic-write.js';
+import type { Store } from '../store/db.js';
+import { annotationPatches } from './annotation-patches.js';
+import { ApiError } from './api-error.js';
+import { decodeMask } from './decode-mask.js';
+import type { ProjectPaths } from './project-paths.js';
+import { randomId } from './random-id.js';
+
+export interface SaveAnnotationDeps {
+  store: Store;
+  paths: ProjectPaths;
+  patchSize: number;
+  maxAnnotationPixels: number;
+}
+
+export interface SaveAnnotationResult {
+  ack: AnnotationAck;
+  /** False when the clientId was seen before and the stored annotation was returned. */
+  created: boolean;
+}
+
+/**
+ * Validates and durably stores an annotation: mask PNG written atomically (fsynced), THEN the annotation and
+ * its patch rows in one transaction, THEN the ack. A crash at any point leaves either nothing visible or the
+ * whole annotation. Retries with the same clientId return the original ack.
+ */
+export async function saveAnnotation(deps: SaveAnnotationDeps, req: AnnotationRequest): Promise<SaveAnnotationResult> {
+  const { store, paths } = deps;
+  const existing = store.annotations.getByClientId(req.clientId);
+  if (existing) return { ack: replay(existing, req), created: false };
+
+  const slide = store.slides.get(req.slideId);
+  if (!slide) throw new ApiError('SLIDE_NOT_FOUND', `no slide ${req.slideId}`, 'slideId');
+  const { region } = req;
+  if (region.x + region.width > slide.width || region.y + region.height > slide.height) {
+    throw new ApiError(
+      'ANNOTATION_OUT_OF_BOUNDS',
+      `region ${region.x},${region.y} ${region.width}×${region.height} exceeds the slide (${slide.width}×${slide.height})`,
+      'region',
+    );
+  }
+  if (region.width * region.height > deps.maxAnnotationPixels) {
+    throw new ApiError(
+      'ANNOTATION_TOO_LARGE',
+      `region has ${region.width * region.height} pixels, over the limit of ${deps.maxAnnotationPixels}`,
+      'region',
+    );
+  }
+  const { labels, foregroundPixels } = await decodeMask(req.mask, region.width, region.height);
+
+  const id = randomId('an');
+  const maskFile = paths.annotationMask(slide.id, id);
+  const png = await sharp(scaleTo255(labels), { raw: { width: region.width, height: region.height, channels: 1 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+  await atomicWrite(maskFile, png);
+
+  const record: AnnotationRecord = {
+    id,
+    slideId: slide.id,
+    clientId: req.clientId,
+    ...region,
+    maskPath: paths.toRelative(maskFile),
+    foregroundPixels,
+    createdAt: new Date().toISOString(),
+    patches: annotationPatches(region, deps.patchSize).map((p) => ({
+      col: p.col,
+      row: p.row,
+      size: p.size,
+      coveredPixels: p.coveredPixels,
+    })),
+  };
+  try {
+    store.annotations.insert(record);
+  } catch (err) {
+    await rm(maskFile, { force: true });
+    // Two identical requests raced past the lookup; the loser answers with the winner's annotation.
+    const winner = store.annotations.getByClientId(req.clientId);
+    if (winner) return { ack: replay(winner, req), created: false };
+    throw err;
+  }
+  return { ack: toAck(record), created: true };
+}
+
+function replay(existing: AnnotationRecord, req: AnnotationRequest): AnnotationAck {
+  const same =
+    existing.slideId === req.slideId &&
+    existing.x === req.region.x &&
+    existing.y === req.region.y &&
+    existing.width === req.region.width &&
+    existing.height === req.region.height;
+  if (!same) {
+    throw new ApiError(
+      'IDEMPOTENCY_CONFLICT',
+      `clientId ${req.clientId} was already used for another slide or region`,
+      'clientId',
+    );
+  }
+  return toAck(existing);
+}
+
+export function toAck(a: AnnotationRecord): AnnotationAck {
+  return {
+    id: a.id,
+    slideId: a.slideId,
+    clientId: a.clientId,
+    patches: a.patches.map((p) => ({
+      col: p.col,
+      row: p.row,
+      x: p.col * p.size,
+      y: p.row * p.size,
+      size: p.size,
+      coveredPixels: p.coveredPixels,
+    })),
+  };
+}
+
+function scaleTo255(labels: Uint8Array): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = labels[i] ? 255 : 0;
+  return out;
+}

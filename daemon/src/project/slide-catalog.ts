@@ -1,0 +1,55 @@
+import { loadSharpSlideSource } from '../slides/sharp-slide-source.js';
+import type { SlideSource } from '../slides/slide-source.js';
+import type { SlideRecord, SlidesRepo } from '../store/slides-repo.js';
+import { ApiError } from './api-error.js';
+import type { ProjectPaths } from './project-paths.js';
+
+export interface SlideCatalog {
+  /** The slide's record, or SLIDE_NOT_FOUND. */
+  get(slideId: string): SlideRecord;
+  /** Opens (once, then cached) the slide's SlideSource. */
+  open(slideId: string): Promise<SlideSource>;
+}
+
+export interface SlideCatalogOptions {
+  slides: SlidesRepo;
+  paths: ProjectPaths;
+  maxSlidePixels?: number;
+  /** Open sources kept (each holds only metadata; libvips caches file handles itself). */
+  maxOpen?: number;
+}
+
+export function createSlideCatalog(options: SlideCatalogOptions): SlideCatalog {
+  const open = new Map<string, Promise<SlideSource>>();
+  const maxOpen = options.maxOpen ?? 32;
+  const get = (slideId: string): SlideRecord => {
+    const slide = options.slides.get(slideId);
+    if (!slide) throw new ApiError('SLIDE_NOT_FOUND', `no slide ${slideId}`, 'slideId');
+    return slide;
+  };
+  return {
+    get,
+    open(slideId) {
+      const hit = open.get(slideId);
+      if (hit) {
+        // Map keeps insertion order: re-inserting makes this the most recently used entry.
+        open.delete(slideId);
+        open.set(slideId, hit);
+        return hit;
+      }
+      const slide = get(slideId);
+      const pending = loadSharpSlideSource(options.paths.fromStored(slide.readPath), {
+        limitInputPixels: options.maxSlidePixels ?? 0,
+      }).catch((err: unknown) => {
+        open.delete(slideId);
+        throw new ApiError(
+          'SLIDE_CORRUPT',
+          `slide ${slideId} can no longer be read: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      });
+      open.set(slideId, pending);
+      if (open.size > maxOpen) open.delete(open.keys().next().value as string);
+      return pending;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createNodeWebSocket } from '@hono/node-ws';
+import { Hono } from 'hono';
+import { createApp } from './app.js';
+import { type DaemonConfig, parseConfig } from './config.js';
+import type { Engine } from './jobs/engine.js';
+import { openProject } from './project/open-project.js';
+import { startHeartbeat } from './ws/heartbeat.js';
+
+export interface StartServerOptions {
+  projectDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Loopback by default: the daemon holds unpublished data and is driven by a local browser. */
+  host?: string;
+  /** Fixed token (tests, service setups); otherwise 32 random bytes, base64url, new at every start. */
+  token?: string;
+  /** Partial config, parsed and defaulted by `parseConfig`. */
+  config?: Partial<DaemonConfig>;
+  engine?: Engine | null;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface StartServerResult {
+  /** `http://host:port/?token=…`: what the viewer is opened with. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** Opens the project, binds HTTP + WS on one port, starts the heartbeat. The only place that listens. */
+export async function startServer(options: StartServerOptions): Promise<StartServerResult> {
+  const config = parseConfig(options.config ?? {});
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const project = openProject({
+    projectDir: options.projectDir,
+    config,
+    engine: options.engine ?? null,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const allowedOrigins = new Set<string>(config.allowedOrigins);
+
+  // node-ws needs the app to replay upgrade requests through its middleware, and the app needs node-ws's
+  // upgradeWebSocket to mount /ws; an outer app breaks the cycle.
+  const root = new Hono();
+  const nodeWs = createNodeWebSocket({ app: root });
+  // ws reads maxPayload when each socket is upgraded; the default (100 MiB) is far above our JSON frames.
+  nodeWs.wss.options.maxPayload = config.wsMaxPayloadBytes;
+  root.route(
+    '/',
+    createApp({
+      project,
+      token,
+      allowedOrigins,
+      upgradeWebSocket: nodeWs.upgradeWebSocket,
+      ...(options.log ? { log: options.log } : {}),
+    }),
+  );
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: root.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  nodeWs.injectWebSocket(server);
+  const stopHeartbeat = startHeartbeat(nodeWs.wss, { intervalMs: config.pingIntervalMs });
+
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const origin = `http://${urlHost}:${port}`;
+  allowedOrigins.add(origin);
+  if (host === '127.0.0.1' || host === '::1') allowedOrigins.add(`http://localhost:${port}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${origin}/?token=${encodeURIComponent(token)}`,
+    origin,
+    port,
+    token,
+    close: () => {
+      closing ??= (async () => {
+        stopHeartbeat();
+        for (const ws of nodeWs.wss.clients) ws.terminate();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await project.close();
+      })();
+      return closing;
+    },
+  };
+}

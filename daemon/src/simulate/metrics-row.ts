@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** One finished (strategy, experiment, iteration): the unit that metrics.jsonl records and a resumed run skips. */
+export const MetricsRow = z.object({
+  strategy: z.string(),
+  experiment: z.number().int().nonnegative(),
+  iteration: z.number().int().nonnegative(),
+  n_train: z.number().int().nonnegative(),
+  dice: z.number(),
+  jaccard: z.number(),
+  accuracy: z.number(),
+  precision: z.number(),
+  sensitivity: z.number(),
+  specificity: z.number(),
+  /** Patches chosen at the end of this iteration (moved to the training set for the next one). */
+  selected: z.array(z.string()),
+  selected_scores: z.array(z.number()),
+  train_seconds: z.number(),
+  scoring_seconds: z.number(),
+  best_epoch: z.number().int(),
+  val_dice: z.number(),
+});
+export type MetricsRow = z.infer<typeof MetricsRow>;
+
+export const CSV_COLUMNS = [
+  'strategy',
+  'experiment',
+  'iteration',
+  'n_train',
+  'dice',
+  'jaccard',
+  'accuracy',
+  'precision',
+  'sensitivity',
+  'specificity',
+  'selected',
+  'selected_scores',
+  'train_seconds',
+  'scoring_seconds',
+  'best_epoch',
+  'val_dice',
+] as const satisfies readonly (keyof MetricsRow)[];
+
+function csvCell(value: unknown): string {
+  const s = Array.isArray(value) ? value.join(';') : String(value);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function toCsv(rows: readonly MetricsRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}

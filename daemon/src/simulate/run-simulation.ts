@@ -1,0 +1,309 @@
+import { mkdir, readFile, appendFile, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  confusionCounts,
+  createRng,
+  getAcquisition,
+  metricsFromCounts,
+  type PatchScore,
+  selectTopK,
+} from '@activeseg/shared';
+import type { MaskMapping } from '../data/mask-mapping.js';
+import { mcPredict } from '../model/index.js';
+import { atomicWrite } from '../store/atomic-write.js';
+import { normalizeInto } from '../training/normalization-stats.js';
+import type { TrainingPreset } from '../training/presets.js';
+import { type TrainedModel, trainModel } from '../training/train-model.js';
+import { predictProbabilities } from '../model/index.js';
+import { loadSimulationPatches } from './load-simulation-patches.js';
+import { MetricsRow, toCsv } from './metrics-row.js';
+import { type PoolCandidate, scorePool, uncertaintyMap } from './score-pool.js';
+import { type SplitCounts, type SplitResult, splitPatches, subjectOf } from './split-patches.js';
+import { STRATEGIES, type StrategyName } from './strategies.js';
+import { writeReport } from './write-report.js';
+import { writeHeatmap } from './write-heatmap.js';
+
+export interface SimulateOptions {
+  readonly data: { dir: string; images?: string; masks?: string; mapping?: MaskMapping };
+  readonly preset: TrainingPreset;
+  readonly strategies: readonly StrategyName[];
+  readonly iterations: number;
+  readonly experiments: number;
+  readonly split?: Partial<SplitCounts>;
+  readonly perIteration: number;
+  readonly retrain: 'scratch' | 'finetune';
+  readonly seed: number;
+  readonly out: string;
+  readonly loss?: 'dice' | 'wbce';
+  readonly epochs?: number;
+  readonly mcPasses?: number;
+  /** Write the paper's Figs. 7–8 style uncertainty heat-maps of the selected patches (experiment 0). Default true. */
+  readonly heatmaps?: boolean;
+  readonly onEvent?: (event: SimulationEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export type SimulationEvent =
+  | { type: 'start'; totalIterations: number; doneIterations: number; split: SplitResult; patches: number }
+  | { type: 'iteration-start'; strategy: string; experiment: number; iteration: number }
+  | { type: 'epoch'; strategy: string; experiment: number; iteration: number; epoch: number; epochs: number; loss: number; valDice: number }
+  | { type: 'scoring'; done: number; total: number }
+  | { type: 'iteration'; row: MetricsRow; doneIterations: number; totalIterations: number };
+
+export interface SimulateResult {
+  readonly rows: MetricsRow[];
+  readonly split: SplitResult;
+  readonly out: string;
+}
+
+/** Run settings that must match for `--out` to be resumed; anything else would mix two experiments in one file. */
+function runKey(o: SimulateOptions) {
+  return {
+    data: { dir: o.data.dir, images: o.data.images ?? 'images', masks: o.data.masks ?? 'masks-myelin', mapping: o.data.mapping ?? null },
+    preset: o.preset,
+    iterations: o.iterations,
+    experiments: o.experiments,
+    split: o.split ?? {},
+    perIteration: o.perIteration,
+    retrain: o.retrain,
+    seed: o.seed,
+    loss: o.loss ?? 'dice',
+    epochs: o.epochs ?? o.preset.epochs,
+    mcPasses: o.mcPasses ?? o.preset.mcPasses,
+  };
+}
+
+/** Same (experiment, iteration) → same training seed for every strategy, so iteration 0 is one shared baseline. */
+export function iterationSeed(seed: number, experiment: number, iteration: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(experiment + 1, 0x85ebca6b) ^ Math.imul(iteration + 1, 0xc2b2ae35)) >>> 0 || 1;
+}
+
+async function readRows(path: string): Promise<MetricsRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const rows: MetricsRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]?.trim();
+    if (!line) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      // A torn last line is what a kill mid-append leaves; anything earlier is corruption.
+      if (i >= lines.length - 2) break;
+      throw new Error(`${path}:${i + 1}: not valid JSON; refusing to resume over a corrupt metrics file`);
+    }
+    rows.push(MetricsRow.parse(parsed));
+  }
+  return rows;
+}
+
+async function appendDurable(path: string, line: string): Promise<void> {
+  await appendFile(path, line);
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function testMetrics(trained: TrainedModel, test: readonly PoolCandidate[]) {
+  const size = trained.config.inputSize;
+  const px = size * size;
+  const images = new Float32Array(test.length * px);
+  test.forEach((p, i) => normalizeInto(images, i * px, p.image, trained.normalization));
+  const probs = predictProbabilities(trained.model, images, { size, batchSize: 8 });
+  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  test.forEach((p, i) => {
+    const pred = new Uint8Array(px);
+    for (let k = 0; k < px; k++) pred[k] = (probs[i * px + k] as number) > 0.5 ? 1 : 0;
+    const c = confusionCounts(pred, p.mask, p.weight);
+    total.tp += c.tp;
+    total.fp += c.fp;
+    total.tn += c.tn;
+    total.fn += c.fn;
+  });
+  return metricsFromCounts(total);
+}
+
+/**
+ * The paper's experiment: for every strategy and experiment, train on the labelled set, evaluate on the fixed test set,
+ * score the pool, move the chosen patches into the training set, repeat. Every finished iteration is appended durably
+ * to metrics.jsonl, so a killed run started again with the same `out` continues where it stopped and ends with the same
+ * numbers (training and scoring are seeded per experiment and iteration).
+ */
+export async function runSimulation(options: SimulateOptions): Promise<SimulateResult> {
+  const { preset } = options;
+  await mkdir(options.out, { recursive: true });
+  const keyPath = join(options.out, 'run.json');
+  const key = runKey(options);
+  try {
+    const previous = JSON.parse(await readFile(keyPath, 'utf8')) as unknown;
+    if (JSON.stringify(previous) !== JSON.stringify(key)) {
+      throw new Error(
+        `${keyPath}: this output folder holds a run with other settings; use another --out or delete the folder`,
+      );
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await atomicWrite(keyPath, new TextEncoder().encode(`${JSON.stringify(key, null, 2)}\n`));
+  }
+
+  const { patches } = await loadSimulationPatches({
+    ...options.data,
+    patchSize: preset.patchSize,
+    scale: preset.scale,
+  });
+  const byId = new Map(patches.map((p) => [p.id, p]));
+  const counts: SplitCounts = { ...preset.split, ...options.split };
+  const split = splitPatches(
+    patches.map((p) => ({ id: p.id, group: subjectOf(p.sourceId) })),
+    { counts, poolNeeded: options.iterations * options.perIteration, seed: options.seed },
+  );
+  const get = (id: string) => byId.get(id) as PoolCandidate;
+  const val = split.val.map(get);
+  const test = split.test.map(get);
+
+  const jsonlPath = join(options.out, 'metrics.jsonl');
+  const rows = await readRows(jsonlPath);
+  const done = new Map(rows.map((r) => [`${r.strategy}/${r.experiment}/${r.iteration}`, r]));
+  const totalIterations = options.strategies.length * options.experiments * (options.iterations + 1);
+  let doneIterations = rows.length;
+  options.onEvent?.({ type: 'start', totalIterations, doneIterations, split, patches: patches.length });
+
+  const epochs = options.epochs ?? preset.epochs;
+  const passes = options.mcPasses ?? preset.mcPasses;
+  const heatmapDir = join(options.out, 'heatmaps');
+
+  for (let experiment = 0; experiment < options.experiments; experiment++) {
+    for (const strategy of options.strategies) {
+      const spec = STRATEGIES[strategy];
+      const trainIds = [...split.initial];
+      const pool = new Set(split.pool);
+      let previous: TrainedModel | undefined;
+      for (let iteration = 0; iteration <= options.iterations; iteration++) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('simulation cancelled');
+        const finished = done.get(`${strategy}/${experiment}/${iteration}`);
+        if (finished) {
+          for (const id of finished.selected) {
+            trainIds.push(id);
+            pool.delete(id);
+          }
+          continue;
+        }
+        if (options.retrain === 'finetune' && iteration > 0 && previous === undefined) {
+          throw new Error(
+            'resuming a --retrain finetune run needs the previous iteration\'s weights, which this version does not keep; rerun with a fresh --out',
+          );
+        }
+        options.onEvent?.({ type: 'iteration-start', strategy, experiment, iteration });
+        const seed = iterationSeed(options.seed, experiment, iteration);
+        const trained = await trainModel({
+          train: trainIds.map(get),
+          val,
+          unet: { ...preset.unet, loss: options.loss ?? 'dice' },
+          epochs,
+          batchSize: preset.batchSize,
+          stepsPerEpoch: preset.stepsPerEpoch,
+          learningRate: preset.learningRate,
+          seed,
+          ...(options.retrain === 'finetune' && previous ? { init: previous } : {}),
+          onEpoch: (r) =>
+            options.onEvent?.({ type: 'epoch', strategy, experiment, iteration, epoch: r.epoch, epochs: r.epochs, loss: r.loss, valDice: r.valDice }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const metrics = testMetrics(trained, test);
+
+        let selected: PatchScore[] = [];
+        const scoreStart = Date.now();
+        const candidates = [...pool].sort().map(get);
+        if (iteration < options.iterations && candidates.length > 0) {
+          const rng = createRng(seed ^ 0x5bd1e995);
+          const acquisition = getAcquisition(spec.acquisition, { rng });
+          const scores =
+            spec.acquisition === 'random'
+              ? candidates.map((p) => ({ id: p.id, score: rng.next(), x: p.x, y: p.y }))
+              : await scorePool(candidates, {
+                  sampler: { mcPredict: (patch, o) => mcPredict(trained.model, patch, o) },
+                  acquisition,
+                  normalization: trained.normalization,
+                  passes,
+                  seed,
+                  keepSamples: spec.acquisition === 'bald',
+                  onPatch: (d, t) => options.onEvent?.({ type: 'scoring', done: d, total: t }),
+                });
+          // Every pool score, so a figure or an audit can check why a patch was picked.
+          const scoreCsv = ['id,score', ...scores.map((sc) => `"${sc.id}",${sc.score}`)].join('\n');
+          await atomicWrite(
+            join(options.out, 'scores', `${strategy}-e${experiment}-it${String(iteration).padStart(2, '0')}.csv`),
+            new TextEncoder().encode(`${scoreCsv}\n`),
+            { durable: false },
+          );
+          selected = selectTopK(scores, options.perIteration, {
+            strategy: spec.select,
+            minDistance: preset.patchSize * 2,
+          });
+          if (options.heatmaps !== false && experiment === 0 && spec.acquisition !== 'random') {
+            for (const s of selected) {
+              const p = get(s.id);
+              const norm = new Float32Array(p.image.length);
+              normalizeInto(norm, 0, p.image, trained.normalization);
+              const mc = mcPredict(trained.model, norm, { passes, seed });
+              await writeHeatmap(join(heatmapDir, `${strategy}-${options.loss ?? 'dice'}-it${String(iteration).padStart(2, '0')}-${s.id.replace(/[^\w.@,-]/g, '_')}.png`), {
+                image: p.image,
+                map: uncertaintyMap(mc.mean, mc.std, p.size),
+                mean: mc.mean,
+                size: p.size,
+              });
+            }
+          }
+        }
+        const scoringSeconds = (Date.now() - scoreStart) / 1000;
+
+        const row: MetricsRow = {
+          strategy,
+          experiment,
+          iteration,
+          n_train: trainIds.length,
+          ...metrics,
+          selected: selected.map((s) => s.id),
+          selected_scores: selected.map((s) => s.score),
+          train_seconds: trained.seconds,
+          scoring_seconds: scoringSeconds,
+          best_epoch: trained.bestEpoch,
+          val_dice: trained.bestValDice,
+        };
+        await appendDurable(jsonlPath, `${JSON.stringify(row)}\n`);
+        rows.push(row);
+        doneIterations++;
+        options.onEvent?.({ type: 'iteration', row, doneIterations, totalIterations });
+        for (const s of selected) {
+          trainIds.push(s.id);
+          pool.delete(s.id);
+        }
+        previous?.model.dispose();
+        previous = trained;
+      }
+      previous?.model.dispose();
+    }
+  }
+  const ordered = rows.sort(
+    (a, b) =>
+      a.strategy.localeCompare(b.strategy) || a.experiment - b.experiment || a.iteration - b.iteration,
+  );
+  await atomicWrite(join(options.out, 'metrics.csv'), new TextEncoder().encode(toCsv(ordered)));
+  await writeReport(options.out, ordered, {
+    strategies: options.strategies,
+    initialTrain: split.initial.length,
+    patches: split,
+    byId,
+    preset,
+  });
+  return { rows: ordered, split, out: options.out };
+}

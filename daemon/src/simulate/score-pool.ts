@@ -1,0 +1,89 @@
+import {
+  type AcquisitionFunction,
+  distanceTransform,
+  type McSummary,
+  type PatchScore,
+  threshold,
+} from '@activeseg/shared';
+import type { NormalizationStats } from '../training/normalization-stats.js';
+import type { TrainingPatch } from '../training/training-patch.js';
+
+/** Anything that can run Monte-Carlo dropout passes over one normalised patch (tfjs model or onnxruntime session). */
+export interface McSampler {
+  mcPredict(
+    patch: Float32Array,
+    options: { passes: number; seed: number; keepSamples: boolean },
+  ): { mean: Float32Array; std: Float32Array; probs?: Float32Array } | Promise<{ mean: Float32Array; std: Float32Array; probs?: Float32Array }>;
+}
+
+export interface PoolCandidate extends TrainingPatch {
+  readonly sourceId: string;
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface ScorePoolOptions {
+  readonly sampler: McSampler;
+  readonly acquisition: AcquisitionFunction;
+  readonly normalization: NormalizationStats;
+  readonly passes: number;
+  readonly seed: number;
+  /** BALD needs every pass, the others only mean and std. */
+  readonly keepSamples: boolean;
+  readonly onPatch?: (done: number, total: number) => void;
+}
+
+/** Larger than any slide side, so patches of two images are never within a diverse-selection radius. */
+const SOURCE_OFFSET = 1e9;
+
+/**
+ * Scores every pool patch. Padding (weight 0) is masked out of the maps first so mirrored texture at image edges
+ * cannot make a patch look uncertain.
+ */
+export async function scorePool(pool: readonly PoolCandidate[], options: ScorePoolOptions): Promise<PatchScore[]> {
+  const out: PatchScore[] = [];
+  const sources = [...new Set(pool.map((p) => p.sourceId))].sort();
+  for (let i = 0; i < pool.length; i++) {
+    const p = pool[i] as PoolCandidate;
+    const norm = new Float32Array(p.image.length);
+    const inv = 1 / options.normalization.std;
+    for (let k = 0; k < norm.length; k++) norm[k] = ((p.image[k] as number) - options.normalization.mean) * inv;
+    const mc = await options.sampler.mcPredict(norm, {
+      passes: options.passes,
+      seed: options.seed + i,
+      keepSamples: options.keepSamples,
+    });
+    const summary = maskSummary({ width: p.size, height: p.size, passes: options.passes, ...mc }, p.weight);
+    // Patches from different images must never count as neighbours for the diverse strategy: offset by source.
+    const offset = sources.indexOf(p.sourceId) * SOURCE_OFFSET;
+    out.push({ id: p.id, score: options.acquisition.score(summary), x: p.x + offset, y: p.y });
+    options.onPatch?.(i + 1, pool.length);
+  }
+  return out;
+}
+
+/** Zeroes std (and pins mean and samples to 0) where the patch has no real pixels. */
+function maskSummary(summary: McSummary, weight: Uint8Array): McSummary {
+  const n = summary.width * summary.height;
+  const mean = Float32Array.from(summary.mean);
+  const std = Float32Array.from(summary.std);
+  let probs = summary.probs;
+  for (let i = 0; i < n; i++) {
+    if (weight[i] === 0) {
+      mean[i] = 0;
+      std[i] = 0;
+    }
+  }
+  if (probs) {
+    probs = Float32Array.from(probs);
+    for (let t = 0; t < summary.passes; t++) for (let i = 0; i < n; i++) if (weight[i] === 0) probs[t * n + i] = 0;
+  }
+  return { ...summary, mean, std, ...(probs ? { probs } : {}) };
+}
+
+/** The paper's per-pixel uncertainty map, std × EDT(mean > 0.5), for heat-map figures. */
+export function uncertaintyMap(mean: Float32Array, std: Float32Array, size: number): Float32Array {
+  const mask = threshold({ width: size, height: size, data: mean }, 0.5);
+  const edt = distanceTransform(mask);
+  return Float32Array.from(std, (s, i) => s * (edt.data[i] as number));
+}

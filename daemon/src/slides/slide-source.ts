@@ -1,0 +1,48 @@
+/**
+ * Everything tile rendering, the pyramid builder and inference know about a slide. They take a SlideSource,
+ * never a path, so a new container format only needs a new implementation of this interface.
+ *
+ * Levels follow the OpenSlide convention: level 0 is full resolution and level k is downsampled by 2^k, with
+ * size ceil(width / 2^k) × ceil(height / 2^k). (DZI numbers its levels the other way round; see dzi.ts.)
+ */
+export interface SlideSource {
+  readonly width: number;
+  readonly height: number;
+  /** Native tile edge of the file (reads aligned to it are cheapest); 256 for untiled inputs. */
+  readonly tileSize: number;
+  /** Number of levels down to the first one that fits in a single tile. */
+  readonly levels: number;
+  /** Detected container format (`tiff`, `png`, …). */
+  readonly format: string;
+  /** 8-bit grey, row-major, exactly `width × height` bytes; the window must lie inside the level. */
+  readRegion(request: ReadRegionRequest): Promise<Uint8Array>;
+}
+
+export interface ReadRegionRequest {
+  level: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  signal?: AbortSignal;
+}
+
+export function levelCount(width: number, height: number, tileSize: number): number {
+  let levels = 1;
+  let w = width;
+  let h = height;
+  while (w > tileSize || h > tileSize) {
+    w = Math.ceil(w / 2);
+    h = Math.ceil(h / 2);
+    levels++;
+  }
+  return levels;
+}
+
+export function levelSize(
+  source: Pick<SlideSource, 'width' | 'height'>,
+  level: number,
+): { width: number; height: number } {
+  const d = 2 ** level;
+  return { width: Math.ceil(source.width / d), height: Math.ceil(source.height / d) };
+}

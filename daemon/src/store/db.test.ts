@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate, openStore } from './db.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'activeseg-db-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openStore', () => {
+  it('creates the schema with WAL, foreign keys and user_version', () => {
+    const store = openStore(dir);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(loadMigrations().at(-1)?.version);
+    const tables = store.db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+      .all()
+      .map((r) => r.name);
+    expect(tables).toEqual(['annotation_patches', 'annotations', 'jobs', 'model_versions', 'scores', 'slides']);
+    store.close();
+    // Re-opening applies nothing twice.
+    const again = openStore(dir);
+    expect(again.slides.list()).toEqual([]);
+    again.close();
+  });
+
+  it('enforces foreign keys', () => {
+    const store = openStore(dir);
+    expect(() =>
+      store.annotations.insert({
+        id: 'an_1',
+        slideId: 'missing',
+        clientId: 'c-00000001',
+        x: 0,
+        y: 0,
+        width: 1,
+        height: 1,
+        maskPath: 'm.png',
+        foregroundPixels: 0,
+        createdAt: 'now',
+        patches: [],
+      }),
+    ).toThrow(/FOREIGN KEY/);
+    store.close();
+  });
+
+  it('applies only newer migrations, each in its own transaction, and refuses a newer database', () => {
+    const store = openStore(dir);
+    const migDir = mkdtempSync(join(tmpdir(), 'activeseg-mig-'));
+    writeFileSync(join(migDir, '0001-init.sql'), 'CREATE TABLE a (x INTEGER);');
+    writeFileSync(join(migDir, '0002-broken.sql'), 'CREATE TABLE b (x INTEGER); SELEC nonsense;');
+    const mem = new (store.db.constructor as new (f: string) => typeof store.db)(':memory:');
+    expect(() => migrate(mem, loadMigrations(migDir))).toThrow();
+    expect(mem.pragma('user_version', { simple: true })).toBe(1);
+    expect(mem.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+    mem.pragma('user_version = 99');
+    expect(() => migrate(mem, loadMigrations(migDir))).toThrow(/newer than this daemon/);
+    rmSync(migDir, { recursive: true, force: true });
+    store.close();
+  });
+
+  it('marks interrupted jobs failed', () => {
+    const store = openStore(dir);
+    const base = { params: {}, progressDone: 0, progressTotal: 0, errorCode: null, errorMessage: null, createdAt: 't' };
+    store.jobs.insert({ ...base, id: 'jb_a', kind: 'infer', state: 'queued', startedAt: null, finishedAt: null });
+    store.jobs.setState('jb_a', 'running', 't1');
+    store.jobs.insert({ ...base, id: 'jb_b', kind: 'train', state: 'queued', startedAt: null, finishedAt: null });
+    expect(store.jobs.failInterrupted('t2', 'DAEMON_RESTARTED', 'daemon restarted').sort()).toEqual(['jb_a', 'jb_b']);
+    expect(store.jobs.get('jb_a')).toMatchObject({ state: 'failed', errorCode: 'DAEMON_RESTARTED', finishedAt: 't2' });
+    store.close();
+  });
+});

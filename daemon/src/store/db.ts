@@ -1,0 +1,84 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { type AnnotationsRepo, createAnnotationsRepo } from './annotations-repo.js';
+import { createJobsRepo, type JobsRepo } from './jobs-repo.js';
+import { createModelVersionsRepo, type ModelVersionsRepo } from './model-versions-repo.js';
+import { createScoresRepo, type ScoresRepo } from './scores-repo.js';
+import { createSlidesRepo, type SlidesRepo } from './slides-repo.js';
+
+export type Db = Database.Database;
+
+export interface Store {
+  readonly db: Db;
+  readonly slides: SlidesRepo;
+  readonly annotations: AnnotationsRepo;
+  readonly modelVersions: ModelVersionsRepo;
+  readonly jobs: JobsRepo;
+  readonly scores: ScoresRepo;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  /** How long a writer waits for a lock held by another connection (CLI + daemon on one project). */
+  busyTimeoutMs?: number;
+  /** Defaults to `<projectDir>/activeseg.db`; `:memory:` for throwaway stores. */
+  filename?: string;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** Opens (creating if needed) the project database and brings its schema up to date. */
+export function openStore(projectDir: string, options: OpenStoreOptions = {}): Store {
+  mkdirSync(projectDir, { recursive: true });
+  const db = new Database(options.filename ?? join(projectDir, 'activeseg.db'));
+  // WAL lets tile/suggestion reads proceed while a job writes; synchronous=FULL makes each commit survive
+  // power loss, not only a process kill, because an ack to the biologist is a promise the label is kept.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  migrate(db);
+  return {
+    db,
+    slides: createSlidesRepo(db),
+    annotations: createAnnotationsRepo(db),
+    modelVersions: createModelVersionsRepo(db),
+    jobs: createJobsRepo(db),
+    scores: createScoresRepo(db),
+    close: () => db.close(),
+  };
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** `NNNN-name.sql` files in order; the number is the schema version (`PRAGMA user_version`) after applying it. */
+export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}-[a-z0-9-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
+}
+
+export function migrate(db: Db, migrations: Migration[] = loadMigrations()): number {
+  let current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`project database is schema v${current}, newer than this daemon (v${latest}); upgrade activeseg`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    // One transaction per migration: a failed migration leaves the previous version intact.
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    current = m.version;
+  }
+  return current;
+}

@@ -1,0 +1,93 @@
+import type { Db } from './db.js';
+
+export interface ScoreRecord {
+  slideId: string;
+  modelVersion: number;
+  col: number;
+  row: number;
+  size: number;
+  score: number;
+  /** Patch averages of the mean probability and MC std, for overview levels where maps are too fine. */
+  meanFg: number;
+  meanStd: number;
+  /** Relative to the project folder; written atomically before this row is inserted. */
+  mapPath: string;
+  createdAt: string;
+}
+
+export interface ScoresRepo {
+  upsert(record: ScoreRecord): void;
+  /** Latest model version with any score for the slide. */
+  latestVersion(slideId: string): number | undefined;
+  get(slideId: string, modelVersion: number, col: number, row: number): ScoreRecord | undefined;
+  /** Highest scores first, skipping cells that already have an annotation. */
+  topUnannotated(slideId: string, modelVersion: number, k: number): ScoreRecord[];
+  listInRange(
+    slideId: string,
+    modelVersion: number,
+    range: { col0: number; col1: number; row0: number; row1: number },
+  ): ScoreRecord[];
+}
+
+interface Row {
+  slide_id: string;
+  model_version: number;
+  col: number;
+  row: number;
+  size: number;
+  score: number;
+  mean_fg: number;
+  mean_std: number;
+  map_path: string;
+  created_at: string;
+}
+
+const toRecord = (r: Row): ScoreRecord => ({
+  slideId: r.slide_id,
+  modelVersion: r.model_version,
+  col: r.col,
+  row: r.row,
+  size: r.size,
+  score: r.score,
+  meanFg: r.mean_fg,
+  meanStd: r.mean_std,
+  mapPath: r.map_path,
+  createdAt: r.created_at,
+});
+
+export function createScoresRepo(db: Db): ScoresRepo {
+  const upsert = db.prepare(
+    `INSERT INTO scores (slide_id, model_version, col, row, size, score, mean_fg, mean_std, map_path, created_at)
+     VALUES (@slideId, @modelVersion, @col, @row, @size, @score, @meanFg, @meanStd, @mapPath, @createdAt)
+     ON CONFLICT (slide_id, model_version, col, row) DO UPDATE SET
+       score = excluded.score, mean_fg = excluded.mean_fg, mean_std = excluded.mean_std,
+       map_path = excluded.map_path, created_at = excluded.created_at`,
+  );
+  const latest = db.prepare<[string], { v: number | null }>(
+    'SELECT MAX(model_version) AS v FROM scores WHERE slide_id = ?',
+  );
+  const get = db.prepare<[string, number, number, number], Row>(
+    'SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND col = ? AND row = ?',
+  );
+  const top = db.prepare<[string, number, number], Row>(
+    `SELECT s.* FROM scores s
+     WHERE s.slide_id = ? AND s.model_version = ?
+       AND NOT EXISTS (SELECT 1 FROM annotation_patches p
+                       WHERE p.slide_id = s.slide_id AND p.col = s.col AND p.row = s.row)
+     ORDER BY s.score DESC, s.row, s.col LIMIT ?`,
+  );
+  const range = db.prepare<[string, number, number, number, number, number], Row>(
+    `SELECT * FROM scores WHERE slide_id = ? AND model_version = ?
+     AND col BETWEEN ? AND ? AND row BETWEEN ? AND ?`,
+  );
+  return {
+    upsert: (r) => void upsert.run(r),
+    latestVersion: (slideId) => latest.get(slideId)?.v ?? undefined,
+    get: (slideId, v, col, row) => {
+      const r = get.get(slideId, v, col, row);
+      return r && toRecord(r);
+    },
+    topUnannotated: (slideId, v, k) => top.all(slideId, v, k).map(toRecord),
+    listInRange: (slideId, v, r) => range.all(slideId, v, r.col0, r.col1, r.row0, r.row1).map(toRecord),
+  };
+}

@@ -1,0 +1,58 @@
+import type { Db } from './db.js';
+
+export interface SlideRecord {
+  id: string;
+  name: string;
+  sourcePath: string;
+  /** Relative to the project folder when it is a converted pyramid, absolute otherwise. */
+  readPath: string;
+  width: number;
+  height: number;
+  format: string;
+  createdAt: string;
+}
+
+export interface SlidesRepo {
+  insert(slide: SlideRecord): void;
+  get(id: string): SlideRecord | undefined;
+  list(): SlideRecord[];
+}
+
+interface SlideRow {
+  id: string;
+  name: string;
+  source_path: string;
+  read_path: string;
+  width: number;
+  height: number;
+  format: string;
+  created_at: string;
+}
+
+const toRecord = (r: SlideRow): SlideRecord => ({
+  id: r.id,
+  name: r.name,
+  sourcePath: r.source_path,
+  readPath: r.read_path,
+  width: r.width,
+  height: r.height,
+  format: r.format,
+  createdAt: r.created_at,
+});
+
+export function createSlidesRepo(db: Db): SlidesRepo {
+  const insert = db.prepare(
+    `INSERT INTO slides (id, name, source_path, read_path, width, height, format, created_at)
+     VALUES (@id, @name, @sourcePath, @readPath, @width, @height, @format, @createdAt)`,
+  );
+  const get = db.prepare<[string], SlideRow>('SELECT * FROM slides WHERE id = ?');
+  const list = db.prepare<[], SlideRow>('SELECT * FROM slides ORDER BY created_at, id');
+  return {
+    insert: (slide) => void insert.run(slide),
+    get: (id) => {
+      const row = get.get(id);
+      return row && toRecord(row);
+    },
+    list: () => list.all().map(toRecord),
+  };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp } from '../app.js';
+import { type DaemonConfig, parseConfig } from '../config.js';
+import type { Engine } from '../jobs/engine.js';
+import { openProject, type Project } from '../project/open-project.js';
+
+/** Test support only (never imported by daemon code): a project in a temp folder and an app over it. */
+export interface TempProject {
+  dir: string;
+  project: Project;
+  app: Hono;
+  token: string;
+  auth: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export const TEST_TOKEN = 'test-token-0123456789';
+export const DEMO_IMAGE = new URL('../../../demo/axondeepseg-sem/images/sub-rat8_sample-V915.png', import.meta.url)
+  .pathname;
+
+export function createTempProject(
+  options: { engine?: Engine | null; config?: Partial<DaemonConfig>; allowedOrigins?: string[] } = {},
+): TempProject {
+  const dir = mkdtempSync(join(tmpdir(), 'activeseg-test-'));
+  const project = openProject({
+    projectDir: dir,
+    config: parseConfig(options.config ?? {}),
+    engine: options.engine ?? null,
+    log: () => {},
+  });
+  const app = createApp({
+    project,
+    token: TEST_TOKEN,
+    allowedOrigins: new Set(options.allowedOrigins ?? ['http://viewer.test']),
+    log: () => {},
+  });
+  return {
+    dir,
+    project,
+    app,
+    token: TEST_TOKEN,
+    auth: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+    async dispose() {
+      await project.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Every error the daemon can report, over HTTP or WS. One table, read by the daemon's `onError`
+ * and by the viewer's toasts, so a code means the same thing everywhere.
+ * Each comment names the HTTP status the code maps to (see `httpStatusOf`).
+ */
+export const ERROR_CODES = {
+  /** 400: a request body, query or path parameter failed schema validation. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** 400: a WS frame was not valid JSON or not a known client message (the socket stays open). */
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  /** 400: the client speaks another PROTOCOL_VERSION; it must reload. */
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  /** 401: missing or wrong token. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** 403: request or WS upgrade came from an Origin that is not allowed. */
+  ORIGIN_FORBIDDEN: 'ORIGIN_FORBIDDEN',
+  /** 404: no such route. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** 404: no slide with that id in this project. */
+  SLIDE_NOT_FOUND: 'SLIDE_NOT_FOUND',
+  /** 422: the path given to add a slide does not exist or is not a readable file. */
+  SLIDE_FILE_NOT_FOUND: 'SLIDE_FILE_NOT_FOUND',
+  /** 415: the file is not an image format the daemon can read. */
+  SLIDE_UNSUPPORTED_FORMAT: 'SLIDE_UNSUPPORTED_FORMAT',
+  /** 422: the file looks like a known format but is corrupt or truncated. */
+  SLIDE_CORRUPT: 'SLIDE_CORRUPT',
+  /** 413: the image exceeds the configured pixel limit. */
+  SLIDE_TOO_LARGE: 'SLIDE_TOO_LARGE',
+  /** 404: level/col/row outside the slide's tile pyramid. */
+  TILE_OUT_OF_RANGE: 'TILE_OUT_OF_RANGE',
+  /** 404: the overlay layer has no data yet (no inference has run for this slide). */
+  LAYER_NOT_AVAILABLE: 'LAYER_NOT_AVAILABLE',
+  /** 422: the annotation region is not inside the slide. */
+  ANNOTATION_OUT_OF_BOUNDS: 'ANNOTATION_OUT_OF_BOUNDS',
+  /** 413: the annotation region has more pixels than the configured limit. */
+  ANNOTATION_TOO_LARGE: 'ANNOTATION_TOO_LARGE',
+  /** 422: the mask does not decode, has the wrong size, or has values other than 0/1 (or 0/255). */
+  ANNOTATION_MASK_INVALID: 'ANNOTATION_MASK_INVALID',
+  /** 409: the clientId was already used for a different slide or region. */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** 404: no job with that id. */
+  JOB_NOT_FOUND: 'JOB_NOT_FOUND',
+  /** 409: an equivalent job is already queued or running. */
+  JOB_ALREADY_RUNNING: 'JOB_ALREADY_RUNNING',
+  /** 409: the job already finished, so it cannot be cancelled. */
+  JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE',
+  /** 409: the job was cancelled (reported as a job's error, not as a request failure). */
+  JOB_CANCELLED: 'JOB_CANCELLED',
+  /** 409: training was requested but no annotations exist yet. */
+  NO_TRAINING_DATA: 'NO_TRAINING_DATA',
+  /** 503: no model engine is wired or loaded, so infer/train cannot run. */
+  MODEL_NOT_READY: 'MODEL_NOT_READY',
+  /** 413: request body over the configured limit. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** 500: a job was running when the daemon stopped; it was marked failed at the next start. */
+  DAEMON_RESTARTED: 'DAEMON_RESTARTED',
+  /** 500: unexpected failure; details are in the daemon log, never in the response. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export const ErrorCode = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+// The only code → status table. Keys are checked against ERROR_CODES by the `satisfies` clause.
+const HTTP_STATUS = {
+  BAD_REQUEST: 400,
+  BAD_MESSAGE: 400,
+  PROTOCOL_MISMATCH: 400,
+  UNAUTHORIZED: 401,
+  ORIGIN_FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SLIDE_NOT_FOUND: 404,
+  SLIDE_FILE_NOT_FOUND: 422,
+  SLIDE_UNSUPPORTED_FORMAT: 415,
+  SLIDE_CORRUPT: 422,
+  SLIDE_TOO_LARGE: 413,
+  TILE_OUT_OF_RANGE: 404,
+  LAYER_NOT_AVAILABLE: 404,
+  ANNOTATION_OUT_OF_BOUNDS: 422,
+  ANNOTATION_TOO_LARGE: 413,
+  ANNOTATION_MASK_INVALID: 422,
+  IDEMPOTENCY_CONFLICT: 409,
+  JOB_NOT_FOUND: 404,
+  JOB_ALREADY_RUNNING: 409,
+  JOB_NOT_CANCELLABLE: 409,
+  JOB_CANCELLED: 409,
+  NO_TRAINING_DATA: 409,
+  MODEL_NOT_READY: 503,
+  PAYLOAD_TOO_LARGE: 413,
+  DAEMON_RESTARTED: 500,
+  INTERNAL: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+export type HttpErrorStatus = (typeof HTTP_STATUS)[ErrorCode];
+
+export function httpStatusOf(code: ErrorCode): HttpErrorStatus {
+  return HTTP_STATUS[code];
+}
+
+/** Body of every non-2xx JSON response. `field` is a dotted path into the request when one input is to blame. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    field: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,0 +1,82 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { AnnotationAck, AnnotationRequest } from './annotations.js';
+import { HealthResponse } from './health.js';
+import { JobInfo, StartJobRequest } from './jobs.js';
+import { AddSlideRequest, SlideInfo, TileParams } from './slides.js';
+import { SuggestionList, SuggestionsQuery } from './suggestions.js';
+
+const slide = {
+  id: 'sl_abc',
+  name: 'x.png',
+  width: 1541,
+  height: 1096,
+  tileSize: 256,
+  levels: 12,
+  format: 'png',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+describe('http schemas', () => {
+  it('slides', () => {
+    expect(SlideInfo.parse(slide)).toEqual(slide);
+    expect(SlideInfo.safeParse({ ...slide, id: '../etc' }).success).toBe(false);
+    expect(AddSlideRequest.parse({ path: '/a/b.tif' })).toEqual({ path: '/a/b.tif' });
+    expect(AddSlideRequest.safeParse({ path: '' }).success).toBe(false);
+    expect(HealthResponse.parse({ ok: true, protocolVersion: 1 }).ok).toBe(true);
+  });
+
+  it('tile params coerce level and restrict the tile name', () => {
+    expect(TileParams.parse({ slideId: 's', layer: 'image', level: '3', tile: '1_2.jpeg' }).level).toBe(3);
+    expect(TileParams.safeParse({ slideId: 's', layer: 'image', level: '3', tile: '../1_2.jpeg' }).success).toBe(false);
+    expect(TileParams.safeParse({ slideId: 's', layer: 'mask', level: '3', tile: '1_2.png' }).success).toBe(false);
+  });
+
+  it('annotations: both mask encodings, region must be positive', () => {
+    const base = { slideId: 'sl_1', region: { x: 0, y: 0, width: 2, height: 2 }, clientId: 'client-0001' };
+    expect(AnnotationRequest.parse({ ...base, mask: { encoding: 'rle', counts: [1, 2, 1] } }).mask.encoding).toBe(
+      'rle',
+    );
+    expect(AnnotationRequest.parse({ ...base, mask: { encoding: 'png-base64', data: 'iVBOR' } }).mask.encoding).toBe(
+      'png-base64',
+    );
+    const bad = AnnotationRequest.safeParse({ ...base, region: { x: -1, y: 0, width: 0, height: 2 }, mask: {} });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path.join('.'))).toEqual(['region.x', 'region.width', 'mask.encoding']);
+    expect(
+      AnnotationAck.parse({
+        id: 'an_1',
+        slideId: 'sl_1',
+        clientId: 'client-0001',
+        patches: [{ col: 0, row: 0, x: 0, y: 0, size: 512, coveredPixels: 4 }],
+      }).patches,
+    ).toHaveLength(1);
+  });
+
+  it('suggestions: k defaults and is bounded', () => {
+    expect(SuggestionsQuery.parse({ slideId: 'sl_1' }).k).toBe(10);
+    expect(SuggestionsQuery.parse({ slideId: 'sl_1', k: '3' }).k).toBe(3);
+    expect(SuggestionsQuery.safeParse({ slideId: 'sl_1', k: '0' }).success).toBe(false);
+    expect(SuggestionList.parse({ slideId: 'sl_1', modelVersion: null, suggestions: [] }).suggestions).toEqual([]);
+  });
+
+  it('jobs: discriminated on kind', () => {
+    const infer = StartJobRequest.parse({ kind: 'infer', slideId: 'sl_1', acquisition: 'uncertainty' });
+    expect(infer.kind).toBe('infer');
+    const train = StartJobRequest.parse({ kind: 'train', mode: 'finetune', epochs: 3 });
+    if (train.kind === 'train') expectTypeOf(train.mode).toEqualTypeOf<'finetune' | 'scratch'>();
+    const bad = StartJobRequest.safeParse({ kind: 'train', mode: 'warm' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['mode']);
+    expect(StartJobRequest.safeParse({ kind: 'export' }).success).toBe(false);
+    expect(
+      JobInfo.parse({
+        id: 'jb_1',
+        kind: 'infer',
+        state: 'failed',
+        progress: { done: 1, total: 2 },
+        error: { code: 'DAEMON_RESTARTED', message: 'daemon restarted' },
+        createdAt: 'x',
+      }).state,
+    ).toBe('failed');
+  });
+});

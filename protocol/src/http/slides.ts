@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Id } from '../ids.js';
+
+/** The slide's display pyramid as served by the daemon (`GET /api/slides/:slideId/image.dzi` describes the same). */
+export const SlideInfo = z.object({
+  id: Id,
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** DZI tile edge in pixels (tiles have no overlap). */
+  tileSize: z.number().int().positive(),
+  /** Number of DZI levels; level `levels - 1` is full resolution. */
+  levels: z.number().int().positive(),
+  /** Source format as detected on ingest (e.g. `png`, `tiff`). */
+  format: z.string(),
+  /** ISO 8601. */
+  createdAt: z.string(),
+});
+export type SlideInfo = z.infer<typeof SlideInfo>;
+
+export const SlideList = z.object({ slides: z.array(SlideInfo) });
+export type SlideList = z.infer<typeof SlideList>;
+
+/** `POST /api/slides`: add a slide from a file the daemon can read (the daemon runs on the biologist's machine). */
+export const AddSlideRequest = z.object({
+  path: z.string().min(1).max(4096),
+  /** Display name; defaults to the file name. */
+  name: z.string().min(1).max(256).optional(),
+});
+export type AddSlideRequest = z.infer<typeof AddSlideRequest>;
+
+/** Path parameters of slide routes. */
+export const SlideParams = z.object({ slideId: Id });
+export type SlideParams = z.infer<typeof SlideParams>;
+
+/** Layers a tile route can serve. `image` is the slide; the others are model overlays. */
+export const TileLayer = z.enum(['image', 'uncertainty', 'prediction']);
+export type TileLayer = z.infer<typeof TileLayer>;
+
+/** Path parameters of `GET /api/slides/:slideId/tiles/:layer/:level/:tile` where `:tile` is `<col>_<row>.<ext>`. */
+export const TileParams = z.object({
+  slideId: Id,
+  layer: TileLayer,
+  level: z.coerce.number().int().nonnegative(),
+  tile: z.string().regex(/^\d{1,7}_\d{1,7}\.(jpeg|jpg|png)$/, 'tile must look like <col>_<row>.<jpeg|png>'),
+});
+export type TileParams = z.infer<typeof TileParams>;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { ErrorCode } from '../errors.js';
+import { Region, TileRef } from '../geometry.js';
+import { JobInfo, JobKind, JobState } from '../http/jobs.js';
+import { TileLayer } from '../http/slides.js';
+import { Id } from '../ids.js';
+import { RequestId, Seq } from './envelope.js';
+
+/** Reply to `hello`. `daemonId` changes at every daemon start, so a client can tell a restart from a reconnect. */
+export const WelcomeMessage = z.object({
+  type: z.literal('welcome'),
+  seq: Seq,
+  protocolVersion: z.number().int().positive(),
+  daemonId: z.string(),
+  /** Compute backend of the model engine (e.g. `tfjs-node`, `onnx-cpu`), or `none` when no engine is wired. */
+  backend: z.string(),
+  modelVersion: z.number().int().nonnegative(),
+});
+
+export const JobProgressMessage = z.object({
+  type: z.literal('job.progress'),
+  seq: Seq,
+  jobId: Id,
+  kind: JobKind,
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  etaMs: z.number().nonnegative().optional(),
+  /** Training only. */
+  detail: z
+    .object({
+      epoch: z.number().int().nonnegative(),
+      loss: z.number(),
+      valDice: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+});
+
+export const JobStateMessage = z.object({
+  type: z.literal('job.state'),
+  seq: Seq,
+  jobId: Id,
+  kind: JobKind,
+  state: JobState,
+  error: JobInfo.shape.error,
+  /** Set when a train job finishes. */
+  modelVersion: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * Overlay tiles that changed. Either an explicit tile list or a level-0 bounding box (cheaper when many
+ * tiles changed); the viewer refetches the affected tiles of `layer` at `modelVersion`.
+ */
+export const TilesUpdatedMessage = z
+  .object({
+    type: z.literal('tiles.updated'),
+    seq: Seq,
+    slideId: Id,
+    layer: TileLayer,
+    modelVersion: z.number().int().nonnegative(),
+    tiles: z.array(TileRef).optional(),
+    bbox: Region.optional(),
+  })
+  .refine((m) => m.tiles !== undefined || m.bbox !== undefined, {
+    message: 'tiles or bbox is required',
+    path: ['tiles'],
+  });
+
+export const SuggestionsUpdatedMessage = z.object({
+  type: z.literal('suggestions.updated'),
+  seq: Seq,
+  slideId: Id,
+  modelVersion: z.number().int().nonnegative(),
+});
+
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  seq: Seq,
+  code: ErrorCode,
+  message: z.string(),
+  replyTo: RequestId.optional(),
+});
+
+/** The missed broadcasts are no longer buffered (or the daemon restarted): refetch state over HTTP. */
+export const ResyncMessage = z.object({
+  type: z.literal('resync'),
+  seq: Seq,
+});
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  WelcomeMessage,
+  JobProgressMessage,
+  JobStateMessage,
+  TilesUpdatedMessage,
+  SuggestionsUpdatedMessage,
+  ErrorMessage,
+  ResyncMessage,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage['type'];
+
+/** A server message before the hub stamps its `seq`. */
+export type UnsequencedServerMessage = ServerMessage extends infer M
+  ? M extends ServerMessage
+    ? Omit<M, 'seq'>
+    : never
+  : never;

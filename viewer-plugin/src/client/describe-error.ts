@@ -1,0 +1,50 @@
+import type { ErrorCode } from '@activeseg/protocol';
+
+/**
+ * What each daemon error means to the biologist, keyed by the protocol's ERROR_CODES. Typed as a full
+ * Record so adding a code to the protocol fails the viewer's typecheck until it has words here.
+ */
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'The daemon rejected the request as malformed',
+  BAD_MESSAGE: 'The daemon could not understand a message from the viewer',
+  PROTOCOL_MISMATCH: 'The viewer and the daemon are different versions; reload the page',
+  UNAUTHORIZED: 'The access token is missing or wrong; open the link the daemon printed',
+  ORIGIN_FORBIDDEN: 'This page is not allowed to talk to the daemon (origin not allowed)',
+  NOT_FOUND: 'The daemon does not know this address',
+  SLIDE_NOT_FOUND: 'That slide is not in this project',
+  SLIDE_FILE_NOT_FOUND: 'The slide file does not exist or cannot be read',
+  SLIDE_UNSUPPORTED_FORMAT: 'The daemon cannot read this image format',
+  SLIDE_CORRUPT: 'The image file is corrupt or truncated',
+  SLIDE_TOO_LARGE: 'The image is larger than the daemon allows',
+  TILE_OUT_OF_RANGE: 'A tile outside the slide was requested',
+  LAYER_NOT_AVAILABLE: 'No model output yet for this slide; run inference first',
+  ANNOTATION_OUT_OF_BOUNDS: 'The annotation lies outside the slide',
+  ANNOTATION_TOO_LARGE: 'The annotation region is too large',
+  ANNOTATION_MASK_INVALID: 'The annotation mask could not be decoded',
+  IDEMPOTENCY_CONFLICT: 'This annotation id was already used for another region',
+  JOB_NOT_FOUND: 'That job does not exist',
+  JOB_ALREADY_RUNNING: 'An equivalent job is already queued or running',
+  JOB_NOT_CANCELLABLE: 'The job already finished and cannot be cancelled',
+  JOB_CANCELLED: 'The job was cancelled',
+  NO_TRAINING_DATA: 'Annotate at least one region before training',
+  MODEL_NOT_READY: 'The model is not ready yet',
+  PAYLOAD_TOO_LARGE: 'The request is larger than the daemon accepts',
+  DAEMON_RESTARTED: 'The daemon restarted while the job was running',
+  INTERNAL: 'The daemon hit an internal error (see its log)',
+};
+
+export interface DescribeErrorOptions {
+  /** The daemon's own message, appended when it adds something the table does not say. */
+  detail?: string | undefined;
+  /** Dotted request path the daemon blamed (`region.width`). */
+  field?: string | undefined;
+}
+
+/** One readable sentence for an error code, e.g. for the status bar. */
+export function describeError(code: ErrorCode, options: DescribeErrorOptions = {}): string {
+  let text = ERROR_MESSAGES[code];
+  if (options.field) text += ` (${options.field})`;
+  const detail = options.detail?.trim();
+  if (detail && detail.toLowerCase() !== text.toLowerCase()) text += `: ${detail}`;
+  return text;
+}

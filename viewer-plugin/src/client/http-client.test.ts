@@ -1,0 +1,107 @@
+import { ERROR_CODES, type ErrorCode } from '@activeseg/protocol';
+import { describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES, describeError } from './describe-error.js';
+import { createHttpClient, DaemonError, type FetchLike } from './http-client.js';
+
+interface Call {
+  url: string;
+  init: RequestInit | undefined;
+}
+
+function fakeFetch(status: number, body: unknown): { fetch: FetchLike; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status });
+    },
+  };
+}
+
+const slide = {
+  id: 'sl_1',
+  name: 'a.png',
+  width: 10,
+  height: 10,
+  tileSize: 256,
+  levels: 5,
+  format: 'png',
+  createdAt: '2026-01-01T00:00:00Z',
+};
+
+describe('createHttpClient', () => {
+  it('sends the bearer token and parses the response', async () => {
+    const f = fakeFetch(200, { slides: [slide] });
+    const client = createHttpClient({ daemonUrl: 'http://d:1/', token: 'tok', fetch: f.fetch });
+    const list = await client.listSlides();
+    expect(list.slides[0]?.id).toBe('sl_1');
+    expect(f.calls[0]?.url).toBe('http://d:1/api/slides');
+    expect((f.calls[0]?.init?.headers as Record<string, string>).authorization).toBe('Bearer tok');
+  });
+
+  it('posts annotations as JSON', async () => {
+    const ack = { id: 'an_1', slideId: 'sl_1', clientId: 'client-0001', patches: [] };
+    const f = fakeFetch(201, ack);
+    const client = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: f.fetch });
+    const req = {
+      slideId: 'sl_1',
+      region: { x: 0, y: 0, width: 2, height: 1 },
+      mask: { encoding: 'rle' as const, counts: [1, 1] },
+      clientId: 'client-0001',
+    };
+    await expect(client.submitAnnotation(req)).resolves.toEqual(ack);
+    expect(f.calls[0]?.init?.method).toBe('POST');
+    expect(JSON.parse(f.calls[0]?.init?.body as string)).toEqual(req);
+  });
+
+  it('maps protocol error bodies to readable DaemonErrors', async () => {
+    const f = fakeFetch(404, { error: { code: 'SLIDE_NOT_FOUND', message: 'no slide sl_x' } });
+    const client = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: f.fetch });
+    const err = await client.getSlide('sl_x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DaemonError);
+    expect((err as DaemonError).code).toBe('SLIDE_NOT_FOUND');
+    expect((err as DaemonError).status).toBe(404);
+    expect((err as DaemonError).message).toBe('That slide is not in this project: no slide sl_x');
+  });
+
+  it('reports non-protocol errors, bad bodies and unreachable daemons in words', async () => {
+    const html = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: fakeFetch(502, '<html>').fetch });
+    await expect(html.listSlides()).rejects.toThrow('The daemon answered 502');
+    const wrong = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: fakeFetch(200, { slides: 3 }).fetch });
+    await expect(wrong.listSlides()).rejects.toThrow(/Unexpected response to GET \/api\/slides: slides:/);
+    const down = createHttpClient({
+      daemonUrl: 'http://d',
+      token: 't',
+      fetch: async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    await expect(down.health()).rejects.toThrow('Cannot reach the daemon at http://d (GET /api/health)');
+  });
+
+  it('builds query strings for suggestions and uploads', async () => {
+    const f = fakeFetch(200, { slideId: 'sl_1', modelVersion: null, suggestions: [] });
+    const client = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: f.fetch });
+    await client.listSuggestions({ slideId: 'sl_1', k: 5 });
+    expect(f.calls[0]?.url).toBe('http://d/api/suggestions?slideId=sl_1&k=5');
+    const up = fakeFetch(201, slide);
+    const c2 = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: up.fetch });
+    await c2.uploadSlide(new Blob([new Uint8Array(4)]), { name: 'my slide.tif' });
+    expect(up.calls[0]?.url).toBe('http://d/api/uploads?name=my%20slide.tif');
+    expect((up.calls[0]?.init?.headers as Record<string, string>)['content-type']).toBe('application/octet-stream');
+  });
+});
+
+describe('describeError', () => {
+  it('has words for every protocol error code', () => {
+    for (const code of Object.values(ERROR_CODES) as ErrorCode[]) expect(ERROR_MESSAGES[code].length).toBeGreaterThan(5);
+  });
+
+  it('adds the field and the daemon detail once', () => {
+    expect(describeError('BAD_REQUEST', { field: 'region.width', detail: 'too small' })).toBe(
+      'The daemon rejected the request as malformed (region.width): too small',
+    );
+    expect(describeError('JOB_CANCELLED', { detail: 'The job was cancelled' })).toBe('The job was cancelled');
+  });
+});

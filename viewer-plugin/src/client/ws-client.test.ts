@@ -1,0 +1,174 @@
+import { PROTOCOL_VERSION } from '@activeseg/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createReconnectPolicy } from './reconnect-policy.js';
+import { type ConnectionChange, createWsClient, type WebSocketLike } from './ws-client.js';
+
+class FakeSocket implements WebSocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  closedWith: number | undefined;
+  onopen: ((ev: Event) => unknown) | null = null;
+  onmessage: ((ev: MessageEvent) => unknown) | null = null;
+  onclose: ((ev: CloseEvent) => unknown) | null = null;
+  onerror: ((ev: Event) => unknown) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(code?: number): void {
+    this.closedWith = code;
+    this.readyState = 3;
+  }
+  // Test drivers, named as the daemon's side of the socket.
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({} as Event);
+  }
+  receive(frame: unknown): void {
+    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) } as MessageEvent);
+  }
+  drop(code = 1006, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason } as CloseEvent);
+  }
+}
+
+const latest = (): FakeSocket => FakeSocket.all.at(-1)!;
+const welcome = (seq: number, daemonId = 'd1') => ({
+  type: 'welcome',
+  seq,
+  protocolVersion: PROTOCOL_VERSION,
+  daemonId,
+  backend: 'cpu',
+  modelVersion: 0,
+});
+const progress = (seq: number) => ({ type: 'job.progress', seq, jobId: 'jb_1', kind: 'infer', done: seq, total: 10 });
+
+describe('createWsClient', () => {
+  beforeEach(() => {
+    FakeSocket.all = [];
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const make = (slideIds?: string[]) =>
+    createWsClient({
+      url: 'ws://d/ws?token=t',
+      WebSocket: FakeSocket,
+      policy: createReconnectPolicy({ initialDelayMs: 100, jitter: 0 }),
+      ...(slideIds ? { slideIds } : {}),
+    });
+
+  it('says hello without lastSeq first, adopts the welcome seq, then subscribes', () => {
+    const client = make(['sl_1']);
+    latest().open();
+    expect(latest().sent).toEqual([{ type: 'hello', protocolVersion: PROTOCOL_VERSION }]);
+    latest().receive(welcome(41));
+    expect(client.state).toBe('open');
+    expect(client.lastSeq).toBe(41);
+    expect(client.daemonId).toBe('d1');
+    expect(latest().sent[1]).toEqual({ type: 'slide.subscribe', slideIds: ['sl_1'] });
+  });
+
+  it('emits typed events, tracks the highest seq and drops duplicates', () => {
+    const client = make();
+    const seen: number[] = [];
+    client.on('job.progress', (m) => seen.push(m.done));
+    latest().open();
+    latest().receive(welcome(0));
+    latest().receive(progress(1));
+    latest().receive(progress(2));
+    latest().receive(progress(2));
+    expect(seen).toEqual([1, 2]);
+    expect(client.lastSeq).toBe(2);
+  });
+
+  it('reports and drops invalid frames', () => {
+    const client = make();
+    const bad: string[] = [];
+    const all: string[] = [];
+    client.on('invalid-frame', (f) => bad.push(f.reason));
+    client.on('message', (m) => all.push(m.type));
+    latest().open();
+    latest().receive('not json');
+    latest().receive({ type: 'job.progress', seq: 1 });
+    latest().receive({ type: 'tiles.updated', seq: 1, slideId: 's', layer: 'uncertainty', modelVersion: 1 });
+    expect(bad).toHaveLength(3);
+    expect(bad[0]).toBe('not JSON');
+    expect(bad[2]).toMatch(/tiles or bbox/);
+    expect(all).toEqual([]);
+  });
+
+  it('reconnects with backoff and asks for a replay from lastSeq', () => {
+    const client = make();
+    const states: ConnectionChange[] = [];
+    client.on('connection', (c) => states.push(c));
+    latest().open();
+    latest().receive(welcome(5));
+    latest().receive(progress(6));
+    latest().drop();
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 0, delayMs: 100 });
+    vi.advanceTimersByTime(99);
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(2);
+    latest().drop();
+    expect(states.at(-1)).toMatchObject({ attempt: 1, delayMs: 200 });
+    vi.advanceTimersByTime(200);
+    latest().open();
+    expect(latest().sent[0]).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, lastSeq: 6, daemonId: 'd1' });
+    // Replay follows the welcome; welcome's seq must not skip it.
+    latest().receive(welcome(9));
+    expect(client.lastSeq).toBe(6);
+    latest().receive(progress(7));
+    expect(client.lastSeq).toBe(7);
+    // After a successful welcome the backoff starts over.
+    latest().drop();
+    expect(states.at(-1)).toMatchObject({ attempt: 0 });
+  });
+
+  it('adopts the position of a restarted daemon and of a resync', () => {
+    const client = make();
+    latest().open();
+    latest().receive(welcome(50, 'd1'));
+    latest().drop();
+    vi.advanceTimersByTime(100);
+    latest().open();
+    latest().receive(welcome(3, 'd2'));
+    expect(client.lastSeq).toBe(3);
+    latest().receive({ type: 'resync', seq: 10 });
+    expect(client.lastSeq).toBe(10);
+  });
+
+  it('does not retry after a protocol mismatch', () => {
+    const client = make();
+    latest().open();
+    latest().drop(4001, 'protocol mismatch');
+    expect(client.state).toBe('failed');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('send only works while open; close stops retries and listeners', () => {
+    const client = make();
+    expect(client.send({ type: 'job.cancel', jobId: 'jb_1' })).toBe(false);
+    latest().open();
+    latest().receive(welcome(0));
+    expect(client.send({ type: 'job.cancel', jobId: 'jb_1' })).toBe(true);
+    client.subscribe(['sl_2']);
+    expect(latest().sent.slice(1)).toEqual([
+      { type: 'job.cancel', jobId: 'jb_1' },
+      { type: 'slide.subscribe', slideIds: ['sl_2'] },
+    ]);
+    const sock = latest();
+    client.close();
+    expect(sock.closedWith).toBe(1000);
+    sock.drop(1000);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(client.state).toBe('closed');
+  });
+});
