@@ -11,9 +11,11 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { createUnet } from '../src/model/unet.js';
+import { parseUnetConfig } from '../src/model/unet-config.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { createOnnxMcEngine } from '../src/onnx/onnx-mc-engine.js';
-import { buildReferenceUnet, randomizeNormalization } from '../src/onnx/reference-unet.js';
+import { randomizeNormalization } from '../src/onnx/reference-unet.js';
 
 interface BenchCase {
   size: number;
@@ -48,7 +50,7 @@ function convMultiplyAdds(model: LayersModel): number {
 }
 
 async function timeCase(c: BenchCase): Promise<void> {
-  const model = buildReferenceUnet({ inputSize: c.size, levels: c.levels, baseFilters: c.base, seed: 1 });
+  const model = createUnet(parseUnetConfig({ inputSize: c.size, levels: c.levels, baseFilters: c.base, initSeed: 1 }));
   randomizeNormalization(model);
   const flopsPerPass = 2 * convMultiplyAdds(model);
   let started = performance.now();

@@ -2,12 +2,12 @@ import { doctorCommand } from './doctor-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { trainCommand } from './train-command.js';
 import { predictCommand } from './predict-command.js';
-import { demoCommand } from './demo-command.js';
+import { serveCommand } from './serve-command.js';
 
 const USAGE = `activeseg <command> [options]
 
 Commands:
-  demo       set up and run the built-in demo (an active-learning simulation on the bundled SEM data)
+  serve      the local daemon for the viewer (no arguments: the built-in demo project)
   simulate   the paper's active-learning experiment (uncertainty vs random selection) with reports
   train      train a U-Net on a data set folder and save a model bundle
   predict    segment images with a model bundle; optional Monte-Carlo uncertainty maps
@@ -16,7 +16,7 @@ Commands:
 Run "activeseg <command> --help" for the options of a command.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  demo: demoCommand,
+  serve: serveCommand,
   simulate: simulateCommand,
   train: trainCommand,
   predict: predictCommand,

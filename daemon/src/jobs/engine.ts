@@ -28,6 +28,11 @@ export interface Engine {
 
 export interface ScorePatchOptions {
   acquisition?: AcquisitionFunction;
+  /**
+   * The part of the patch that is real slide (top-left anchored); the rest is padding at the slide's right or
+   * bottom edge. The score must come from this part only, or padded edge cells would top the suggestions.
+   */
+  valid?: { width: number; height: number };
 }
 
 export interface ScorePatchResult {

@@ -54,7 +54,10 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
         skippedBlank++;
       } else {
         const patch = toPaddedFloat(pixels, w, h, size);
-        const result = await engine.scorePatch(patch, size, signal, { acquisition: options.acquisition });
+        const result = await engine.scorePatch(patch, size, signal, {
+          acquisition: options.acquisition,
+          valid: { width: w, height: h },
+        });
         signal.throwIfAborted();
         const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row);
         await atomicWrite(mapFile, encodeScoreMap(result.mean, result.std));

@@ -9,6 +9,8 @@ import {
 } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { McDropout, withMcDropoutSettings } from '../model/layers/mc-dropout.js';
+import { createUnet } from '../model/unet.js';
+import { parseUnetConfig } from '../model/unet-config.js';
 import { exportOnnx } from './export-onnx.js';
 import { createOnnxMcEngine } from './onnx-mc-engine.js';
 import { decodeOnnxModel } from './onnx-proto.js';
@@ -63,6 +65,14 @@ describe('exportOnnx', () => {
     expect(maxAbsDifference(expected, actual)).toBeLessThan(1e-4);
     // Guard against a vacuous pass: the BatchNorm statistics must actually move the output.
     expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.05);
+  });
+
+  it('matches tfjs predict for the project U-Net from createUnet, with all of its dropout layers exported', async () => {
+    const model = createUnet(parseUnetConfig({ inputSize: 32, levels: 3, baseFilters: 4, initSeed: 5 }));
+    randomizeNormalization(model, 17);
+    const x = randomInput(2, 32, 1, 6);
+    expect(maxAbsDifference(tfjsPredict(model, x), await onnxPredict(model, x))).toBeLessThan(1e-4);
+    expect(opTypes(exportOnnx(model)).filter((op) => op === 'RandomUniformLike')).toHaveLength(4);
   });
 
   it('folds every BatchNormalization into the conv before it and keeps the graph NCHW between two transposes', () => {

@@ -135,6 +135,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
           size,
           loss: config.loss,
         });
+        // Let a daemon answer tile requests and cancels between steps: a step is synchronous tfjs work.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       const valDice = options.val.length > 0 ? evaluateDice(model, options.val, normalization) : -lossSum;
       const improved = valDice > best.dice;

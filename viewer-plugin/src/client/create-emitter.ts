@@ -15,7 +15,10 @@ export function createEmitter<EventMap extends object>(
   return {
     on(type, listener) {
       let set = listeners.get(type);
-      if (!set) listeners.set(type, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(type, set);
+      }
       set.add(listener as Listener<never>);
       return () => set.delete(listener as Listener<never>);
     },

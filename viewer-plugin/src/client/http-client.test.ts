@@ -1,6 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
-import { ERROR_MESSAGES, describeError } from './describe-error.js';
+import { describeError, ERROR_MESSAGES } from './describe-error.js';
 import { createHttpClient, DaemonError, type FetchLike } from './http-client.js';
 
 interface Call {
@@ -37,7 +37,7 @@ describe('createHttpClient', () => {
     const list = await client.listSlides();
     expect(list.slides[0]?.id).toBe('sl_1');
     expect(f.calls[0]?.url).toBe('http://d:1/api/slides');
-    expect((f.calls[0]?.init?.headers as Record<string, string>).authorization).toBe('Bearer tok');
+    expect((f.calls[0]!.init!.headers as Record<string, string>).authorization).toBe('Bearer tok');
   });
 
   it('posts annotations as JSON', async () => {
@@ -89,13 +89,14 @@ describe('createHttpClient', () => {
     const c2 = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: up.fetch });
     await c2.uploadSlide(new Blob([new Uint8Array(4)]), { name: 'my slide.tif' });
     expect(up.calls[0]?.url).toBe('http://d/api/uploads?name=my%20slide.tif');
-    expect((up.calls[0]?.init?.headers as Record<string, string>)['content-type']).toBe('application/octet-stream');
+    expect((up.calls[0]!.init!.headers as Record<string, string>)['content-type']).toBe('application/octet-stream');
   });
 });
 
 describe('describeError', () => {
   it('has words for every protocol error code', () => {
-    for (const code of Object.values(ERROR_CODES) as ErrorCode[]) expect(ERROR_MESSAGES[code].length).toBeGreaterThan(5);
+    for (const code of Object.values(ERROR_CODES) as ErrorCode[])
+      expect(ERROR_MESSAGES[code].length).toBeGreaterThan(5);
   });
 
   it('adds the field and the daemon detail once', () => {

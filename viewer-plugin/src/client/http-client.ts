@@ -8,12 +8,12 @@ import {
   JobInfo,
   SlideInfo,
   SlideList,
-  SuggestionList,
   type StartJobRequest,
+  SuggestionList,
 } from '@activeseg/protocol';
 import type { z } from 'zod';
-import { describeError } from './describe-error.js';
 import { trimSlash } from '../sources/tile-url.js';
+import { describeError } from './describe-error.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -190,7 +190,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
     },
     subscribe(ids) {
       slideIds = [...ids];
-      if (socket && socket.readyState === OPEN && state === 'open') rawSend(socket, { type: 'slide.subscribe', slideIds });
+      if (socket && socket.readyState === OPEN && state === 'open')
+        rawSend(socket, { type: 'slide.subscribe', slideIds });
     },
     get state() {
       return state;

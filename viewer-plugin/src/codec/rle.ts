@@ -35,7 +35,8 @@ export function decodeRle(rle: RleMask, options: DecodeRleOptions): Uint8Array {
   let pos = 0;
   for (let i = 0; i < rle.counts.length; i++) {
     const n = rle.counts[i]!;
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`decodeRle: count ${i} is ${n}, not a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`decodeRle: count ${i} is ${n}, not a non-negative integer`);
     if (pos + n > total) throw new RangeError(`decodeRle: counts exceed ${options.width}×${options.height} = ${total}`);
     // Odd-indexed runs are foreground because the first run is background.
     if (i % 2 === 1) out.fill(1, pos, pos + n);

@@ -7,7 +7,9 @@ const geometry = { width: 1024, height: 1024, tileSize: 256 };
 describe('TileVersions', () => {
   it('moves only the updated tiles to the new version', () => {
     const v = new TileVersions({ baseVersion: 1 });
-    expect(v.apply(invalidatedTileRanges({ bbox: { x: 0, y: 0, width: 512, height: 512 } }, geometry), 2)).toBe('tiles');
+    expect(v.apply(invalidatedTileRanges({ bbox: { x: 0, y: 0, width: 512, height: 512 } }, geometry), 2)).toBe(
+      'tiles',
+    );
     expect(v.versionOf(10, 0, 0)).toBe(2);
     expect(v.versionOf(10, 1, 1)).toBe(2);
     expect(v.versionOf(10, 2, 0)).toBe(1);

@@ -39,7 +39,11 @@ export class MaskCanvas {
   }
 
   /** Mask from a prediction probability map of the region's size, foreground where p ≥ threshold. */
-  static fromProbabilities(region: Region, probabilities: ArrayLike<number>, options: ThresholdOptions = {}): MaskCanvas {
+  static fromProbabilities(
+    region: Region,
+    probabilities: ArrayLike<number>,
+    options: ThresholdOptions = {},
+  ): MaskCanvas {
     const n = region.width * region.height;
     if (probabilities.length !== n) {
       throw new RangeError(`MaskCanvas.fromProbabilities: ${probabilities.length} values for a ${n}-pixel region`);

@@ -1,0 +1,40 @@
+import type { JobKind, JobState } from '@activeseg/protocol';
+
+/** What the jobs panel knows about one job, folded from `job.progress` and `job.state` frames. */
+export interface JobView {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  done: number;
+  total: number;
+  etaMs?: number | undefined;
+  epoch?: number | undefined;
+  loss?: number | undefined;
+  valDice?: number | undefined;
+  error?: string | undefined;
+}
+
+/** "12 s", "3 min 5 s", "1 h 02 min": coarse enough to not flicker every frame. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** One line under a job's progress bar. */
+export function formatJobLine(job: JobView): string {
+  const parts = [`${job.kind} ${job.state}`];
+  if (job.total > 0) parts.push(`${job.done}/${job.total}`);
+  if (job.state === 'running' && job.etaMs !== undefined) parts.push(`ETA ${formatDuration(job.etaMs)}`);
+  if (job.epoch !== undefined) parts.push(`epoch ${job.epoch}`);
+  if (job.loss !== undefined) parts.push(`loss ${job.loss.toFixed(4)}`);
+  if (job.valDice !== undefined) parts.push(`val Dice ${job.valDice.toFixed(3)}`);
+  if (job.error) parts.push(job.error);
+  return parts.join(' · ');
+}
+
+export function progressFraction(job: Pick<JobView, 'done' | 'total'>): number {
+  return job.total > 0 ? Math.min(1, job.done / job.total) : 0;
+}

@@ -1,0 +1,28 @@
+/** Styles for the plugin's DOM, scoped under `.activeseg` so they never touch the host page. */
+export const PANEL_STYLES = `
+.activeseg { font: 13px/1.4 system-ui, sans-serif; color: #e8e8e8; background: #1e1f24; box-sizing: border-box; overflow-y: auto; }
+.activeseg.activeseg-floating { position: absolute; top: 0; right: 0; bottom: 0; width: 300px; z-index: 10; }
+.activeseg * { box-sizing: border-box; }
+.activeseg section { padding: 8px 10px; border-bottom: 1px solid #33353d; }
+.activeseg h3 { margin: 0 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: #9aa0aa; }
+.activeseg button { background: #2d3039; color: inherit; border: 1px solid #444853; border-radius: 4px; padding: 3px 8px; cursor: pointer; font: inherit; }
+.activeseg button:hover { background: #383c47; }
+.activeseg button[aria-pressed="true"] { background: #3d5afe; border-color: #3d5afe; }
+.activeseg button:disabled { opacity: .45; cursor: default; }
+.activeseg ul { list-style: none; margin: 0; padding: 0; }
+.activeseg li.as-item { padding: 3px 6px; border-radius: 3px; cursor: pointer; display: flex; justify-content: space-between; gap: 6px; }
+.activeseg li.as-item:hover { background: #2a2d35; }
+.activeseg li.as-item[aria-selected="true"] { background: #3d5afe55; }
+.activeseg .as-row { display: flex; align-items: center; gap: 6px; margin: 3px 0; flex-wrap: wrap; }
+.activeseg .as-legend { height: 10px; border-radius: 2px; }
+.activeseg .as-legend-scale { display: flex; justify-content: space-between; font-size: 11px; color: #9aa0aa; }
+.activeseg .as-progress { height: 6px; background: #33353d; border-radius: 3px; overflow: hidden; }
+.activeseg .as-progress > div { height: 100%; background: #00c853; }
+.activeseg .as-muted { color: #9aa0aa; font-size: 12px; }
+.activeseg .as-ok { color: #69f0ae; }
+.activeseg .as-error { color: #ff8a80; }
+.activeseg-status { font: 12px system-ui, sans-serif; color: #e8e8e8; background: #15161a; padding: 3px 8px; display: flex; gap: 12px; flex-wrap: wrap; }
+.activeseg-outline { border: 2px solid #ffd600; box-shadow: 0 0 0 1px #000; pointer-events: none; }
+.activeseg-mask { pointer-events: none; image-rendering: pixelated; width: 100%; height: 100%; }
+.activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
+`;
