@@ -18,6 +18,15 @@ export const DaemonConfig = z
       .int()
       .positive()
       .default(32 << 20),
+    /**
+     * `POST /api/uploads` bodies (a dropped slide file). Streamed to disk, never buffered, so this bounds disk
+     * use per upload, not memory. Default 2 GiB.
+     */
+    maxUploadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 ** 3),
     /** Largest annotation region, in level-0 pixels. */
     maxAnnotationPixels: z
       .number()

@@ -51,10 +51,13 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
     const { createModelEngine } = await import('../../daemon/src/engine/model-engine.js');
     const { getPreset } = await import('../../daemon/src/training/presets.js');
     const { bootstrapDemoModel } = await import('../../daemon/src/cli/bootstrap-demo-model.js');
+    const { selectBackend } = await import('../../daemon/src/model/backend.js');
+    // Registers the tfjs backend the engine will use, as `activeseg serve` does.
+    const backend = await selectBackend({ purpose: 'train' });
     const engine = await createModelEngine({
       modelsDir: join(projectDir, 'models'),
       preset: getPreset('tiny'),
-      tfjsBackend: 'cpu',
+      tfjsBackend: backend.name,
       mcPasses: 4,
       seed: 1,
       log: () => {},

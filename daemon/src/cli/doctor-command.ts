@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../model/backend.js';
-import { createUnet, convMultiplyAdds, parseUnetConfig, predictProbabilities } from '../model/index.js';
+import { convMultiplyAdds, createUnet, parseUnetConfig, predictProbabilities } from '../model/index.js';
 import { getPreset } from '../training/presets.js';
 
 export const DOCTOR_USAGE = `activeseg doctor [--preset tem|sbem|tiny] [--backend <name>]
@@ -30,7 +30,9 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const preset = getPreset(values.preset);
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   const selection = await selectBackend({ purpose: 'train', ...(values.backend ? { prefer: values.backend } : {}) });
   console.log(`tfjs backend: ${selection.name}`);
   for (const r of selection.reasons) console.log(`  ${r.backend.padEnd(14)} ${r.available ? 'yes' : 'no '}  ${r.why}`);
@@ -45,13 +47,17 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   console.log(
     `U-Net ${preset.name} (${size}², ${config.levels} levels, base ${config.baseFilters}): ${(flops / 1e9).toFixed(2)} GFLOP per patch`,
   );
-  console.log(`  tfjs ${selection.name}: ${tfMs.toFixed(1)} ms per patch forward (${(flops / 1e6 / tfMs).toFixed(1)} GFLOP/s)`);
+  console.log(
+    `  tfjs ${selection.name}: ${tfMs.toFixed(1)} ms per patch forward (${(flops / 1e6 / tfMs).toFixed(1)} GFLOP/s)`,
+  );
   try {
     const { exportOnnx } = await import('../onnx/export-onnx.js');
     const { createOnnxMcEngine } = await import('../onnx/onnx-mc-engine.js');
     const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: true }) });
     const onnxMs = await timeIt(() => engine.predict(input, 1, size), repeats);
-    console.log(`  onnxruntime cpu: ${onnxMs.toFixed(1)} ms per patch forward (${(flops / 1e6 / onnxMs).toFixed(1)} GFLOP/s); used for Monte-Carlo inference`);
+    console.log(
+      `  onnxruntime cpu: ${onnxMs.toFixed(1)} ms per patch forward (${(flops / 1e6 / onnxMs).toFixed(1)} GFLOP/s); used for Monte-Carlo inference`,
+    );
     await engine.dispose();
   } catch (err) {
     console.log(`  onnxruntime: not available (${(err as Error).message}); Monte-Carlo inference runs on tfjs`);

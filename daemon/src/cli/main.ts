@@ -1,8 +1,8 @@
 import { doctorCommand } from './doctor-command.js';
-import { simulateCommand } from './simulate-command.js';
-import { trainCommand } from './train-command.js';
 import { predictCommand } from './predict-command.js';
 import { serveCommand } from './serve-command.js';
+import { simulateCommand } from './simulate-command.js';
+import { trainCommand } from './train-command.js';
 
 const USAGE = `activeseg <command> [options]
 

@@ -33,7 +33,8 @@ async function listInputs(path: string): Promise<string[]> {
   return names.map((n) => join(path, n));
 }
 
-const toU8 = (data: Float32Array, scale: number) => Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v * scale))));
+const toU8 = (data: Float32Array, scale: number) =>
+  Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v * scale))));
 
 export async function predictCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -81,19 +82,29 @@ export async function predictCommand(argv: string[]): Promise<number> {
       .toBuffer();
     const mask = Uint8Array.from(prob8, (v) => (v > 127 ? 255 : 0));
     const png = (data: Uint8Array, w: number, h: number, channels: 1 | 4) =>
-      sharp(data, { raw: { width: w, height: h, channels } }).png().toBuffer();
+      sharp(data, { raw: { width: w, height: h, channels } })
+        .png()
+        .toBuffer();
     await atomicWrite(join(values.out, `${id}-mask.png`), await png(mask, raw.width, raw.height, 1));
-    await atomicWrite(join(values.out, `${id}-probability.png`), await png(Uint8Array.from(prob8), raw.width, raw.height, 1));
+    await atomicWrite(
+      join(values.out, `${id}-probability.png`),
+      await png(Uint8Array.from(prob8), raw.width, raw.height, 1),
+    );
     if (result.uncertainty) {
       let max = 0;
       for (const v of result.uncertainty.data) if (v > max) max = v;
       const rgba = Uint8Array.from(applyColormap(result.uncertainty, { lut: VIRIDIS, min: 0, max: max || 1 }));
       await atomicWrite(join(values.out, `${id}-uncertainty.png`), await png(rgba, width, height, 4));
-      const csv = ['x,y,score', ...result.patches.map((p) => `${Math.round(p.x / scale)},${Math.round(p.y / scale)},${p.score}`)];
+      const csv = [
+        'x,y,score',
+        ...result.patches.map((p) => `${Math.round(p.x / scale)},${Math.round(p.y / scale)},${p.score}`),
+      ];
       await atomicWrite(join(values.out, `${id}-patches.csv`), new TextEncoder().encode(`${csv.join('\n')}\n`));
     }
     const fg = mask.reduce((a, v) => a + (v ? 1 : 0), 0) / mask.length;
-    console.log(`${file}: ${raw.width}×${raw.height}, ${(fg * 100).toFixed(1)} % myelin → ${values.out}/${id}-mask.png`);
+    console.log(
+      `${file}: ${raw.width}×${raw.height}, ${(fg * 100).toFixed(1)} % myelin → ${values.out}/${id}-mask.png`,
+    );
   }
   bundle.model.dispose();
   return 0;

@@ -14,7 +14,14 @@ describe('progress bar', () => {
   });
 
   it('renders a bar proportional to the work done, with counts and ETA', () => {
-    const line = renderProgressLine({ label: 'train', done: 5, total: 10, elapsedMs: 10_000, width: 10, detail: 'loss 0.5' });
+    const line = renderProgressLine({
+      label: 'train',
+      done: 5,
+      total: 10,
+      elapsedMs: 10_000,
+      width: 10,
+      detail: 'loss 0.5',
+    });
     expect(line).toBe('train [#####-----]  50% 5/10 elapsed 00:10 eta 00:10 loss 0.5');
   });
 });

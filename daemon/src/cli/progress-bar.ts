@@ -60,7 +60,14 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     const t = now();
     if (!isTty && !force && t - lastPrint < 5000) return;
     lastPrint = t;
-    const line = renderProgressLine({ label: options.label, done, total: options.total, elapsedMs: t - start, width, detail });
+    const line = renderProgressLine({
+      label: options.label,
+      done,
+      total: options.total,
+      elapsedMs: t - start,
+      width,
+      detail,
+    });
     stream.write(isTty ? `\r\x1b[2K${line}` : `${line}\n`);
   };
   return {

@@ -44,8 +44,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const projectDir = values.project ?? join(REPO_ROOT, 'runs', 'demo-project');
   const preset = getPreset(values.preset);
   const backend = await selectBackend({ purpose: 'train', ...(values.backend ? { prefer: values.backend } : {}) });
-  const log = (message: string, err?: unknown) => console.error(`[daemon] ${message}${err ? `: ${(err as Error).message ?? err}` : ''}`);
-  const engine = await createModelEngine({ modelsDir: join(projectDir, 'models'), preset, tfjsBackend: backend.name, log });
+  const log = (message: string, err?: unknown) =>
+    console.error(`[daemon] ${message}${err ? `: ${(err as Error).message ?? err}` : ''}`);
+  const engine = await createModelEngine({
+    modelsDir: join(projectDir, 'models'),
+    preset,
+    tfjsBackend: backend.name,
+    log,
+  });
   if (demo && engine.modelVersion() === 0) {
     console.error('demo project: training a first model on the bundled images (the demo slide is held out)…');
     await bootstrapDemoModel({

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { getPreset } from '../training/presets.js';
 import { runSimulation, type SimulationEvent } from '../simulate/run-simulation.js';
 import { parseStrategies } from '../simulate/strategies.js';
-import { createProgressBar, type ProgressBar } from './progress-bar.js';
+import { getPreset } from '../training/presets.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
+import { createProgressBar, type ProgressBar } from './progress-bar.js';
 
 export const SIMULATE_USAGE = `activeseg simulate --data <dir> [options]
 
@@ -67,7 +67,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (values.retrain !== 'scratch' && values.retrain !== 'finetune') {
     throw new Error(`--retrain: expected scratch or finetune, got "${values.retrain}"`);
   }
-  if (values.loss !== 'dice' && values.loss !== 'wbce') throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
+  if (values.loss !== 'dice' && values.loss !== 'wbce')
+    throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
   const seed = intOption('seed', values.seed, { min: 0 });
   const split = {
     ...(values.initial ? { initial: intOption('initial', values.initial, { min: 1 }) } : {}),
@@ -95,7 +96,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         break;
       case 'epoch':
         if (!iterBar || e.epoch === 1) {
-          iterBar = createProgressBar({ label: `  ${e.strategy} exp ${e.experiment} it ${e.iteration} train`, total: e.epochs });
+          iterBar = createProgressBar({
+            label: `  ${e.strategy} exp ${e.experiment} it ${e.iteration} train`,
+            total: e.epochs,
+          });
         }
         iterBar.update(e.epoch, `loss ${e.loss.toFixed(3)} val Dice ${e.valDice.toFixed(3)}`);
         break;

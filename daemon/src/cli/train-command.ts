@@ -47,7 +47,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   if (!values.data) throw new Error('--data is required');
   if (!values.out) throw new Error('--out is required (the model bundle folder)');
-  if (values.loss !== 'dice' && values.loss !== 'wbce') throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
+  if (values.loss !== 'dice' && values.loss !== 'wbce')
+    throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
   const preset = getPreset(values.preset);
   const seed = intOption('seed', values.seed, { min: 0 });
   console.error(`backend: ${await initBackend({ prefer: values.backend, purpose: 'train' })}`);
@@ -58,7 +59,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     patchSize: preset.patchSize,
     scale: preset.scale,
   });
-  const valCount = values.val ? intOption('val', values.val, { min: 1 }) : Math.max(1, Math.round(patches.length * 0.2));
+  const valCount = values.val
+    ? intOption('val', values.val, { min: 1 })
+    : Math.max(1, Math.round(patches.length * 0.2));
   const split = splitPatches(
     patches.map((p) => ({ id: p.id, group: subjectOf(p.sourceId) })),
     { counts: { initial: patches.length - valCount, val: valCount, test: 0 }, poolNeeded: 0, seed },
@@ -67,7 +70,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const train = [...split.initial, ...split.pool].map((id) => byId.get(id)!);
   const val = split.val.map((id) => byId.get(id)!);
   const epochs = values.epochs ? intOption('epochs', values.epochs, { min: 1 }) : preset.epochs;
-  console.error(`${train.length} training and ${val.length} validation patches of ${preset.patchSize}², ${epochs} epochs`);
+  console.error(
+    `${train.length} training and ${val.length} validation patches of ${preset.patchSize}², ${epochs} epochs`,
+  );
   const bar = createProgressBar({ label: 'train', total: epochs });
   const result = await trainModel({
     train,

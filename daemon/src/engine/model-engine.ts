@@ -1,12 +1,11 @@
 import { createRng, getAcquisition, isAcquisitionName, type McSummary } from '@activeseg/shared';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
+import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
 import type { Engine, ScorePatchOptions, ScorePatchResult, TrainOptions, TrainResult } from '../jobs/engine.js';
 import {
   createUnet,
   loadBundle,
-  mcPredict,
   restoreWeights,
   saveBundle,
   snapshotWeights,
@@ -18,15 +17,6 @@ import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, trainModel } from '../training/train-model.js';
 import { listVersions, versionDir } from './model-store.js';
 import { upsampleNearest } from './resample.js';
-
-type McResult = { mean: Float32Array; std: Float32Array; probs?: Float32Array };
-
-/** Runs Monte-Carlo passes over one normalised patch of a fixed size. */
-interface McRunner {
-  readonly runtime: string;
-  run(patch: Float32Array, size: number, passes: number, keepSamples: boolean, seed: number): Promise<McResult>;
-  dispose(): Promise<void>;
-}
 
 interface Current extends TrainedModel {
   readonly version: number;
@@ -58,33 +48,6 @@ export interface ModelEngine extends Engine {
   dispose(): Promise<void>;
 }
 
-async function createRunner(model: LayersModel, useOnnx: boolean): Promise<McRunner> {
-  if (useOnnx) {
-    try {
-      const { exportOnnx } = await import('../onnx/export-onnx.js');
-      const { createOnnxMcEngine } = await import('../onnx/onnx-mc-engine.js');
-      const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: true }) });
-      return {
-        runtime: 'onnxruntime-cpu',
-        run: async (patch, size, passes, keepSamples) => {
-          const r = await engine.mcPredict(patch, size, { passes, keepProbs: keepSamples });
-          return r.probs ? { mean: r.mean, std: r.std, probs: r.probs } : { mean: r.mean, std: r.std };
-        },
-        dispose: () => engine.dispose(),
-      };
-    } catch {
-      // Fall through to tfjs: onnxruntime is an accelerator, never a requirement.
-    }
-  }
-  return {
-    runtime: 'tfjs',
-    run: async (patch, _size, passes, keepSamples, seed) => mcPredict(model, patch, { passes, keepSamples, seed }),
-    dispose: async () => {
-      model.dispose();
-    },
-  };
-}
-
 /**
  * The daemon's model: the current U-Net version, Monte-Carlo scoring of slide patches (onnxruntime when available,
  * tfjs otherwise) and training jobs that fine-tune or retrain it on the project's annotations. Slide patches (e.g.
@@ -111,8 +74,16 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
     if (existing) return existing;
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
-    const runner = await createRunner(model, options.onnx ?? true);
-    if (runner.runtime !== 'tfjs') model.dispose();
+    const inner = await createMcRunner(model, { onnx: options.onnx ?? true });
+    if (inner.runtime !== 'tfjs') model.dispose();
+    const runner: McRunner = {
+      runtime: inner.runtime,
+      run: inner.run,
+      dispose: async () => {
+        await inner.dispose();
+        if (inner.runtime === 'tfjs') model.dispose();
+      },
+    };
     c.bySize.set(size, runner);
     return runner;
   };
@@ -120,7 +91,9 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
   const engine: ModelEngine = {
     get backendName() {
       const runtimes = current ? [...current.bySize.values()].map((r) => r.runtime) : [];
-      return runtimes.includes('onnxruntime-cpu') ? `tfjs-${options.tfjsBackend}+onnxruntime-cpu` : `tfjs-${options.tfjsBackend}`;
+      return runtimes.includes('onnxruntime-cpu')
+        ? `tfjs-${options.tfjsBackend}+onnxruntime-cpu`
+        : `tfjs-${options.tfjsBackend}`;
     },
     modelVersion: () => current?.version ?? 0,
 
@@ -130,7 +103,14 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
         try {
           const b = await loadBundle(versionDir(options.modelsDir, v));
           const scale = typeof b.info?.scale === 'number' ? b.info.scale : 1;
-          await setCurrent({ version: v, model: b.model, config: b.config, normalization: b.normalization, scale, bySize: new Map() });
+          await setCurrent({
+            version: v,
+            model: b.model,
+            config: b.config,
+            normalization: b.normalization,
+            scale,
+            bySize: new Map(),
+          });
           return v;
         } catch (err) {
           log(`model version ${v} is unreadable, trying an older one`, err);
@@ -153,7 +133,12 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
       return version;
     },
 
-    async scorePatch(patch: Float32Array, size: number, signal: AbortSignal, opts: ScorePatchOptions = {}): Promise<ScorePatchResult> {
+    async scorePatch(
+      patch: Float32Array,
+      size: number,
+      signal: AbortSignal,
+      opts: ScorePatchOptions = {},
+    ): Promise<ScorePatchResult> {
       const c = current;
       if (!c) throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
       signal.throwIfAborted();
@@ -164,13 +149,18 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
       const norm = normalizeArray(small.data, c.normalization);
       const runner = await runnerFor(c, inner);
       const acquisition = opts.acquisition ?? 'uncertainty';
-      if (!isAcquisitionName(acquisition)) throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
-      const seed = seedCounter++;
-      const mc = await runner.run(norm, inner, passes, acquisition === 'bald', seed);
+      if (!isAcquisitionName(acquisition))
+        throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
+      const seed = opts.seed ?? seedCounter++;
+      const mc = await runner.run(norm, { size: inner, passes, keepSamples: acquisition === 'bald', seed });
       const vw = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale)));
       const vh = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale)));
       const score = getAcquisition(acquisition, { rng: createRng(seed) }).score(
-        cropSummary({ width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) }, vw, vh),
+        cropSummary(
+          { width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) },
+          vw,
+          vh,
+        ),
       );
       return { score, mean: upsampleNearest(mc.mean, inner, f), std: upsampleNearest(mc.std, inner, f) };
     },
@@ -195,7 +185,8 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
       const size = init?.config.inputSize ?? preset.unet.inputSize;
       // Keep every cut patch that holds annotated pixels: partial annotations train only where they were drawn.
       const patches = cutPatches(items, { patchSize: size }).patches.filter((p) => p.weight.some((w) => w !== 0));
-      if (patches.length === 0) throw new ApiError('NO_TRAINING_DATA', 'the annotations cover no pixels at the model scale');
+      if (patches.length === 0)
+        throw new ApiError('NO_TRAINING_DATA', 'the annotations cover no pixels at the model scale');
       const rng = createRng(options.seed ?? 1);
       const order = patches.map((_, i) => i).sort(() => rng.next() - 0.5);
       const valCount = patches.length >= 10 ? Math.round(patches.length * 0.2) : 0;
@@ -212,7 +203,13 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
         learningRate: preset.learningRate,
         seed: options.seed ?? 1,
         ...(init ? { init } : {}),
-        onEpoch: (r) => opts.onProgress({ epoch: r.epoch, epochs: r.epochs, loss: r.loss, ...(val.length ? { valDice: r.valDice } : {}) }),
+        onEpoch: (r) =>
+          opts.onProgress({
+            epoch: r.epoch,
+            epochs: r.epochs,
+            loss: r.loss,
+            ...(val.length ? { valDice: r.valDice } : {}),
+          }),
         signal: opts.signal,
       });
       const version = await engine.adopt(trained, {
@@ -224,7 +221,12 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
         bestEpoch: trained.bestEpoch,
         ...(val.length ? { bestValDice: trained.bestValDice } : {}),
       });
-      return { modelVersion: version, metrics: val.length ? { valDice: trained.bestValDice, trainPatches: train.length } : { trainPatches: train.length } };
+      return {
+        modelVersion: version,
+        metrics: val.length
+          ? { valDice: trained.bestValDice, trainPatches: train.length }
+          : { trainPatches: train.length },
+      };
     },
 
     async dispose() {

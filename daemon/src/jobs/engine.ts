@@ -33,6 +33,12 @@ export interface ScorePatchOptions {
    * bottom edge. The score must come from this part only, or padded edge cells would top the suggestions.
    */
   valid?: { width: number; height: number };
+  /**
+   * Seeds the Monte-Carlo dropout masks (tfjs) and the acquisition's RNG for this call; without it the engine uses
+   * its own counter. Inference passes a seed derived from (slide, col, row, model version), so re-scoring a patch,
+   * on any process, repeats the same result (onnxruntime seeds per session instead: use `onnx: false` for that).
+   */
+  seed?: number;
 }
 
 export interface ScorePatchResult {

@@ -28,57 +28,100 @@ export interface RunInferenceResult {
   skippedBlank: number;
 }
 
+/** One cell of a slide's patch grid: the patch at level-0 (col × size, row × size). */
+export interface GridCell {
+  col: number;
+  row: number;
+}
+
+export interface ScoreCellsOptions extends RunInferenceOptions {
+  /** The cells to score, in order (a worker's batch, or the whole grid). */
+  cells: readonly GridCell[];
+  /** Version the maps and rows are filed under; must be the engine's current version. */
+  modelVersion: number;
+  /** Grid cells of the whole slide, for progress totals; defaults to `cells.length`. */
+  total?: number;
+}
+
+/** Every cell of the slide's patch grid, row by row (the order the single daemon scores them in). */
+export function gridCells(source: Pick<SlideSource, 'width' | 'height'>, size: number): GridCell[] {
+  const cols = Math.ceil(source.width / size);
+  const rows = Math.ceil(source.height / size);
+  const cells: GridCell[] = [];
+  for (let row = 0; row < rows; row++) for (let col = 0; col < cols; col++) cells.push({ col, row });
+  return cells;
+}
+
+/**
+ * The MC seed of one patch: FNV-1a of (slide, col, row, model version), so a patch scores the same wherever and
+ * however often it is scored (a worker's retried batch, or the single daemon), with the tfjs runtime.
+ */
+export function patchSeed(slideId: string, col: number, row: number, modelVersion: number): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${slideId}/${col}/${row}/${modelVersion}`) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h % 0x7ffffffe) + 1;
+}
+
 /**
  * Scores every non-blank cell of the slide's patch grid with the current model. For each patch the quantised
  * mean/std maps are written atomically BEFORE the score row commits, so a row never points at a missing map.
  */
 export async function runInference(options: RunInferenceOptions): Promise<RunInferenceResult> {
-  const { source, engine, patchSize: size, signal } = options;
-  const modelVersion = engine.modelVersion();
-  const cols = Math.ceil(source.width / size);
-  const rows = Math.ceil(source.height / size);
-  const total = cols * rows;
+  const cells = gridCells(options.source, options.patchSize);
+  return scoreCells({ ...options, cells, modelVersion: options.engine.modelVersion() });
+}
+
+/**
+ * Scores the given grid cells: the per-patch body of `runInference`, shared with fleet workers that score a slide
+ * in batches. Idempotent per cell: the map file is replaced atomically and the row is an upsert on
+ * (slide, version, col, row), so a batch re-run after a crash overwrites, never duplicates.
+ */
+export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferenceResult> {
+  const { source, engine, patchSize: size, signal, modelVersion } = options;
+  const total = options.total ?? options.cells.length;
   let done = 0;
   let scored = 0;
   let skippedBlank = 0;
   options.onProgress(0, total);
-  for (let row = 0; row < rows; row++) {
-    for (let col = 0; col < cols; col++) {
+  for (const { col, row } of options.cells) {
+    signal.throwIfAborted();
+    const x = col * size;
+    const y = row * size;
+    const w = Math.min(size, source.width - x);
+    const h = Math.min(size, source.height - y);
+    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal });
+    if (intensityStd(pixels) < options.blankPatchStd) {
+      skippedBlank++;
+    } else {
+      const patch = toPaddedFloat(pixels, w, h, size);
+      const result = await engine.scorePatch(patch, size, signal, {
+        acquisition: options.acquisition,
+        valid: { width: w, height: h },
+        seed: patchSeed(options.slideId, col, row, modelVersion),
+      });
       signal.throwIfAborted();
-      const x = col * size;
-      const y = row * size;
-      const w = Math.min(size, source.width - x);
-      const h = Math.min(size, source.height - y);
-      const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal });
-      if (intensityStd(pixels) < options.blankPatchStd) {
-        skippedBlank++;
-      } else {
-        const patch = toPaddedFloat(pixels, w, h, size);
-        const result = await engine.scorePatch(patch, size, signal, {
-          acquisition: options.acquisition,
-          valid: { width: w, height: h },
-        });
-        signal.throwIfAborted();
-        const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row);
-        await atomicWrite(mapFile, encodeScoreMap(result.mean, result.std));
-        options.scores.upsert({
-          slideId: options.slideId,
-          modelVersion,
-          col,
-          row,
-          size,
-          score: result.score,
-          meanFg: average(result.mean),
-          meanStd: average(result.std),
-          mapPath: options.paths.toRelative(mapFile),
-          createdAt: new Date().toISOString(),
-        });
-        scored++;
-        options.onPatchScored({ x, y, width: w, height: h }, modelVersion);
-      }
-      done++;
-      options.onProgress(done, total);
+      const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row);
+      await atomicWrite(mapFile, encodeScoreMap(result.mean, result.std));
+      options.scores.upsert({
+        slideId: options.slideId,
+        modelVersion,
+        col,
+        row,
+        size,
+        score: result.score,
+        meanFg: average(result.mean),
+        meanStd: average(result.std),
+        mapPath: options.paths.toRelative(mapFile),
+        createdAt: new Date().toISOString(),
+      });
+      scored++;
+      options.onPatchScored({ x, y, width: w, height: h }, modelVersion);
     }
+    done++;
+    options.onProgress(done, total);
   }
   return { modelVersion, scored, skippedBlank };
 }

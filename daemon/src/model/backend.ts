@@ -129,6 +129,12 @@ async function tryCandidate(candidate: BackendCandidate, purpose: 'train' | 'inf
       } else if (nav.gpu === undefined) {
         Object.defineProperty(nav, 'gpu', { value: create([]), configurable: true });
       }
+      // Ask for an adapter first: without a GPU (or a Vulkan driver) Dawn has none, and that is the reason to report,
+      // not tfjs' generic "setBackend failed".
+      const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+      const adapter = await gpu?.requestAdapter();
+      if (adapter === null || adapter === undefined)
+        throw new Error('no WebGPU adapter: Dawn found no usable GPU (Vulkan) device');
       await importOptional('@tensorflow/tfjs-backend-webgpu');
       await activate('webgpu');
       return 'WebGPU through Dawn (webgpu package)';

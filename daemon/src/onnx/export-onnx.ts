@@ -24,6 +24,11 @@ export interface ExportOnnxOptions {
    */
   spatial?: 'model' | 'dynamic';
   opset?: 17;
+  /**
+   * Seeds the dropout masks: each random op gets `seed + its index`, so a fresh session repeats the same sequence of
+   * masks (simulations that must resume to identical numbers). Unset, every session draws different masks.
+   */
+  seed?: number;
 }
 
 type Layer = LayersModel['layers'][number];
@@ -48,6 +53,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
   const opset = options.opset ?? 17;
   const builder = new GraphBuilder({
     mcDropout: options.mcDropout ?? true,
+    seed: options.seed,
     batch: options.batch ?? 'dynamic',
     spatial: options.spatial ?? 'model',
   });
@@ -74,6 +80,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
 
 interface BuilderSettings {
   mcDropout: boolean;
+  seed: number | undefined;
   batch: 'dynamic' | number;
   spatial: 'model' | 'dynamic';
 }
@@ -395,7 +402,14 @@ class GraphBuilder {
       'RandomUniformLike',
       [source],
       [uniform],
-      [intAttribute('dtype', OnnxDataType.FLOAT), floatAttribute('low', -rate), floatAttribute('high', 1 - rate)],
+      [
+        intAttribute('dtype', OnnxDataType.FLOAT),
+        floatAttribute('low', -rate),
+        floatAttribute('high', 1 - rate),
+        ...(this.settings.seed === undefined
+          ? []
+          : [floatAttribute('seed', this.settings.seed + this.stochasticDropoutCount)]),
+      ],
     );
     this.addNode('Ceil', [uniform], [keep]);
     const scale = 1 / (1 - rate);

@@ -7,6 +7,7 @@ import { Id } from '@activeseg/protocol';
  *
  *   activeseg.db                                       SQLite (WAL)
  *   slides/<slideId>/pyramid.tif                       converted tiled pyramid (large non-TIFF inputs only)
+ *   slides/<slideId>/upload<.ext>                      a slide file sent with POST /api/uploads
  *   annotations/<slideId>/<annotationId>.png           region-sized label masks (0/255)
  *   maps/<slideId>/v<model>/<col>_<row>.u8             per-patch mean|std maps, quantised to bytes
  *   cache/tiles/<slideId>/<layer>/v<model>/<level>/<col>_<row>.<ext>   rendered DZI tiles (rebuildable)
@@ -15,6 +16,8 @@ export interface ProjectPaths {
   readonly root: string;
   readonly db: string;
   pyramid(slideId: string): string;
+  /** Where an uploaded slide file is kept; `ext` is `''` or a dot and 1–10 lowercase letters/digits. */
+  upload(slideId: string, ext: string): string;
   annotationMask(slideId: string, annotationId: string): string;
   scoreMap(slideId: string, modelVersion: number, col: number, row: number): string;
   tile(t: {
@@ -49,6 +52,10 @@ export function createProjectPaths(projectDir: string): ProjectPaths {
     root,
     db: join(root, 'activeseg.db'),
     pyramid: (slideId) => join(root, 'slides', safeSegment(slideId), 'pyramid.tif'),
+    upload: (slideId, ext) => {
+      if (!/^(\.[a-z0-9]{1,10})?$/.test(ext)) throw new Error(`unsafe file extension ${JSON.stringify(ext)}`);
+      return join(root, 'slides', safeSegment(slideId), `upload${ext}`);
+    },
     annotationMask: (slideId, annotationId) =>
       join(root, 'annotations', safeSegment(slideId), `${safeSegment(annotationId)}.png`),
     scoreMap: (slideId, v, col, row) =>

@@ -9,7 +9,11 @@ export interface CurvePoint {
 }
 
 /** Mean ± population std of a metric per iteration over the experiments of one strategy. */
-export function curveByIteration(rows: readonly MetricsRow[], strategy: string, metric: 'dice' | 'jaccard' = 'dice'): CurvePoint[] {
+export function curveByIteration(
+  rows: readonly MetricsRow[],
+  strategy: string,
+  metric: 'dice' | 'jaccard' = 'dice',
+): CurvePoint[] {
   const byIter = new Map<number, MetricsRow[]>();
   for (const r of rows) {
     if (r.strategy !== strategy) continue;

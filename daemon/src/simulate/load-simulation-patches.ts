@@ -23,7 +23,9 @@ export interface LoadSimulationPatchesResult {
 }
 
 /** Loads a data set folder and cuts it into the simulator's candidate patches (image, mask, weight, origin). */
-export async function loadSimulationPatches(options: LoadSimulationPatchesOptions): Promise<LoadSimulationPatchesResult> {
+export async function loadSimulationPatches(
+  options: LoadSimulationPatchesOptions,
+): Promise<LoadSimulationPatchesResult> {
   const { items } = await loadDataset({
     dir: options.dir,
     ...(options.images ? { images: options.images } : {}),

@@ -66,10 +66,13 @@ export function renderReportSvg(series: readonly ReportSeries[], options: Report
     if (c.length === 0) return;
     const upper = c.map((p) => `${fmt(sx(p.iteration))},${fmt(sy(Math.min(1, p.mean + p.std)))}`);
     const lower = c.map((p) => `${fmt(sx(p.iteration))},${fmt(sy(Math.max(0, p.mean - p.std)))}`).reverse();
-    parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
+    parts.push(
+      `<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`,
+    );
     const line = c.map((p) => `${fmt(sx(p.iteration))},${fmt(sy(p.mean))}`).join(' ');
     parts.push(`<polyline points="${line}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of c) parts.push(`<circle cx="${fmt(sx(p.iteration))}" cy="${fmt(sy(p.mean))}" r="3" fill="${colour}"/>`);
+    for (const p of c)
+      parts.push(`<circle cx="${fmt(sx(p.iteration))}" cy="${fmt(sy(p.mean))}" r="3" fill="${colour}"/>`);
     const ly = m.top + 16 + i * 20;
     parts.push(
       `<line x1="${m.left + pw + 14}" x2="${m.left + pw + 38}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`,

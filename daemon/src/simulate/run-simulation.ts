@@ -1,4 +1,4 @@
-import { mkdir, readFile, appendFile, open } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   confusionCounts,
@@ -9,19 +9,19 @@ import {
   selectTopK,
 } from '@activeseg/shared';
 import type { MaskMapping } from '../data/mask-mapping.js';
-import { mcPredict } from '../model/index.js';
+import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
+import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, trainModel } from '../training/train-model.js';
-import { predictProbabilities } from '../model/index.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
 import { MetricsRow, toCsv } from './metrics-row.js';
 import { type PoolCandidate, scorePool, uncertaintyMap } from './score-pool.js';
 import { type SplitCounts, type SplitResult, splitPatches, subjectOf } from './split-patches.js';
 import { STRATEGIES, type StrategyName } from './strategies.js';
-import { writeReport } from './write-report.js';
 import { writeHeatmap } from './write-heatmap.js';
+import { writeReport } from './write-report.js';
 
 export interface SimulateOptions {
   readonly data: { dir: string; images?: string; masks?: string; mapping?: MaskMapping };
@@ -39,6 +39,8 @@ export interface SimulateOptions {
   readonly mcPasses?: number;
   /** Write the paper's Figs. 7–8 style uncertainty heat-maps of the selected patches (experiment 0). Default true. */
   readonly heatmaps?: boolean;
+  /** Monte-Carlo runtime: 'auto' (onnxruntime when it loads, else tfjs; default) or 'tfjs'. */
+  readonly mcRuntime?: 'auto' | 'tfjs';
   readonly onEvent?: (event: SimulationEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -46,7 +48,16 @@ export interface SimulateOptions {
 export type SimulationEvent =
   | { type: 'start'; totalIterations: number; doneIterations: number; split: SplitResult; patches: number }
   | { type: 'iteration-start'; strategy: string; experiment: number; iteration: number }
-  | { type: 'epoch'; strategy: string; experiment: number; iteration: number; epoch: number; epochs: number; loss: number; valDice: number }
+  | {
+      type: 'epoch';
+      strategy: string;
+      experiment: number;
+      iteration: number;
+      epoch: number;
+      epochs: number;
+      loss: number;
+      valDice: number;
+    }
   | { type: 'scoring'; done: number; total: number }
   | { type: 'iteration'; row: MetricsRow; doneIterations: number; totalIterations: number };
 
@@ -59,7 +70,12 @@ export interface SimulateResult {
 /** Run settings that must match for `--out` to be resumed; anything else would mix two experiments in one file. */
 function runKey(o: SimulateOptions) {
   return {
-    data: { dir: o.data.dir, images: o.data.images ?? 'images', masks: o.data.masks ?? 'masks-myelin', mapping: o.data.mapping ?? null },
+    data: {
+      dir: o.data.dir,
+      images: o.data.images ?? 'images',
+      masks: o.data.masks ?? 'masks-myelin',
+      mapping: o.data.mapping ?? null,
+    },
     preset: o.preset,
     iterations: o.iterations,
     experiments: o.experiments,
@@ -75,7 +91,10 @@ function runKey(o: SimulateOptions) {
 
 /** Same (experiment, iteration) → same training seed for every strategy, so iteration 0 is one shared baseline. */
 export function iterationSeed(seed: number, experiment: number, iteration: number): number {
-  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(experiment + 1, 0x85ebca6b) ^ Math.imul(iteration + 1, 0xc2b2ae35)) >>> 0 || 1;
+  return (
+    (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(experiment + 1, 0x85ebca6b) ^ Math.imul(iteration + 1, 0xc2b2ae35)) >>>
+      0 || 1
+  );
 }
 
 async function readRows(path: string): Promise<MetricsRow[]> {
@@ -117,7 +136,9 @@ function testMetrics(trained: TrainedModel, test: readonly PoolCandidate[]) {
   const size = trained.config.inputSize;
   const px = size * size;
   const images = new Float32Array(test.length * px);
-  test.forEach((p, i) => normalizeInto(images, i * px, p.image, trained.normalization));
+  test.forEach((p, i) => {
+    normalizeInto(images, i * px, p.image, trained.normalization);
+  });
   const probs = predictProbabilities(trained.model, images, { size, batchSize: 8 });
   const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
   test.forEach((p, i) => {
@@ -199,7 +220,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         }
         if (options.retrain === 'finetune' && iteration > 0 && previous === undefined) {
           throw new Error(
-            'resuming a --retrain finetune run needs the previous iteration\'s weights, which this version does not keep; rerun with a fresh --out',
+            "resuming a --retrain finetune run needs the previous iteration's weights, which this version does not keep; rerun with a fresh --out",
           );
         }
         options.onEvent?.({ type: 'iteration-start', strategy, experiment, iteration });
@@ -215,7 +236,16 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           seed,
           ...(options.retrain === 'finetune' && previous ? { init: previous } : {}),
           onEpoch: (r) =>
-            options.onEvent?.({ type: 'epoch', strategy, experiment, iteration, epoch: r.epoch, epochs: r.epochs, loss: r.loss, valDice: r.valDice }),
+            options.onEvent?.({
+              type: 'epoch',
+              strategy,
+              experiment,
+              iteration,
+              epoch: r.epoch,
+              epochs: r.epochs,
+              loss: r.loss,
+              valDice: r.valDice,
+            }),
           ...(options.signal ? { signal: options.signal } : {}),
         });
         const metrics = testMetrics(trained, test);
@@ -225,12 +255,18 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         const candidates = [...pool].sort().map(get);
         if (iteration < options.iterations && candidates.length > 0) {
           const rng = createRng(seed ^ 0x5bd1e995);
+          const runner =
+            spec.acquisition === 'random'
+              ? undefined
+              : await createMcRunner(trained.model, { onnx: options.mcRuntime !== 'tfjs', seed, batchSize: 10 });
           const acquisition = getAcquisition(spec.acquisition, { rng });
           const scores =
             spec.acquisition === 'random'
               ? candidates.map((p) => ({ id: p.id, score: rng.next(), x: p.x, y: p.y }))
               : await scorePool(candidates, {
-                  sampler: { mcPredict: (patch, o) => mcPredict(trained.model, patch, o) },
+                  sampler: {
+                    mcPredict: (patch, o) => (runner as McRunner).run(patch, { ...o, size: preset.patchSize }),
+                  },
                   acquisition,
                   normalization: trained.normalization,
                   passes,
@@ -254,15 +290,22 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
               const p = get(s.id);
               const norm = new Float32Array(p.image.length);
               normalizeInto(norm, 0, p.image, trained.normalization);
-              const mc = mcPredict(trained.model, norm, { passes, seed });
-              await writeHeatmap(join(heatmapDir, `${strategy}-${options.loss ?? 'dice'}-it${String(iteration).padStart(2, '0')}-${s.id.replace(/[^\w.@,-]/g, '_')}.png`), {
-                image: p.image,
-                map: uncertaintyMap(mc.mean, mc.std, p.size),
-                mean: mc.mean,
-                size: p.size,
-              });
+              const mc = await (runner as McRunner).run(norm, { size: p.size, passes, seed, keepSamples: false });
+              await writeHeatmap(
+                join(
+                  heatmapDir,
+                  `${strategy}-${options.loss ?? 'dice'}-it${String(iteration).padStart(2, '0')}-${s.id.replace(/[^\w.@,-]/g, '_')}.png`,
+                ),
+                {
+                  image: p.image,
+                  map: uncertaintyMap(mc.mean, mc.std, p.size),
+                  mean: mc.mean,
+                  size: p.size,
+                },
+              );
             }
           }
+          await runner?.dispose();
         }
         const scoringSeconds = (Date.now() - scoreStart) / 1000;
 
@@ -294,8 +337,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
     }
   }
   const ordered = rows.sort(
-    (a, b) =>
-      a.strategy.localeCompare(b.strategy) || a.experiment - b.experiment || a.iteration - b.iteration,
+    (a, b) => a.strategy.localeCompare(b.strategy) || a.experiment - b.experiment || a.iteration - b.iteration,
   );
   await atomicWrite(join(options.out, 'metrics.csv'), new TextEncoder().encode(toCsv(ordered)));
   await writeReport(options.out, ordered, {

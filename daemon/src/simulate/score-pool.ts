@@ -13,7 +13,9 @@ export interface McSampler {
   mcPredict(
     patch: Float32Array,
     options: { passes: number; seed: number; keepSamples: boolean },
-  ): { mean: Float32Array; std: Float32Array; probs?: Float32Array } | Promise<{ mean: Float32Array; std: Float32Array; probs?: Float32Array }>;
+  ):
+    | { mean: Float32Array; std: Float32Array; probs?: Float32Array }
+    | Promise<{ mean: Float32Array; std: Float32Array; probs?: Float32Array }>;
 }
 
 export interface PoolCandidate extends TrainingPatch {

@@ -21,7 +21,9 @@ describe('splitPatches', () => {
   it('is the same for the same seed and different for another', () => {
     const opts = { counts: { initial: 2, val: 2, test: 5 }, poolNeeded: 5 };
     expect(splitPatches(items, { ...opts, seed: 3 })).toEqual(splitPatches(items, { ...opts, seed: 3 }));
-    expect(splitPatches(items, { ...opts, seed: 3 }).initial).not.toEqual(splitPatches(items, { ...opts, seed: 4 }).initial);
+    expect(splitPatches(items, { ...opts, seed: 3 }).initial).not.toEqual(
+      splitPatches(items, { ...opts, seed: 4 }).initial,
+    );
   });
 
   it('scales the split down proportionally with a warning when the data set is too small', () => {

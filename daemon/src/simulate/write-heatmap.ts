@@ -44,7 +44,10 @@ export async function writeHeatmap(path: string, input: HeatmapInput): Promise<v
     toGrayRgba(input.image, lo, hi),
     toGrayRgba(input.mean, 0, 1),
     Uint8Array.from(
-      applyColormap({ width: size, height: size, data: input.map }, { lut: VIRIDIS, min: 0, max: mapMax > 0 ? mapMax : 1 }),
+      applyColormap(
+        { width: size, height: size, data: input.map },
+        { lut: VIRIDIS, min: 0, max: mapMax > 0 ? mapMax : 1 },
+      ),
     ),
   ];
   const scale = Math.max(1, Math.ceil(256 / size));

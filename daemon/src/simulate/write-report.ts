@@ -47,7 +47,7 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
     `Split: ${options.patches.initial.length} initial, ${options.patches.val.length} validation, ${options.patches.test.length} test, ${options.patches.pool.length} pool patches.${options.patches.warning ? ` Note: ${options.patches.warning}.` : ''}`,
     `A pool patch holds on average ${perPatchObjects.toFixed(1)} objects (connected components of the myelin mask, ≈ axons); at ${MINUTES_PER_AXON} min per axon that is ${(perPatchObjects * MINUTES_PER_AXON).toFixed(0)} min of annotation per patch.`,
     '',
-    '| strategy | experiments | final Dice (mean ± std) | curve area | mean gap to random | patches to reach random\'s final Dice | est. annotation time saved |',
+    "| strategy | experiments | final Dice (mean ± std) | curve area | mean gap to random | patches to reach random's final Dice | est. annotation time saved |",
     '|---|---|---|---|---|---|---|',
   ];
   for (const [name, curve] of curves) {
@@ -59,7 +59,8 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
       const needed = patchesToReach(curve, randomFinal.mean, options.initialTrain);
       // Random's own first crossing of its final level, not its total: a noisy curve can get there early.
       const randomNeeded = patchesToReach(random ?? [], randomFinal.mean, options.initialTrain) ?? 0;
-      reach = needed === undefined ? 'not reached' : name === 'random' ? `${needed}` : `${needed} (random: ${randomNeeded})`;
+      reach =
+        needed === undefined ? 'not reached' : name === 'random' ? `${needed}` : `${needed} (random: ${randomNeeded})`;
       if (needed !== undefined && name !== 'random') {
         const minutes = (randomNeeded - needed) * perPatchObjects * MINUTES_PER_AXON;
         saved = `${(minutes / 60).toFixed(1)} h`;
@@ -69,7 +70,13 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
       `| ${name} | ${last?.n ?? 0} | ${f3(last?.mean)} ± ${f3(last?.std)} | ${f3(curveArea(curve))} | ${gap === undefined ? '—' : f3(gap)} | ${reach} | ${saved} |`,
     );
   }
-  lines.push('', '## Mean test Dice per iteration', '', `| iteration | ${options.strategies.join(' | ')} |`, `|---|${options.strategies.map(() => '---').join('|')}|`);
+  lines.push(
+    '',
+    '## Mean test Dice per iteration',
+    '',
+    `| iteration | ${options.strategies.join(' | ')} |`,
+    `|---|${options.strategies.map(() => '---').join('|')}|`,
+  );
   const maxIt = Math.max(0, ...rows.map((r) => r.iteration));
   for (let it = 0; it <= maxIt; it++) {
     const cells = options.strategies.map((s) => {
@@ -83,7 +90,11 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
 }
 
 /** Writes report.svg, report.png (rasterised by libvips) and summary.md from the rows so far. */
-export async function writeReport(out: string, rows: readonly MetricsRow[], options: WriteReportOptions): Promise<void> {
+export async function writeReport(
+  out: string,
+  rows: readonly MetricsRow[],
+  options: WriteReportOptions,
+): Promise<void> {
   const series = options.strategies.map((name) => ({ name, curve: curveByIteration(rows, name) }));
   const svg = renderReportSvg(series, {
     title: `Test Dice per active-learning iteration (${options.preset.name})`,

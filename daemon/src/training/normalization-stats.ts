@@ -1,9 +1,7 @@
+import { type NormalizationStats, STD_FLOOR } from '../data/normalization.js';
 import type { TrainingPatch } from './training-patch.js';
 
-export interface NormalizationStats {
-  readonly mean: number;
-  readonly std: number;
-}
+export type { NormalizationStats };
 
 /** Mean and std of the training set over annotated pixels only, so reflect padding does not bias the statistics. */
 export function patchNormalization(patches: readonly TrainingPatch[]): NormalizationStats {
@@ -22,7 +20,7 @@ export function patchNormalization(patches: readonly TrainingPatch[]): Normaliza
   if (n === 0) throw new Error('cannot compute normalisation: the training set has no annotated pixels');
   const mean = sum / n;
   const variance = Math.max(0, sq / n - mean * mean);
-  return { mean, std: Math.max(Math.sqrt(variance), 1e-6) };
+  return { mean, std: Math.max(Math.sqrt(variance), STD_FLOOR) };
 }
 
 export function normalizeInto(out: Float32Array, offset: number, image: Float32Array, stats: NormalizationStats): void {

@@ -41,11 +41,11 @@ export const PRESETS: Readonly<Record<PresetName, TrainingPreset>> = {
     unet: { inputSize: 64, levels: 3, baseFilters: 8, dropoutRate: 0.2 },
     patchSize: 64,
     scale: 0.5,
-    epochs: 60,
+    epochs: 40,
     batchSize: 5,
     stepsPerEpoch: 2,
     learningRate: 1e-2,
-    mcPasses: 20,
+    mcPasses: 10,
     split: { initial: 4, val: 4, test: 16 },
   },
 };

@@ -54,9 +54,15 @@ export interface TrainModelResult extends TrainedModel {
 }
 
 /** Stacks normalised patches into one NHWC batch buffer. */
-function stackImages(patches: readonly { image: Float32Array }[], stats: NormalizationStats, size: number): Float32Array {
+function stackImages(
+  patches: readonly { image: Float32Array }[],
+  stats: NormalizationStats,
+  size: number,
+): Float32Array {
   const out = new Float32Array(patches.length * size * size);
-  patches.forEach((p, i) => normalizeInto(out, i * size * size, p.image, stats));
+  patches.forEach((p, i) => {
+    normalizeInto(out, i * size * size, p.image, stats);
+  });
   return out;
 }
 
@@ -117,7 +123,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         const weights = new Float32Array(idx.length * px);
         idx.forEach((j, b) => {
           const p = options.train[j] as TrainingPatch;
-          const pair = { image: { width: size, height: size, data: p.image }, mask: { width: size, height: size, data: p.mask }, weight: { width: size, height: size, data: p.weight } };
+          const pair = {
+            image: { width: size, height: size, data: p.image },
+            mask: { width: size, height: size, data: p.mask },
+            weight: { width: size, height: size, data: p.weight },
+          };
           const out = augment ? augmentPair(pair, augRng) : pair;
           normalizeInto(images, b * px, out.image.data, normalization);
           const m = out.mask.data;

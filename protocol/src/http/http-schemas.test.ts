@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { AnnotationAck, AnnotationRequest } from './annotations.js';
 import { HealthResponse } from './health.js';
 import { JobInfo, StartJobRequest } from './jobs.js';
-import { AddSlideRequest, SlideInfo, TileParams } from './slides.js';
+import { AddSlideRequest, SlideInfo, TileParams, UploadSlideQuery } from './slides.js';
 import { SuggestionList, SuggestionsQuery } from './suggestions.js';
 
 const slide = {
@@ -23,6 +23,16 @@ describe('http schemas', () => {
     expect(AddSlideRequest.parse({ path: '/a/b.tif' })).toEqual({ path: '/a/b.tif' });
     expect(AddSlideRequest.safeParse({ path: '' }).success).toBe(false);
     expect(HealthResponse.parse({ ok: true, protocolVersion: 1 }).ok).toBe(true);
+  });
+
+  it('upload query: a bare file name of 1–256 characters', () => {
+    expect(UploadSlideQuery.parse({ name: 'my slide.tif' })).toEqual({ name: 'my slide.tif' });
+    expectTypeOf<UploadSlideQuery>().toEqualTypeOf<{ name: string }>();
+    for (const name of ['', 'x'.repeat(257), '../a.tif', 'a/b.tif', 'a\\b.tif', '..', '.', 'a\u0000.tif', 'a\nb.tif']) {
+      expect(UploadSlideQuery.safeParse({ name }).success, JSON.stringify(name)).toBe(false);
+    }
+    expect(UploadSlideQuery.safeParse({ name: 'x'.repeat(256) }).success).toBe(true);
+    expect(UploadSlideQuery.safeParse({ name: '..tif' }).success).toBe(true);
   });
 
   it('tile params coerce level and restrict the tile name', () => {

@@ -29,6 +29,23 @@ export const AddSlideRequest = z.object({
 });
 export type AddSlideRequest = z.infer<typeof AddSlideRequest>;
 
+/**
+ * `POST /api/uploads?name=<file name>`: add a slide from the raw bytes in the body (`application/octet-stream`),
+ * for browsers that cannot name a path on the daemon's machine. `name` is the display name; its extension is kept
+ * on the stored file. A bare file name only: no path separators, no NUL or control characters, not `.`/`..`.
+ */
+export const UploadSlideQuery = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((n) => !/[/\\]/.test(n), 'name must be a file name without path separators')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+    .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), 'name must not contain control characters')
+    .refine((n) => n !== '.' && n !== '..', 'name must not be . or ..'),
+});
+export type UploadSlideQuery = z.infer<typeof UploadSlideQuery>;
+
 /** Path parameters of slide routes. */
 export const SlideParams = z.object({ slideId: Id });
 export type SlideParams = z.infer<typeof SlideParams>;

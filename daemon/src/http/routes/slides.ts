@@ -1,11 +1,10 @@
 import { AddSlideRequest, type SlideInfo, type SlideList, SlideParams } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
+import { addSlide } from '../../project/add-slide.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
-import { randomId } from '../../project/random-id.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
 import { dziDescriptor, dziLayout } from '../../slides/dzi.js';
-import { ingestSlide } from '../../slides/ingest-slide.js';
 import type { SlideRecord, SlidesRepo } from '../../store/slides-repo.js';
 import { zValidator } from '../validate.js';
 
@@ -41,24 +40,11 @@ export function createSlidesRoutes(deps: SlidesRoutesDeps): Hono {
     .get('/api/slides', (c) => c.json({ slides: deps.slidesRepo.list().map(info) } satisfies SlideList))
     .post('/api/slides', zValidator('json', AddSlideRequest), async (c) => {
       const body = c.req.valid('json');
-      const id = randomId('sl');
-      const ingested = await ingestSlide(body.path, {
-        pyramidPath: deps.paths.pyramid(id),
-        maxSlidePixels: config.maxSlidePixels,
-        convertAbovePixels: config.convertAbovePixels,
+      const record = await addSlide(deps, {
+        path: body.path,
+        ...(body.name === undefined ? {} : { name: body.name }),
         signal: c.req.raw.signal,
       });
-      const record: SlideRecord = {
-        id,
-        name: body.name ?? ingested.name,
-        sourcePath: body.path,
-        readPath: deps.paths.toRelative(ingested.readPath),
-        width: ingested.source.width,
-        height: ingested.source.height,
-        format: ingested.source.format,
-        createdAt: new Date().toISOString(),
-      };
-      deps.slidesRepo.insert(record);
       return c.json(info(record), 201);
     })
     .get('/api/slides/:slideId', zValidator('param', SlideParams), (c) =>

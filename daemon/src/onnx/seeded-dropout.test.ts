@@ -1,0 +1,36 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx } from './export-onnx.js';
+import { createOnnxMcEngine } from './onnx-mc-engine.js';
+import { buildReferenceUnet } from './reference-unet.js';
+
+const SIZE = 32;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('exportOnnx with a dropout seed', () => {
+  const model = () => buildReferenceUnet({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0.2, seed: 3 });
+  const patch = Float32Array.from({ length: SIZE * SIZE }, (_, i) => Math.sin(i / 7));
+
+  it('repeats the same Monte-Carlo sequence in a fresh session, while passes within a session still differ', async () => {
+    const m = model();
+    const bytes = exportOnnx(m, { mcDropout: true, seed: 11 });
+    const a = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+    const b = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+    const ra = await a.mcPredict(patch, SIZE, { passes: 6, batchSize: 3, keepProbs: true });
+    const rb = await b.mcPredict(patch, SIZE, { passes: 6, batchSize: 3, keepProbs: true });
+    expect([...(ra.probs ?? [])]).toEqual([...(rb.probs ?? [])]);
+    const px = SIZE * SIZE;
+    const first = ra.probs?.subarray(0, px) ?? new Float32Array();
+    const second = ra.probs?.subarray(px, 2 * px) ?? new Float32Array();
+    expect([...first]).not.toEqual([...second]);
+    const other = await createOnnxMcEngine({ model: exportOnnx(m, { mcDropout: true, seed: 12 }), intraOpThreads: 1 });
+    const rc = await other.mcPredict(patch, SIZE, { passes: 6, batchSize: 3 });
+    expect([...rc.mean]).not.toEqual([...ra.mean]);
+    await Promise.all([a.dispose(), b.dispose(), other.dispose()]);
+    m.dispose();
+  });
+});
