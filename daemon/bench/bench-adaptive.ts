@@ -82,7 +82,8 @@ const { mean: nMean, std: nStd } = trained.normalization;
 for (let top = 0; top + 512 <= info.height; top += 128) {
   for (let left = 0; left + 512 <= info.width; left += 128) {
     const raw = new Float32Array(512 * 512);
-    for (let y = 0; y < 512; y++) for (let x = 0; x < 512; x++) raw[y * 512 + x] = data[(top + y) * info.width + left + x] ?? 0;
+    for (let y = 0; y < 512; y++)
+      for (let x = 0; x < 512; x++) raw[y * 512 + x] = data[(top + y) * info.width + left + x] ?? 0;
     const small = downscaleImage({ width: 512, height: 512, data: raw }, preset.scale).data;
     inputs.push({ left, top, x: Float32Array.from(small, (v) => (v - nMean) / nStd) });
   }
@@ -151,7 +152,9 @@ console.log(
 const runB = await fullRun();
 runB.probs.length = 0;
 const topB = topOf(runB.scores);
-console.log(`B full ${PASSES} again: ${runB.seconds.toFixed(1)} s, top-${k} overlap with A ${overlap(topB, topA)}/${k}`);
+console.log(
+  `B full ${PASSES} again: ${runB.seconds.toFixed(1)} s, top-${k} overlap with A ${overlap(topB, topA)}/${k}`,
+);
 await engine.dispose();
 
 const sortedA = [...runA.scores].sort((a, b) => b - a);

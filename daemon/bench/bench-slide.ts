@@ -200,9 +200,22 @@ async function main(): Promise<void> {
     { label: '8192² synthetic, tiny, prefetch', slide: BIG_SLIDE, model: 'tiny', passes: 20, prefetch: true },
     ...(values.quick
       ? []
-      : [{ label: 'demo, paper model, first 4', slide: DEMO_SLIDE, model: 'paper', passes: 50, prefetch: true, limit: 4 } as const]),
+      : [
+          {
+            label: 'demo, paper model, first 4',
+            slide: DEMO_SLIDE,
+            model: 'paper',
+            passes: 50,
+            prefetch: true,
+            limit: 4,
+          } as const,
+        ]),
   ];
-  console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 shared cores: timings are noisy)`);
+  console.log(
+    `load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (2 shared cores: timings are noisy)`,
+  );
   const results: CaseResult[] = [];
   for (const c of cases) {
     process.stdout.write(`  ${c.label} … `);
@@ -221,7 +234,9 @@ async function main(): Promise<void> {
     }
     const r = JSON.parse(line.slice(RESULT_PREFIX.length)) as CaseResult;
     results.push(r);
-    console.log(`${r.patchesPerSecond.toFixed(2)} patches/s (${r.scored} scored, ${r.blank} blank) in ${r.wallS.toFixed(1)} s`);
+    console.log(
+      `${r.patchesPerSecond.toFixed(2)} patches/s (${r.scored} scored, ${r.blank} blank) in ${r.wallS.toFixed(1)} s`,
+    );
   }
   console.log(
     '\n| slide | model | passes | prefetch | patches (scored / blank) | wall s | patches/s | scored/s | ms per scored patch | read ms (waited) | cores busy | peak RSS MB |',

@@ -361,7 +361,13 @@ function ratios(results: CaseResult[]): Ratio[] {
         if (r.status !== 'ok' || r.msPerImage === undefined) {
           out.push({ model, kind, engine: r.engine, why: `activeseg ${r.status}: ${r.reason ?? ''}` });
         } else if (torch?.status !== 'ok' || torch.msPerImage === undefined) {
-          out.push({ model, kind, engine: r.engine, activesegMs: r.msPerImage, why: torch?.reason ?? 'no PyTorch run' });
+          out.push({
+            model,
+            kind,
+            engine: r.engine,
+            activesegMs: r.msPerImage,
+            why: torch?.reason ?? 'no PyTorch run',
+          });
         } else {
           out.push({
             model,

@@ -10,6 +10,10 @@ import { createJobsRoutes } from './http/routes/jobs.js';
 import { createSlidesRoutes } from './http/routes/slides.js';
 import { createSuggestionsRoutes } from './http/routes/suggestions.js';
 import { createTilesRoutes } from './http/routes/tiles.js';
+import { createUploadsRoutes } from './http/routes/uploads.js';
+import { createVendorRoutes } from './http/routes/vendor.js';
+import { createViewerPageRoutes } from './http/routes/viewer-page.js';
+import { resolveStaticDirs, type StaticDirs } from './http/static/static-dirs.js';
 import { ApiError } from './project/api-error.js';
 import type { Project } from './project/open-project.js';
 import { type ClientSocket, createSocketSession, type SocketSession } from './ws/socket.js';
@@ -23,6 +27,8 @@ export interface AppDeps {
   /** From @hono/node-ws; only server.ts has one. Without it `/ws` is not mounted. */
   upgradeWebSocket?: UpgradeWebSocket<WebSocket>;
   log?: Logger;
+  /** Viewer page and itk-wasm folders served at `/`, `/assets/*`, `/vendor/*`; default `resolveStaticDirs()`. */
+  staticDirs?: StaticDirs;
 }
 
 /**
@@ -40,6 +46,10 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route('/', createHealthRoutes());
+  // Open like health: the page reads ?token= itself, and itk-wasm's worker cannot send headers.
+  const staticDirs = deps.staticDirs ?? resolveStaticDirs();
+  app.route('/', createViewerPageRoutes({ pageDir: staticDirs.page }));
+  app.route('/', createVendorRoutes(staticDirs));
 
   const guard = requireToken({ token: deps.token, allowedOrigins: deps.allowedOrigins });
   app.use('/api/*', guard);
@@ -53,10 +63,14 @@ export function createApp(deps: AppDeps): Hono {
     maxSize: config.maxAnnotationBodyBytes,
     onError: limitError(config.maxAnnotationBodyBytes),
   });
-  app.use('/api/*', (c, next) => (c.req.path === '/api/annotations' ? large : small)(c, next));
+  // Uploads stream to disk under their own limit (maxUploadBytes), enforced by the route itself.
+  app.use('/api/*', (c, next) =>
+    c.req.path === '/api/uploads' ? next() : (c.req.path === '/api/annotations' ? large : small)(c, next),
+  );
 
   const { store, paths, slides, jobs, engine, tileCache } = project;
   app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides }));
+  app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides }));
   app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
   app.route(
     '/',

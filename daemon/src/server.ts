@@ -5,8 +5,10 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { createApp } from './app.js';
 import { type DaemonConfig, parseConfig } from './config.js';
+import { createErrorHandler } from './http/on-error.js';
 import type { Engine } from './jobs/engine.js';
-import { openProject } from './project/open-project.js';
+import { ApiError } from './project/api-error.js';
+import { type JobBackend, openProject } from './project/open-project.js';
 import { startHeartbeat } from './ws/heartbeat.js';
 
 export interface StartServerOptions {
@@ -20,6 +22,8 @@ export interface StartServerOptions {
   /** Partial config, parsed and defaulted by `parseConfig`. */
   config?: Partial<DaemonConfig>;
   engine?: Engine | null;
+  /** Remote job execution (`serve --redis`); default: the embedded queue. */
+  jobBackend?: JobBackend;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -41,6 +45,7 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
     projectDir: options.projectDir,
     config,
     engine: options.engine ?? null,
+    ...(options.jobBackend ? { jobBackend: options.jobBackend } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const allowedOrigins = new Set<string>(config.allowedOrigins);
@@ -48,6 +53,12 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
   // node-ws needs the app to replay upgrade requests through its middleware, and the app needs node-ws's
   // upgradeWebSocket to mount /ws; an outer app breaks the cycle.
   const root = new Hono();
+  // `route()` carries the app's routes (each wrapped in the app's onError) but not its notFound: without these,
+  // an unknown path or method answers hono's plain-text 404 instead of an ErrorBody.
+  root.onError(createErrorHandler(options.log ?? ((m, e) => console.error(`[activeseg] ${m}`, e ?? ''))));
+  root.notFound(() => {
+    throw new ApiError('NOT_FOUND', 'no such route');
+  });
   const nodeWs = createNodeWebSocket({ app: root });
   // ws reads maxPayload when each socket is upgraded; the default (100 MiB) is far above our JSON frames.
   nodeWs.wss.options.maxPayload = config.wsMaxPayloadBytes;

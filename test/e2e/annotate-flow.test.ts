@@ -1,14 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
  * at `/`; Chromium opens it, and the test walks the biologist's loop: slide tiles → overlay tiles → suggestion →
- * paint → submit → "stored" ack. Screenshots go to test-artifacts/e2e/ (git-ignored) for a human look.
+ * paint → submit → "stored" ack → fine-tune from the page → progress → re-inference → overlay tiles of the new
+ * model version; then a TIFF dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
+ * uploaded as a new slide. The tests share one page and run in order. Screenshots go to test-artifacts/e2e/
+ * (git-ignored) for a human look; `ACTIVESEG_DOCS_SCREENSHOT=1` also refreshes docs/images/viewer.png.
  * Nothing is mocked. Needs /usr/bin/chromium; builds viewer-plugin/dist/page when it is missing.
  */
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -29,7 +33,10 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
   let server: Server | undefined;
   let projectDir = '';
   let slideId = '';
-  let pageServed = false;
+  let page: Page;
+  const errors: string[] = [];
+  /** Highest `?v=` seen in an uncertainty overlay tile URL the page loaded. */
+  let maxOverlayVersion = 0;
 
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
     const res = await fetch(`${server!.origin}${path}`, {
@@ -88,8 +95,6 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
         throw new Error(`inference ${info.state}: ${JSON.stringify(info.error)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const home = await fetch(`${server.origin}/`);
-    pageServed = home.ok && (home.headers.get('content-type') ?? '').includes('text/html');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -102,6 +107,12 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
         '--no-first-run',
       ],
     });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('response', (r) => {
+      const m = /\/tiles\/uncertainty\/.*[?&]v=(\d+)/.exec(r.url());
+      if (m && r.ok()) maxOverlayVersion = Math.max(maxOverlayVersion, Number(m[1]));
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -110,15 +121,19 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
     if (projectDir) rmSync(projectDir, { recursive: true, force: true });
   });
 
-  it('opens the slide, shows overlays, annotates a suggestion and gets the ack', async (ctx) => {
-    if (!pageServed) {
-      // Blocked on the daemon, not on the viewer: it must serve viewer-plugin/dist/page at `/`.
-      ctx.skip();
-      return;
-    }
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+  it('serves the built viewer page at / without a token', async () => {
+    const home = await fetch(`${server!.origin}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    const html = await home.text();
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${server!.origin}/${asset}`);
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('opens the slide, shows overlays, annotates a suggestion and gets the ack', async () => {
     const imageTile = page.waitForResponse((r) => /\/tiles\/image\//.test(r.url()) && r.ok(), { timeout: 30_000 });
     const overlayTile = page.waitForResponse((r) => /\/tiles\/uncertainty\/.*[?&]v=\d+/.test(r.url()) && r.ok(), {
       timeout: 30_000,
@@ -131,6 +146,17 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
     expect(page.url()).not.toContain('token=');
     await page.waitForTimeout(1500);
     await page.screenshot({ path: join(ARTIFACTS, '01-slide-with-overlay.png') });
+    // README image: the whole slide under the uncertainty overlay, panels at the top. Quantised to stay small.
+    const docsPng = await sharp(await page.screenshot({ clip: { x: 0, y: 0, width: 1400, height: 900 } }))
+      .resize({ width: 1120 })
+      .png({ palette: true, colors: 128, compressionLevel: 9, effort: 10 })
+      .toBuffer();
+    writeFileSync(join(ARTIFACTS, 'viewer-docs.png'), docsPng);
+    if (process.env.ACTIVESEG_DOCS_SCREENSHOT === '1') {
+      expect(docsPng.length).toBeLessThan(300 * 1024);
+      mkdirSync(join(REPO, 'docs', 'images'), { recursive: true });
+      writeFileSync(join(REPO, 'docs', 'images', 'viewer.png'), docsPng);
+    }
 
     const first = page.locator('[data-testid="activeseg-suggestions"] li').first();
     await first.waitFor({ timeout: 15_000 });
@@ -159,4 +185,90 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
     expect(stored.annotations).toHaveLength(1);
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it('fine-tunes from the page, shows training progress, and the overlay moves to the new model version', async () => {
+    expect(maxOverlayVersion).toBe(1);
+    const jobs = page.locator('[data-testid="activeseg-jobs"]');
+    await page.getByRole('button', { name: 'Train (fine-tune)' }).click();
+    const trainLine = jobs
+      .locator('[data-job-id]')
+      .filter({ hasText: /^train/ })
+      .first();
+    await trainLine.waitFor({ timeout: 15_000 });
+    // job.progress frames carry epoch and loss into the line; the bar fills.
+    await expect.poll(() => trainLine.textContent(), { timeout: 60_000 }).toMatch(/epoch \d+ · loss \d/);
+    await page.screenshot({ path: join(ARTIFACTS, '04-training.png') });
+    await expect.poll(() => trainLine.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    expect(await trainLine.textContent()).toMatch(/^train done · (\d+)\/\1 · epoch \1 · loss/);
+    expect(await trainLine.locator('.as-progress > div').getAttribute('style')).toContain('width: 100%');
+    const status = page.locator('[data-testid="activeseg-status"]');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('model v2');
+
+    // Re-score the slide with the new model: tiles.updated frames swap the overlay to v2 tiles.
+    const newer = page.waitForResponse((r) => /\/tiles\/uncertainty\/.*[?&]v=2(&|$)/.test(r.url()) && r.ok(), {
+      timeout: 90_000,
+    });
+    await page.getByRole('button', { name: 'Run inference' }).click();
+    await newer;
+    const inferLine = jobs
+      .locator('[data-job-id]')
+      .filter({ hasText: /^infer/ })
+      .first();
+    await expect.poll(() => inferLine.getAttribute('data-state'), { timeout: 90_000 }).toBe('done');
+    const layers = page.locator('[data-testid="activeseg-layers"]');
+    await expect.poll(() => layers.textContent(), { timeout: 10_000 }).toContain('model v2');
+    expect(maxOverlayVersion).toBe(2);
+    await page.getByRole('button', { name: 'Pan' }).click();
+    await page.evaluate(() => {
+      // Runs in the page, where app.ts put the viewer on window.activeseg.
+      const w = globalThis as unknown as { activeseg: { viewer: { viewport: { goHome(now: boolean): void } } } };
+      w.activeseg.viewer.viewport.goHome(true);
+    });
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(ARTIFACTS, '05-retrained-overlay.png') });
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('adds a TIFF dropped on the viewer as a new slide (decoded in the browser, then uploaded)', async () => {
+    // A small greyscale TIFF cut from the demo image, so the new slide shows recognisable tissue.
+    const tiff = await sharp(DEMO_IMAGE)
+      .extract({ left: 200, top: 150, width: 600, height: 400 })
+      .toColourspace('b-w')
+      .tiff()
+      .toBuffer();
+    const pipeline = page.waitForResponse((r) => r.url().includes('/vendor/image-io/pipelines/tiff-read-image'), {
+      timeout: 30_000,
+    });
+    const uploaded = page.waitForResponse((r) => r.url().includes('/api/uploads?name=dropped.tif'), {
+      timeout: 60_000,
+    });
+    const dataTransfer = await page.evaluateHandle((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+      // Runs in the page (the test's own types have no DOM).
+      const { DataTransfer } = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: File): void } };
+      };
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.tif', { type: 'image/tiff' }));
+      return dt;
+    }, tiff.toString('base64'));
+    await page.dispatchEvent('[data-testid="viewer"]', 'dragover', { dataTransfer });
+    await page.dispatchEvent('[data-testid="viewer"]', 'drop', { dataTransfer });
+    expect((await pipeline).ok()).toBe(true);
+    const res = await uploaded;
+    expect(res.status()).toBe(201);
+    const info = (await res.json()) as { id: string; width: number; height: number };
+    expect(info).toMatchObject({ width: 600, height: 400 });
+
+    const item = page.locator(`[data-testid="activeseg-slides"] li[data-slide-id="${info.id}"]`);
+    await expect.poll(() => item.getAttribute('aria-selected'), { timeout: 30_000 }).toBe('true');
+    await page.waitForResponse((r) => r.url().includes(`/api/slides/${info.id}/tiles/image/`) && r.ok(), {
+      timeout: 30_000,
+    });
+    const list = await api<{ slides: { id: string; name: string }[] }>('/api/slides');
+    expect(list.slides.map((s) => s.name)).toContain('dropped.tif');
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(ARTIFACTS, '06-dropped-slide.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -27,7 +27,13 @@ it(`answers ${HTTP_CASES} malformed HTTP requests and ${WS_CASES} WS frames with
   const before = storeDigest(dir);
   const filesBefore = listFiles(dir).filter((f) => !f.startsWith('activeseg.db'));
 
-  const report = await runFuzz({ origin: daemon.origin, ctx: target.ctx, seed: 20260801, httpCases: HTTP_CASES, wsCases: WS_CASES });
+  const report = await runFuzz({
+    origin: daemon.origin,
+    ctx: target.ctx,
+    seed: 20260801,
+    httpCases: HTTP_CASES,
+    wsCases: WS_CASES,
+  });
 
   expect(report.http.failures.slice(0, 5)).toEqual([]);
   expect(report.ws.failures.slice(0, 5)).toEqual([]);
@@ -39,7 +45,15 @@ it(`answers ${HTTP_CASES} malformed HTTP requests and ${WS_CASES} WS frames with
   expect(storeDigest(dir)).toEqual(before);
   expect(listFiles(dir).filter((f) => !f.startsWith('activeseg.db'))).toEqual(filesBefore);
   // Coverage of the generator: every major family was exercised.
-  for (const code of ['BAD_REQUEST', 'BAD_MESSAGE', 'UNAUTHORIZED', 'ORIGIN_FORBIDDEN', 'PAYLOAD_TOO_LARGE', 'ANNOTATION_MASK_INVALID', 'PROTOCOL_MISMATCH']) {
+  for (const code of [
+    'BAD_REQUEST',
+    'BAD_MESSAGE',
+    'UNAUTHORIZED',
+    'ORIGIN_FORBIDDEN',
+    'PAYLOAD_TOO_LARGE',
+    'ANNOTATION_MASK_INVALID',
+    'PROTOCOL_MISMATCH',
+  ]) {
     expect(report.http.byCode[code] ?? report.ws.byCode[code] ?? 0).toBeGreaterThan(0);
   }
 });

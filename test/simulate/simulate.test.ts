@@ -36,8 +36,7 @@ const options = (out: string, overrides: Partial<SimulateOptions> = {}): Simulat
 });
 
 /** The columns that must not depend on timing. */
-const stable = (rows: readonly MetricsRow[]) =>
-  rows.map(({ train_seconds: _t, scoring_seconds: _s, ...rest }) => rest);
+const stable = (rows: readonly MetricsRow[]) => rows.map(({ train_seconds: _t, scoring_seconds: _s, ...rest }) => rest);
 
 describe('activeseg simulate (end to end on real SEM crops)', () => {
   let first: MetricsRow[];
@@ -58,7 +57,9 @@ describe('activeseg simulate (end to end on real SEM crops)', () => {
       expect((await stat(join(root, 'a', f))).size).toBeGreaterThan(0);
     }
     const csv = (await readFile(join(root, 'a', 'metrics.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toMatch(/^strategy,experiment,iteration,n_train,dice,jaccard,accuracy,precision,sensitivity,specificity/);
+    expect(csv[0]).toMatch(
+      /^strategy,experiment,iteration,n_train,dice,jaccard,accuracy,precision,sensitivity,specificity/,
+    );
     expect(csv).toHaveLength(1 + 2 * 3);
     const png = await readFile(join(root, 'a', 'report.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -80,7 +81,10 @@ describe('activeseg simulate (end to end on real SEM crops)', () => {
 
   it('has the uncertainty strategy pick the top-scored patch of the pool', async () => {
     const row = first.find((r) => r.strategy === 'uncertainty' && r.iteration === 0) as MetricsRow;
-    const lines = (await readFile(join(root, 'a', 'scores', 'uncertainty-e0-it00.csv'), 'utf8')).trim().split('\n').slice(1);
+    const lines = (await readFile(join(root, 'a', 'scores', 'uncertainty-e0-it00.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1);
     const scores = lines.map((l) => {
       const m = /^"(.*)",(.*)$/.exec(l) as RegExpExecArray;
       return { id: m[1] as string, score: Number(m[2]) };

@@ -52,10 +52,16 @@ export interface ActiveSegEventMap {
 }
 
 const LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
+const STATE_RANK: Record<JobView['state'], number> = { queued: 0, running: 1, done: 2, failed: 2, cancelled: 2 };
 const LAYER_LABELS: Record<TileLayer, string> = {
   image: 'Slide',
   prediction: 'Prediction P(myelin)',
-  uncertainty: 'Uncertainty (MC std)',
+  uncertainty: 'Uncertainty (MC std, √ scale)',
+};
+/** Legend ticks at 0, ½ and 1 of the bar. The daemon draws uncertainty on a square-root scale, so its middle is ¼. */
+const LEGEND_TICKS: Record<Exclude<TileLayer, 'image'>, readonly [string, string, string]> = {
+  prediction: ['0', '0.5', '1'],
+  uncertainty: ['0', '0.25', '1'],
 };
 
 /**
@@ -80,7 +86,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   const layerPrefs: Record<TileLayer, { opacity: number; visible: boolean }> = {
     image: { opacity: 1, visible: true },
     prediction: { opacity: 0.5, visible: false },
-    uncertainty: { opacity: 0.6, visible: true },
+    uncertainty: { opacity: 0.85, visible: true },
   };
   let suggestions: Suggestion[] = [];
   let suggestionsVersion: number | null = null;
@@ -149,13 +155,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
     if (layer !== 'image') {
       block.append(
         el('div', { class: 'as-legend', style: `background: ${legendGradient(VIRIDIS)}` }),
-        el(
-          'div',
-          { class: 'as-legend-scale' },
-          el('span', { text: '0' }),
-          el('span', { text: '0.5' }),
-          el('span', { text: '1' }),
-        ),
+        el('div', { class: 'as-legend-scale' }, ...LEGEND_TICKS[layer].map((text) => el('span', { text }))),
       );
     }
     layersSection.append(block);
@@ -292,6 +292,9 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
     progress: { done: number; total: number };
   }) => {
     const prev = jobs.get(info.id);
+    // An HTTP answer can arrive after the WS frames that already moved the job on (a job that fails at once):
+    // never let it take the job back to an earlier state.
+    if (prev && STATE_RANK[prev.state] > STATE_RANK[info.state]) return;
     jobs.set(info.id, { ...prev, jobId: info.id, kind: info.kind, state: info.state, ...info.progress });
     renderJobs();
   };

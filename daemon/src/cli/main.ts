@@ -3,6 +3,7 @@ import { predictCommand } from './predict-command.js';
 import { serveCommand } from './serve-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { trainCommand } from './train-command.js';
+import { workerCommand } from './worker-command.js';
 
 const USAGE = `activeseg <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   simulate   the paper's active-learning experiment (uncertainty vs random selection) with reports
   train      train a U-Net on a data set folder and save a model bundle
   predict    segment images with a model bundle; optional Monte-Carlo uncertainty maps
+  worker     a fleet worker: scores and trains for "serve --redis" from a BullMQ/Redis queue
   doctor     which compute backend is used, why the others are not, and a measured forward time
 
 Run "activeseg <command> --help" for the options of a command.`;
@@ -21,6 +23,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   predict: predictCommand,
   doctor: doctorCommand,
+  worker: workerCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModelEngine } from '../engine/model-engine.js';
+import { createModelEngine, type ModelEngine } from '../engine/model-engine.js';
+import { createFleetJobQueue } from '../fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../model/backend.js';
+import type { JobBackend } from '../project/open-project.js';
 import { startServer } from '../server.js';
 import { getPreset } from '../training/presets.js';
 import { bootstrapDemoModel } from './bootstrap-demo-model.js';
@@ -19,7 +21,10 @@ demo images when the project has none.
   --host <addr>     interface to bind (default 127.0.0.1: the daemon holds unpublished data)
   --preset <name>   model architecture and training settings for new models (default tiny: CPU-sized)
   --epochs <n>      epochs of the demo's first model (default 40)
-  --backend <name>  force a tfjs backend`;
+  --backend <name>  force a tfjs backend
+  --redis <url>     run jobs on a worker fleet (activeseg worker) through BullMQ on this Redis instead of in
+                    this process; workers need the same --project folder (default: no Redis, embedded queue)
+  --redis-prefix <name>  BullMQ key prefix shared with the workers (default activeseg)`;
 
 const DEMO_SLIDE = 'sub-rat8_sample-V915';
 
@@ -33,6 +38,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       preset: { type: 'string', default: 'tiny' },
       epochs: { type: 'string', default: '40' },
       backend: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -67,6 +74,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: intOption('port', values.port, { min: 0, max: 65535 }),
     host: values.host,
     engine,
+    ...(values.redis ? { jobBackend: fleetBackend(values.redis, values['redis-prefix'], engine, log) } : {}),
     log,
   });
   const api = async (path: string, init: RequestInit = {}) => {
@@ -100,4 +108,28 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await server.close();
   await engine.dispose();
   return 0;
+}
+
+/** `--redis`: jobs go to the worker fleet; the daemon follows the versions its workers train. */
+function fleetBackend(
+  redisUrl: string,
+  prefix: string | undefined,
+  engine: ModelEngine,
+  log: (message: string, err?: unknown) => void,
+): JobBackend {
+  return (deps) =>
+    createFleetJobQueue({
+      redisUrl,
+      ...(prefix ? { prefix } : {}),
+      jobs: deps.store.jobs,
+      hub: deps.hub,
+      slides: deps.slides,
+      engine,
+      config: deps.config,
+      onOverlayChanged: deps.onOverlayChanged,
+      onModelTrained: async () => {
+        await engine.reload();
+      },
+      log,
+    });
 }

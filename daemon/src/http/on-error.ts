@@ -24,6 +24,9 @@ export function createErrorHandler(log: Logger) {
       message = 'internal error; see the daemon log';
     }
     const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
+    // bodyLimit stops reading mid-body and the server then drops the socket; without `Connection: close` a
+    // keep-alive client reuses that socket for its next request and gets a bare "socket hang up".
+    if (code === 'PAYLOAD_TOO_LARGE') c.header('connection', 'close');
     return c.json(body, httpStatusOf(code) as ContentfulStatusCode);
   };
 }

@@ -103,7 +103,9 @@ describe('createMcScoreAccumulator', () => {
     const probs = passes(9, 50, 256, 0.5, 0.1);
     const early = createMcScoreAccumulator({ width: 16, height: 16, acquisition: 'std', maxPasses: 50 });
     early.add(probs.subarray(0, 10 * 256), 10);
-    const plain = getAcquisition('std').score(summarizeMc({ width: 16, height: 16, passes: 10, probs: probs.subarray(0, 2560) }));
+    const plain = getAcquisition('std').score(
+      summarizeMc({ width: 16, height: 16, passes: 10, probs: probs.subarray(0, 2560) }),
+    );
     expect(early.estimate().score / plain).toBeCloseTo(Math.sqrt((10 / 9) * (49 / 50)), 6);
   });
 });
@@ -129,7 +131,9 @@ describe('adaptiveMcTopK on synthetic score streams', () => {
         return (streams[i] as Float32Array).slice(from, from + n * pixels);
       },
     });
-    const full = streams.map((probs) => getAcquisition('std').score(summarizeMc({ width: 8, height: 8, passes: 50, probs })));
+    const full = streams.map((probs) =>
+      getAcquisition('std').score(summarizeMc({ width: 8, height: 8, passes: 50, probs })),
+    );
     const fullTop = full
       .map((_, i) => i)
       .sort((a, b) => (full[b] as number) - (full[a] as number))

@@ -125,7 +125,8 @@ export function createMcScoreAccumulator(options: McScoreAccumulatorOptions): Mc
         mean[i] = m;
         std[i] = Math.sqrt(Math.max(0, (sumSquares[i] as number) / passes - m * m));
       }
-      const weight = acquisition === 'uncertainty' ? distanceTransform(threshold({ width, height, data: mean }, t)).data : undefined;
+      const weight =
+        acquisition === 'uncertainty' ? distanceTransform(threshold({ width, height, data: mean }, t)).data : undefined;
       // a_px = w_px / (2 N s_px): the per-pixel factor of the influence term, zero where the pixel has no spread.
       const a = new Float64Array(n);
       let score = 0;
@@ -226,7 +227,9 @@ export async function adaptiveMcTopK(options: AdaptiveMcOptions): Promise<Adapti
     ).refine;
   }
   const estimates = accumulators.map((a) => a.estimate());
-  const order = estimates.map((_, i) => i).sort((a, b) => (estimates[b] as ScoreEstimate).score - (estimates[a] as ScoreEstimate).score);
+  const order = estimates
+    .map((_, i) => i)
+    .sort((a, b) => (estimates[b] as ScoreEstimate).score - (estimates[a] as ScoreEstimate).score);
   const totalPasses = estimates.reduce((s, e) => s + e.passes, 0);
   return {
     estimates,

@@ -44,8 +44,17 @@ export async function decodeMask(mask: AnnotationMask, width: number, height: nu
     const png = Buffer.from(mask.data, 'base64');
     const meta = await sharp(png).metadata();
     if (meta.format !== 'png') throw new Error(`expected png, got ${meta.format}`);
+    // Check the header's size before decoding: a few hundred KB of deflated zeros can claim 16k × 16k pixels.
+    if (meta.width !== width || meta.height !== height) {
+      throw new ApiError(
+        'ANNOTATION_MASK_INVALID',
+        `mask PNG is ${meta.width}×${meta.height}, region is ${width}×${height}`,
+        'mask.data',
+      );
+    }
     decoded = await sharp(png, { failOn: 'truncated' }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw new ApiError(
       'ANNOTATION_MASK_INVALID',
       `mask.data does not decode as PNG: ${err instanceof Error ? err.message : String(err)}`,

@@ -17,8 +17,22 @@ export interface OpenProjectOptions {
   config: DaemonConfig;
   /** The model engine; null until the model layer is wired (jobs then answer MODEL_NOT_READY). */
   engine: Engine | null;
+  /** Runs jobs somewhere else (the BullMQ worker fleet); default: the embedded queue, in this process. */
+  jobBackend?: JobBackend;
   log?: (message: string, err?: unknown) => void;
 }
+
+/** What a remote job backend gets from the project to schedule, persist and report jobs like the embedded queue. */
+export interface JobBackendDeps {
+  config: DaemonConfig;
+  store: Store;
+  slides: SlideCatalog;
+  hub: Hub;
+  engine: Engine | null;
+  onOverlayChanged(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  log?: (message: string, err?: unknown) => void;
+}
+export type JobBackend = (deps: JobBackendDeps) => JobQueue;
 
 /** Everything the app serves from, built from a project folder. `close()` stops jobs and closes the database. */
 export interface Project {
@@ -70,7 +84,17 @@ export function openProject(options: OpenProjectOptions): Project {
   const runners = engine
     ? createJobRunners({ engine, store, paths, slides, hub, config, onOverlayChanged })
     : { infer: unavailable, train: unavailable };
-  const jobs = createJobQueue({ jobs: store.jobs, hub, runners, ...(options.log ? { log: options.log } : {}) });
+  const jobs = options.jobBackend
+    ? options.jobBackend({
+        config,
+        store,
+        slides,
+        hub,
+        engine,
+        onOverlayChanged,
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : createJobQueue({ jobs: store.jobs, hub, runners, ...(options.log ? { log: options.log } : {}) });
 
   return {
     config,

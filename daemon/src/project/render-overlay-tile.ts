@@ -23,8 +23,8 @@ export interface RenderOverlayTileOptions {
 
 /**
  * RGBA PNG of the uncertainty (MC std) or prediction (mean probability) overlay for one DZI tile, viridis
- * with alpha following the value so low values fade out. Pixels of unscored patches (background, or not yet
- * reached by a running inference) are transparent.
+ * with alpha following the value so low values fade out; uncertainty is drawn on a square-root scale. Pixels
+ * of unscored patches (background, or not yet reached by a running inference) are transparent.
  */
 export async function renderOverlayTile(options: RenderOverlayTileOptions): Promise<Uint8Array> {
   const { bounds: b, layer } = options;
@@ -60,6 +60,10 @@ export async function renderOverlayTile(options: RenderOverlayTileOptions): Prom
       }
     }
   }
+  // Typical MC std sits in the lowest tenth of its range, where a linear ramp is one flat, near-transparent
+  // purple; on a square-root scale it gets both visible alpha and distinct colours (the viewer's legend says so).
+  // Prediction tiles stay linear: their alpha is P(myelin), which the viewer thresholds.
+  if (layer === 'uncertainty') for (let i = 0; i < data.length; i++) data[i] = Math.sqrt(data[i]!);
   const rgba = applyColormap({ width: b.width, height: b.height, data }, { lut: VIRIDIS, alphaFromValue: true });
   const png = await sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), {
     raw: { width: b.width, height: b.height, channels: 4 },

@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
@@ -39,7 +39,7 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
   try {
     meta = await sharp(path, { limitInputPixels }).metadata();
   } catch (err) {
-    throw classifySharpError(err, path);
+    throw await classifySharpError(err, path);
   }
   if (!meta.width || !meta.height || !meta.format) {
     throw new ApiError('SLIDE_CORRUPT', `${basename(path)}: the image header has no dimensions`, 'path');
@@ -49,6 +49,16 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     throw new ApiError(
       'SLIDE_TOO_LARGE',
       `${basename(path)} has ${pixels} pixels, over the limit of ${maxSlidePixels}`,
+      'path',
+    );
+  }
+  // No codec packs real pixels denser than ~1 400 per byte (deflate tops out near 1 032:1, LZW near 1 365:1, JPEG
+  // far lower), so a header claiming 100 000 px per byte of file is a forged or cut-off file. Caught here, it fails
+  // in microseconds instead of decoding (and converting) billions of made-up pixels for minutes.
+  if (pixels / Math.max(1, st.size) > MAX_PIXELS_PER_BYTE) {
+    throw new ApiError(
+      'SLIDE_CORRUPT',
+      `${basename(path)}: the header claims ${meta.width}×${meta.height} pixels but the file has only ${st.size} bytes`,
       'path',
     );
   }
@@ -77,7 +87,9 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
       await commitFile(tmp, pyramidPath);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw classifySharpError(err, path);
+      // The pyramid's folder is new for this slide id: leave no empty folder behind a refused slide.
+      await rmdir(dirname(pyramidPath)).catch(() => {});
+      throw await classifySharpError(err, path);
     }
     readPath = pyramidPath;
   } else {
@@ -88,8 +100,18 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
         .extract({ left: 0, top: meta.height - 1, width: meta.width, height: 1 })
         .raw()
         .toBuffer();
+      // Pyramid pages serve the zoomed-out levels: a file cut inside them passes the check above but would fail
+      // at the first low-zoom tile. Their last rows are small (each page halves), so check every page.
+      for (let page = 1; page < (meta.pages ?? 1); page++) {
+        const m = await sharp(path, { page, limitInputPixels }).metadata();
+        if (!m.width || !m.height) throw new Error(`page ${page} has no dimensions`);
+        await sharp(path, { page, limitInputPixels, failOn: 'truncated' })
+          .extract({ left: 0, top: m.height - 1, width: m.width, height: 1 })
+          .raw()
+          .toBuffer();
+      }
     } catch (err) {
-      throw classifySharpError(err, path);
+      throw await classifySharpError(err, path);
     }
   }
 
@@ -97,15 +119,47 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
   try {
     source = await loadSharpSlideSource(readPath, { limitInputPixels });
   } catch (err) {
-    throw classifySharpError(err, path);
+    throw await classifySharpError(err, path);
   }
   return { readPath, converted: convert, name: basename(path), source };
 }
 
-function classifySharpError(err: unknown, path: string): ApiError {
+const MAX_PIXELS_PER_BYTE = 100_000;
+
+/** File signatures of the formats the daemon reads (a file that starts like one but fails to open is corrupt). */
+const MAGIC: readonly (readonly number[])[] = [
+  [0x89, 0x50, 0x4e, 0x47], // PNG
+  [0xff, 0xd8, 0xff], // JPEG
+  [0x49, 0x49, 0x2a, 0x00], // TIFF, little-endian
+  [0x4d, 0x4d, 0x00, 0x2a], // TIFF, big-endian
+  [0x49, 0x49, 0x2b, 0x00], // BigTIFF, little-endian
+  [0x4d, 0x4d, 0x00, 0x2b], // BigTIFF, big-endian
+  [0x47, 0x49, 0x46, 0x38], // GIF
+];
+
+async function hasKnownSignature(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return false;
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await fh.read(head, 0, 12, 0);
+    const b = head.subarray(0, bytesRead);
+    if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return true;
+    return MAGIC.some((m) => b.length >= m.length && m.every((v, i) => b[i] === v));
+  } finally {
+    await fh.close();
+  }
+}
+
+async function classifySharpError(err: unknown, path: string): Promise<ApiError> {
   if (err instanceof ApiError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const file = basename(path);
+  // libvips says "unsupported image format" whenever no loader accepts the file, e.g. a TIFF cut before its
+  // directory; if the file starts like a format we read, it is a damaged file, not an unknown format.
+  if (/unsupported image format/i.test(message) && (await hasKnownSignature(path))) {
+    return new ApiError('SLIDE_CORRUPT', `${file} is corrupt or truncated: ${message}`, 'path');
+  }
   if (/unsupported image format/i.test(message)) {
     return new ApiError('SLIDE_UNSUPPORTED_FORMAT', `${file}: not an image format libvips can read`, 'path');
   }

@@ -1,4 +1,4 @@
-import { ClientMessage, type ErrorCode, PROTOCOL_VERSION } from '@activeseg/protocol';
+import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@activeseg/protocol';
 import { ApiError } from '../project/api-error.js';
 import type { Hub, HubSocket } from './hub.js';
 
@@ -48,9 +48,11 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
           .slice(0, 3)
           .map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`)
           .join('; ');
+        // Echo the id only when it is a valid RequestId: an over-long one would make this very error frame
+        // break the ServerMessage schema (and a 500 KB id would be sent straight back).
         const id =
-          typeof json === 'object' && json !== null && 'id' in json && typeof json.id === 'string'
-            ? json.id
+          typeof json === 'object' && json !== null && 'id' in json && RequestId.safeParse(json.id).success
+            ? (json.id as string)
             : undefined;
         return fail('BAD_MESSAGE', issues, id);
       }

@@ -60,11 +60,19 @@ function hugeString(rng: Rng, maxLen: number): string {
   return pick(rng, ['a', 'Z', '9', '.', '%'])!.repeat(len);
 }
 
-function deepNest(rng: Rng): unknown {
+/** JSON text nested `depth` levels deep (built as text: JSON.stringify itself would overflow the stack). */
+function deepNestText(rng: Rng): string {
   const depth = pick(rng, [64, 1000, 20_000]);
-  let v: unknown = rng.int(2) ? 1 : 'x';
-  for (let i = 0; i < depth; i++) v = rng.int(2) ? [v] : { a: v };
-  return v;
+  const array = rng.int(2) === 1;
+  return array ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** Stands in for a deeply nested value until `stringify` splices the nested text in. */
+const DEEP_MARKER = '\u0000__deep__\u0000';
+let pendingDeep: string | undefined;
+function deepNest(rng: Rng): string {
+  pendingDeep = deepNestText(rng);
+  return DEEP_MARKER;
 }
 
 type Kind = 'id' | 'string' | 'int' | 'object' | 'array' | 'enum';
@@ -165,7 +173,12 @@ export function pngWithHeader(width: number, height: number): string {
   ]).toString('base64');
 }
 
-const stringify = (v: unknown): string => JSON.stringify(v) ?? 'null';
+const stringify = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? 'null';
+  const deep = pendingDeep;
+  pendingDeep = undefined;
+  return deep === undefined ? text : text.replace(JSON.stringify(DEEP_MARKER), deep);
+};
 
 /** Whole bodies that are not a JSON object of the right shape at all. */
 function garbageBody(rng: Rng): { family: string; body: string | Uint8Array } {
@@ -179,7 +192,7 @@ function garbageBody(rng: Rng): { family: string; body: string | Uint8Array } {
     case 3:
       return { family: 'json-non-object', body: pick(rng, ['null', '0', '"str"', '[]', '[{}]', 'true', '1e999']) };
     case 4:
-      return { family: 'deep-nesting', body: stringify(deepNest(rng)) };
+      return { family: 'deep-nesting', body: deepNestText(rng) };
     case 5:
       return { family: 'empty-body', body: '' };
     default:
@@ -314,7 +327,10 @@ const BAD_SEGMENTS = [
 ];
 
 function badSegment(rng: Rng): string {
-  return rng.int(3) ? pick(rng, BAD_SEGMENTS) : encodeURIComponent(randomString(rng, 30)) || '%2e';
+  if (rng.int(3)) return pick(rng, BAD_SEGMENTS);
+  // Percent-encode the UTF-8 bytes (lone surrogates become U+FFFD) so any string makes a sendable path.
+  const bytes = Buffer.from(randomString(rng, 30), 'utf8');
+  return [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('') || '%2e';
 }
 
 /** One malformed HTTP request. Every case is built so that the daemon MUST answer 4xx/5xx with an ErrorBody. */
@@ -453,7 +469,12 @@ export function generateHttpCase(rng: Rng, ctx: FuzzContext): HttpFuzzCase {
         const big = `{"path":"${'a'.repeat((1 << 20) + rng.int(1000))}"}`;
         return post(pick(rng, ['/api/slides', '/api/jobs']), 'payload-too-large', big);
       }
-      const ct = pick(rng, ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/jsonx']);
+      const ct = pick(rng, [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data',
+        'application/jsonx',
+      ]);
       return post('/api/annotations', 'wrong-content-type', stringify(annotationBase(rng, ctx)), {
         ...headers,
         'content-type': ct,
@@ -493,10 +514,19 @@ export function generateWsCase(rng: Rng): WsFuzzCase {
   }
   if (r === 2) {
     const v = pick(rng, [2, 3, 999, 2 ** 31]);
-    return { family: 'hello:wrong-protocol-version', afterHello, frame: stringify({ type: 'hello', protocolVersion: v }), mismatch: true };
+    return {
+      family: 'hello:wrong-protocol-version',
+      afterHello,
+      frame: stringify({ type: 'hello', protocolVersion: v }),
+      mismatch: true,
+    };
   }
   if (r === 3) {
-    const { family, value } = invalidateJson(rng, { type: 'hello', protocolVersion: 1, lastSeq: 0, daemonId: 'd' }, HELLO_FIELDS);
+    const { family, value } = invalidateJson(
+      rng,
+      { type: 'hello', protocolVersion: 1, lastSeq: 0, daemonId: 'd' },
+      HELLO_FIELDS,
+    );
     return { family: `hello:${family}`, afterHello, frame: stringify(value) };
   }
   if (r === 4) {
@@ -505,21 +535,40 @@ export function generateWsCase(rng: Rng): WsFuzzCase {
   }
   if (r === 5) {
     // Well-formed cancel of a job that does not exist: JOB_NOT_FOUND after hello, BAD_MESSAGE before.
-    return { family: 'job.cancel:unknown-job', afterHello, frame: stringify({ type: 'job.cancel', jobId: `jb_${rng.int(1e9)}` }) };
+    return {
+      family: 'job.cancel:unknown-job',
+      afterHello,
+      frame: stringify({ type: 'job.cancel', jobId: `jb_${rng.int(1e9)}` }),
+    };
   }
   if (r === 6) {
     const tooMany = rng.int(3) === 0;
     const { family, value } = tooMany
-      ? { family: 'too-many-ids', value: { type: 'slide.subscribe', slideIds: Array.from({ length: 65 }, (_, i) => `sl_${i}`) } }
+      ? {
+          family: 'too-many-ids',
+          value: { type: 'slide.subscribe', slideIds: Array.from({ length: 65 }, (_, i) => `sl_${i}`) },
+        }
       : invalidateJson(rng, { type: 'slide.subscribe', slideIds: ['sl_a', 'sl_b'] }, SUBSCRIBE_FIELDS);
     return { family: `slide.subscribe:${family}`, afterHello, frame: stringify(value) };
   }
   if (r === 7) {
-    const type = pick(rng, ['', 'Hello', 'slide.delete', 'job.start', '__proto__', 'constructor', randomString(rng, 20)]);
+    const type = pick(rng, [
+      '',
+      'Hello',
+      'slide.delete',
+      'job.start',
+      '__proto__',
+      'constructor',
+      randomString(rng, 20),
+    ]);
     return { family: 'unknown-type', afterHello, frame: stringify({ type, protocolVersion: 1 }) };
   }
   if (r === 8) {
-    return { family: 'missing-type', afterHello, frame: stringify({ protocolVersion: 1, jobId: 'jb_1', slideIds: [] }) };
+    return {
+      family: 'missing-type',
+      afterHello,
+      frame: stringify({ protocolVersion: 1, jobId: 'jb_1', slideIds: [] }),
+    };
   }
   return {
     family: 'huge-string',

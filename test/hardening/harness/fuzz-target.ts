@@ -10,8 +10,14 @@ export const FUZZ_MAX_ANNOTATION_PIXELS = 10_000;
  * A daemon (child process, no engine) on a fresh project with one slide and one annotation, and the context
  * the fuzz generator needs. maxAnnotationPixels is lowered so in-bounds regions can hit ANNOTATION_TOO_LARGE.
  */
-export async function startFuzzTarget(projectDir: string): Promise<{ daemon: DaemonProcess; ctx: FuzzContext }> {
-  const daemon = await spawnDaemon({ projectDir, config: { maxAnnotationPixels: FUZZ_MAX_ANNOTATION_PIXELS } });
+export async function startFuzzTarget(
+  projectDir: string,
+  config: Record<string, unknown> = {},
+): Promise<{ daemon: DaemonProcess; ctx: FuzzContext }> {
+  const daemon = await spawnDaemon({
+    projectDir,
+    config: { maxAnnotationPixels: FUZZ_MAX_ANNOTATION_PIXELS, ...config },
+  });
   const headers = daemon.headers();
   const slideRes = await fetch(`${daemon.origin}/api/slides`, {
     method: 'POST',

@@ -2,7 +2,13 @@ import { Agent, request } from 'node:http';
 import { ErrorBody, httpStatusOf, PROTOCOL_VERSION, ServerMessage } from '@activeseg/protocol';
 import { createRng } from '@activeseg/shared';
 import WebSocket from 'ws';
-import { type FuzzContext, generateHttpCase, generateWsCase, type HttpFuzzCase, type WsFuzzCase } from './fuzz-cases.js';
+import {
+  type FuzzContext,
+  generateHttpCase,
+  generateWsCase,
+  type HttpFuzzCase,
+  type WsFuzzCase,
+} from './fuzz-cases.js';
 
 export interface RunFuzzOptions {
   origin: string;
@@ -60,7 +66,9 @@ export function rawRequest(
         port: url.port,
         method: c.method,
         path: c.path,
-        headers: c.headers,
+        // Explicit length: node sends DELETE/GET bodies neither chunked nor sized, which desyncs keep-alive.
+        headers:
+          c.body === undefined ? c.headers : { ...c.headers, 'content-length': String(Buffer.byteLength(c.body)) },
         agent: options.agent,
         timeout: options.timeoutMs ?? 10_000,
       },
@@ -120,7 +128,8 @@ async function runHttp(o: RunFuzzOptions): Promise<FuzzReport['http']> {
       bump(report.byStatus, String(res.status));
       const { code, problem } = checkErrorResponse(res);
       if (code) bump(report.byCode, code);
-      if (problem) report.failures.push({ index, family: c.family, what: `${c.method} ${c.path.slice(0, 120)}: ${problem}` });
+      if (problem)
+        report.failures.push({ index, family: c.family, what: `${c.method} ${c.path.slice(0, 120)}: ${problem}` });
       else report.answered++;
     }
   };
@@ -173,7 +182,14 @@ function openSocket(url: string, origin: string) {
 async function runWs(o: RunFuzzOptions): Promise<FuzzReport['ws']> {
   const rng = createRng(o.seed ^ 0x5eed);
   const cases: WsFuzzCase[] = Array.from({ length: o.wsCases }, () => generateWsCase(rng));
-  const report: FuzzReport['ws'] = { total: cases.length, answered: 0, byCode: {}, byFamily: {}, failures: [], reconnects: 0 };
+  const report: FuzzReport['ws'] = {
+    total: cases.length,
+    answered: 0,
+    byCode: {},
+    byFamily: {},
+    failures: [],
+    reconnects: 0,
+  };
   const url = `${o.origin.replace('http', 'ws')}/ws?token=${encodeURIComponent(o.ctx.token)}`;
   const timeoutMs = o.timeoutMs ?? 15_000;
   const connect = async (hello: boolean) => {

@@ -13,6 +13,8 @@ export interface SpawnDaemonOptions {
   /** onnxruntime for MC inference (default true); false forces the synchronous tfjs path. */
   onnx?: boolean;
   config?: Record<string, unknown>;
+  /** MC dropout passes per patch of the tiny engine. */
+  mcPasses?: number;
   /** Print the daemon's log and stderr to this process's stderr. */
   verbose?: boolean;
   startTimeoutMs?: number;
@@ -27,6 +29,8 @@ export interface DaemonProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything the child wrote to stderr (bounded to the last 64 KiB). */
   stderr(): string;
+  /** Event-loop delay samples the child reported (one a second), from `since` (ms epoch) on. */
+  eventLoopDelay(since?: number): { at: number; p50: number; p99: number; max: number }[];
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   headers(extra?: Record<string, string>): Record<string, string>;
 }
@@ -43,13 +47,20 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
       HARDENING_ONNX: options.onnx === false ? '0' : '1',
       HARDENING_CONFIG: JSON.stringify(options.config ?? {}),
       HARDENING_LOG: options.verbose ? '1' : '0',
+      HARDENING_ELD: '1',
+      ...(options.mcPasses ? { HARDENING_MC_PASSES: String(options.mcPasses) } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString('utf8')).slice(-65536);
-    if (options.verbose) process.stderr.write(d);
+  const eld: { at: number; p50: number; p99: number; max: number }[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (line.startsWith('[eld] ')) {
+      if (eld.length < 10_000) eld.push({ at: Date.now(), ...(JSON.parse(line.slice(6)) as { p50: number; p99: number; max: number }) });
+      return;
+    }
+    err = `${err}${line}\n`.slice(-65536);
+    if (options.verbose) process.stderr.write(`${line}\n`);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -75,6 +86,7 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
     backend: info.backend,
     exited,
     stderr: () => err,
+    eventLoopDelay: (since = 0) => eld.filter((e) => e.at >= since),
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -44,16 +44,25 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
         // away must not abort a render another is waiting for.
         const bytes = await deps.tileCache.getOrRender(
           deps.paths.tile({ slideId, layer, modelVersion: 0, level, col, row, ext: format }),
-          async () =>
-            renderDziTile(
-              await deps.slides.open(slideId),
-              layout,
-              { level, col, row },
-              {
-                format,
-                jpegQuality: config.tileJpegQuality,
-              },
-            ),
+          async () => {
+            const source = await deps.slides.open(slideId);
+            try {
+              return await renderDziTile(
+                source,
+                layout,
+                { level, col, row },
+                { format, jpegQuality: config.tileJpegQuality },
+              );
+            } catch (err) {
+              // A file damaged past what ingest checks (e.g. one bad strip in a TIFF) fails only when that window
+              // is decoded: that is the slide's fault, not an internal error.
+              if (err instanceof ApiError) throw err;
+              throw new ApiError(
+                'SLIDE_CORRUPT',
+                `slide ${slideId}: tile ${level}/${col}_${row} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
+              );
+            }
+          },
         );
         if (!bytes) throw new ApiError('TILE_OUT_OF_RANGE', `no tile ${level}/${col}_${row}`);
         return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {

@@ -13,6 +13,8 @@ export interface SendStaticFileOptions {
   /** Raw (percent-encoded) path below the route prefix, e.g. `index-Ab12Cd34.js`. */
   rawRelative: string;
   cacheControl: string;
+  /** Extra response headers (e.g. the page's referrer policy). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function sendStaticFile(c: Context, options: SendStaticFileOptions)
     realpath(options.root).catch(() => undefined),
     realpath(resolved.path).catch(() => undefined),
   ]);
-  if (!realRoot || !realFile || !realFile.startsWith(realRoot + sep)) throw new ApiError('NOT_FOUND', 'no such file');
+  if (!realRoot || !realFile?.startsWith(realRoot + sep)) throw new ApiError('NOT_FOUND', 'no such file');
   const st = await stat(realFile).catch(() => undefined);
   if (!st?.isFile()) throw new ApiError('NOT_FOUND', 'no such file');
 
@@ -40,9 +42,10 @@ export async function sendStaticFile(c: Context, options: SendStaticFileOptions)
     'cache-control': options.cacheControl,
     etag,
     'x-content-type-options': 'nosniff',
+    ...options.headers,
   };
   const inm = c.req.header('if-none-match');
-  if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag)) {
+  if (inm?.split(',').some((t) => t.trim() === etag)) {
     return new Response(null, { status: 304, headers });
   }
   headers['content-length'] = String(st.size);

@@ -1,0 +1,456 @@
+import type { ErrorCode, JobInfo, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
+import { Queue, QueueEvents, type RedisClient } from 'bullmq';
+import type { DaemonConfig } from '../config.js';
+import type { Engine } from '../jobs/engine.js';
+import { type GridCell, gridCells } from '../jobs/infer-job.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { ApiError } from '../project/api-error.js';
+import { randomId } from '../project/random-id.js';
+import type { SlideCatalog } from '../project/slide-catalog.js';
+import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
+import type { Hub } from '../ws/hub.js';
+import { createRedisClient } from './create-redis-client.js';
+import {
+  type BatchProgress,
+  batchJobId,
+  cancelKey,
+  DEFAULT_FLEET_PREFIX,
+  decodeFailure,
+  FLEET_QUEUE,
+  INFER_BATCH,
+  type InferBatchData,
+  parseBatchJobId,
+  TRAIN,
+  type TrainData,
+  type TrainProgressData,
+} from './fleet-jobs.js';
+
+export interface FleetJobQueueDeps {
+  redisUrl: string;
+  prefix?: string;
+  jobs: JobsRepo;
+  hub: Hub;
+  slides: SlideCatalog;
+  /** The daemon's engine: its current version is the one batches ask workers for. */
+  engine: Engine | null;
+  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
+  /** Grid cells per batch: small enough that N workers share one slide, large enough to amortise a job. */
+  batchCells?: number;
+  /** Tries per batch (a batch that throws is retried with exponential backoff from `backoffMs`). */
+  attempts?: number;
+  backoffMs?: number;
+  onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  /** After a worker trained a new version (the daemon reloads its engine to follow). */
+  onModelTrained?(modelVersion: number): Promise<void>;
+  progressIntervalMs?: number;
+  tilesUpdateIntervalMs?: number;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface FleetJobQueue extends JobQueue {
+  /** Moves the waiting batches of this slide (and later ones) ahead of others: the slide a person is looking at. */
+  prioritize(slideId: string): Promise<void>;
+}
+
+/** BullMQ priorities: lower runs first; 0 would mean "no priority" (ahead of all), so we never use it. */
+const PRIORITY_FOCUSED = 1;
+const PRIORITY_NORMAL = 10;
+
+interface Tracked {
+  id: string;
+  kind: JobKind;
+  request: StartJobRequest;
+  state: JobState;
+  batches: number;
+  /** Per-batch cells done (the latest report: a retried batch restarts from 0). */
+  batchDone: Map<number, number>;
+  settled: Set<number>;
+  total: number;
+  modelVersion: number;
+  /** Slide size, to clip edge patches' regions as the embedded queue does. */
+  width: number;
+  height: number;
+  startedAt: number;
+  lastWrite: number;
+  cancelled: boolean;
+  error?: { code: ErrorCode; message: string };
+  trainedVersion?: number;
+  pendingTiles?: Region;
+  lastTilesFlush: number;
+}
+
+/**
+ * The daemon's job queue when it runs with `--redis`: the same JobQueue contract as the embedded queue (states in
+ * `jobs`, `job.state` / `job.progress` / `tiles.updated` broadcasts), but the work is enqueued on BullMQ for
+ * `activeseg worker` processes. An inference job becomes batches of grid cells so several workers share one slide;
+ * QueueEvents relay the workers' progress back to viewers.
+ */
+export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
+  const { jobs, hub } = deps;
+  const prefix = deps.prefix ?? DEFAULT_FLEET_PREFIX;
+  const log = deps.log ?? ((m, e) => console.error(m, e ?? ''));
+  const iso = () => new Date().toISOString();
+  const interval = deps.progressIntervalMs ?? 250;
+  const tilesMs = deps.tilesUpdateIntervalMs ?? 500;
+  const batchCells = deps.batchCells ?? 4;
+
+  for (const id of jobs.failInterrupted(iso(), 'DAEMON_RESTARTED', 'daemon restarted')) {
+    log(`job ${id} was interrupted by a daemon restart; marked failed`);
+  }
+
+  const clients: RedisClient[] = [];
+  const client = () => {
+    const c = createRedisClient(deps.redisUrl);
+    clients.push(c);
+    return c;
+  };
+  const queue = new Queue(FLEET_QUEUE, { connection: client(), prefix });
+  queue.on('error', (err) => log('fleet queue error', err));
+  const control = client();
+  const tracked = new Map<string, Tracked>();
+  const focused = new Set<string>();
+  let idleWaiters: (() => void)[] = [];
+
+  // Start reading events from the stream's current end: nothing a job of ours emits can be missed, however soon
+  // after enqueueing it happens, and a restart does not replay old history.
+  let events: QueueEvents | undefined;
+  const ready = (async () => {
+    await control.connect();
+    const last =
+      (await (control as unknown as { xrevrange(...a: unknown[]): Promise<[string, string[]][]> }).xrevrange(
+        `${prefix}:${FLEET_QUEUE}:events`,
+        '+',
+        '-',
+        'COUNT',
+        1,
+      )) ?? [];
+    events = new QueueEvents(FLEET_QUEUE, { connection: client(), prefix, lastEventId: last[0]?.[0] ?? '0-0' });
+    events.on('error', (err) => log('fleet events error', err));
+    events.on('active', ({ jobId }) => onActive(jobId));
+    events.on('progress', ({ jobId, data }) => onProgress(jobId, data));
+    events.on('completed', ({ jobId, returnvalue }) => onSettled(jobId, returnvalue, undefined));
+    events.on('failed', ({ jobId, failedReason }) => onSettled(jobId, undefined, failedReason));
+    await events.waitUntilReady();
+  })();
+  ready.catch((err: unknown) => log('cannot reach Redis for the fleet queue', err));
+
+  const info = (r: JobRecord): JobInfo => ({
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    progress: { done: r.progressDone, total: r.progressTotal },
+    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
+    createdAt: r.createdAt,
+  });
+  const mustGet = (id: string): JobRecord => {
+    const r = jobs.get(id);
+    if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
+    return r;
+  };
+
+  const transition = (
+    t: Tracked,
+    state: JobState,
+    extra: { error?: { code: ErrorCode; message: string }; modelVersion?: number } = {},
+  ) => {
+    t.state = state;
+    jobs.setState(t.id, state, iso(), extra.error);
+    hub.broadcast({ type: 'job.state', jobId: t.id, kind: t.kind, state, ...extra });
+  };
+
+  const ownerOf = (bullId: string): { t: Tracked; batch: number } | undefined => {
+    const parsed = parseBatchJobId(bullId);
+    const t = tracked.get(parsed?.jobId ?? bullId);
+    return t ? { t, batch: parsed?.batch ?? 0 } : undefined;
+  };
+
+  const reportProgress = (t: Tracked, done: number, total: number, detail?: TrainProgressData['detail']) => {
+    const now = Date.now();
+    if (done < total && now - t.lastWrite < interval) return;
+    t.lastWrite = now;
+    jobs.setProgress(t.id, done, total);
+    const elapsed = now - t.startedAt;
+    const etaMs = done > 0 && total > done ? Math.round((elapsed / done) * (total - done)) : undefined;
+    hub.broadcast({
+      type: 'job.progress',
+      jobId: t.id,
+      kind: t.kind,
+      done,
+      total,
+      ...(etaMs === undefined ? {} : { etaMs }),
+      ...(detail ? { detail } : {}),
+    });
+  };
+
+  const flushTiles = (t: Tracked) => {
+    if (!t.pendingTiles || t.request.kind !== 'infer') return;
+    for (const layer of ['uncertainty', 'prediction'] as const) {
+      hub.broadcast({
+        type: 'tiles.updated',
+        slideId: t.request.slideId,
+        layer,
+        modelVersion: t.modelVersion,
+        bbox: t.pendingTiles,
+      });
+    }
+    t.pendingTiles = undefined;
+    t.lastTilesFlush = Date.now();
+  };
+
+  const onActive = (bullId: string) => {
+    const o = ownerOf(bullId);
+    if (o && o.t.state === 'queued') transition(o.t, 'running');
+  };
+
+  const onProgress = (bullId: string, data: unknown) => {
+    const o = ownerOf(bullId);
+    if (!o || o.t.cancelled) return;
+    const { t, batch } = o;
+    if (t.state === 'queued') transition(t, 'running');
+    if (t.request.kind === 'train') {
+      const p = data as TrainProgressData;
+      reportProgress(t, p.done, p.total, p.detail);
+      return;
+    }
+    const p = data as BatchProgress;
+    t.batchDone.set(batch, p.done);
+    if (p.cell) {
+      const size = deps.config.patchSize;
+      const x = p.cell.col * size;
+      const y = p.cell.row * size;
+      const region: Region = { x, y, width: Math.min(size, t.width - x), height: Math.min(size, t.height - y) };
+      void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion);
+      t.pendingTiles = t.pendingTiles ? union(t.pendingTiles, region) : region;
+      if (Date.now() - t.lastTilesFlush >= tilesMs) flushTiles(t);
+    }
+    let done = 0;
+    for (const n of t.batchDone.values()) done += n;
+    reportProgress(t, Math.min(done, t.total), t.total);
+  };
+
+  const onSettled = (bullId: string, returnvalue: unknown, failedReason: string | undefined) => {
+    const o = ownerOf(bullId);
+    if (!o || o.t.settled.has(o.batch)) return;
+    const { t, batch } = o;
+    o.t.settled.add(batch);
+    if (failedReason !== undefined && !t.error && !t.cancelled) {
+      t.error = decodeFailure(failedReason);
+      // One batch lost for good fails the job: stop the rest rather than leave a half-scored slide running.
+      void stopBatches(t);
+    }
+    if (failedReason === undefined && t.kind === 'train') {
+      const v = (returnvalue as { modelVersion?: number } | undefined)?.modelVersion;
+      if (typeof v === 'number') t.trainedVersion = v;
+    }
+    if (failedReason === undefined && t.kind === 'infer') t.batchDone.set(batch, batchSize(t, batch));
+    if (t.settled.size === t.batches) void finish(t);
+  };
+
+  const batchSize = (t: Tracked, batch: number) => Math.min(batchCells, t.total - batch * batchCells);
+
+  const finish = async (t: Tracked) => {
+    tracked.delete(t.id);
+    if (t.cancelled) {
+      transition(t, 'cancelled', { error: t.error ?? { code: 'JOB_CANCELLED', message: 'cancelled by the user' } });
+    } else if (t.error) {
+      transition(t, 'failed', { error: t.error });
+    } else if (t.request.kind === 'infer') {
+      flushTiles(t);
+      reportProgress(t, t.total, t.total);
+      hub.broadcast({ type: 'suggestions.updated', slideId: t.request.slideId, modelVersion: t.modelVersion });
+      transition(t, 'done', { modelVersion: t.modelVersion });
+    } else {
+      if (t.trainedVersion !== undefined) {
+        await deps.onModelTrained?.(t.trainedVersion).catch((err: unknown) => log('reload after training', err));
+      }
+      transition(t, 'done', t.trainedVersion === undefined ? {} : { modelVersion: t.trainedVersion });
+    }
+    if (tracked.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  const bullIds = (t: Tracked): string[] =>
+    t.kind === 'train' ? [t.id] : Array.from({ length: t.batches }, (_, i) => batchJobId(t.id, i));
+
+  /** Cancel key for running batches, removal for waiting ones; removed batches settle here. */
+  const stopBatches = async (t: Tracked) => {
+    await control.set(cancelKey(prefix, t.id), '1', { EX: 3600 });
+    for (const [i, id] of bullIds(t).entries()) {
+      if (t.settled.has(i)) continue;
+      const removed = await queue.remove(id).catch(() => 0);
+      if (removed === 1 && !t.settled.has(i)) {
+        t.settled.add(i);
+        if (t.settled.size === t.batches) void finish(t);
+      }
+    }
+  };
+
+  const enqueue = async (t: Tracked) => {
+    await ready;
+    const request = t.request;
+    if (request.kind === 'train') {
+      const data: TrainData = { jobId: t.id, request };
+      await queue.add(TRAIN, data, {
+        jobId: t.id,
+        priority: PRIORITY_NORMAL,
+        attempts: 1,
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 86_400 },
+      });
+      return;
+    }
+    if (!deps.engine || deps.engine.modelVersion() === 0) {
+      throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
+    }
+    const source = await deps.slides.open(request.slideId);
+    const cells = gridCells(source, deps.config.patchSize);
+    t.total = cells.length;
+    t.width = source.width;
+    t.height = source.height;
+    t.modelVersion = deps.engine.modelVersion();
+    t.batches = Math.ceil(cells.length / batchCells);
+    const priority = focused.has(request.slideId) ? PRIORITY_FOCUSED : PRIORITY_NORMAL;
+    const jobsToAdd = [];
+    for (let b = 0; b < t.batches; b++) {
+      const data: InferBatchData = {
+        jobId: t.id,
+        slideId: request.slideId,
+        modelVersion: t.modelVersion,
+        ...(request.acquisition ? { acquisition: request.acquisition } : {}),
+        cells: cells.slice(b * batchCells, (b + 1) * batchCells) as GridCell[],
+        batch: b,
+        batches: t.batches,
+        patchSize: deps.config.patchSize,
+        blankPatchStd: deps.config.blankPatchStd,
+      };
+      jobsToAdd.push({
+        name: INFER_BATCH,
+        data,
+        opts: {
+          jobId: batchJobId(t.id, b),
+          priority,
+          attempts: deps.attempts ?? 3,
+          backoff: { type: 'exponential', delay: deps.backoffMs ?? 1000 },
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 86_400 },
+        },
+      });
+    }
+    reportProgress(t, 0, t.total);
+    await queue.addBulk(jobsToAdd);
+  };
+
+  const sameWork = (a: StartJobRequest, b: StartJobRequest): boolean =>
+    a.kind === b.kind && (a.kind === 'train' || (b.kind === 'infer' && a.slideId === b.slideId));
+
+  return {
+    start(request) {
+      const dup = [...tracked.values()].find((t) => sameWork(t.request, request));
+      if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
+      const id = randomId('jb');
+      const record: JobRecord = {
+        id,
+        kind: request.kind,
+        params: request,
+        state: 'queued',
+        progressDone: 0,
+        progressTotal: 0,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: iso(),
+        startedAt: null,
+        finishedAt: null,
+      };
+      jobs.insert(record);
+      hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
+      const t: Tracked = {
+        id,
+        kind: request.kind,
+        request,
+        state: 'queued',
+        batches: 1,
+        batchDone: new Map(),
+        settled: new Set(),
+        total: 0,
+        modelVersion: 0,
+        width: 0,
+        height: 0,
+        startedAt: Date.now(),
+        lastWrite: 0,
+        cancelled: false,
+        lastTilesFlush: 0,
+      };
+      tracked.set(id, t);
+      enqueue(t).catch((err: unknown) => {
+        if (!(err instanceof ApiError)) log(`job ${id} could not be enqueued`, err);
+        t.error =
+          err instanceof ApiError
+            ? { code: err.code, message: err.message }
+            : { code: 'INTERNAL', message: `fleet queue: ${err instanceof Error ? err.message : String(err)}` };
+        t.settled = new Set(Array.from({ length: t.batches }, (_, i) => i));
+        void finish(t);
+      });
+      return info(record);
+    },
+    cancel(jobId) {
+      const record = mustGet(jobId);
+      const t = tracked.get(jobId);
+      if (!t) throw new ApiError('JOB_NOT_CANCELLABLE', `job ${jobId} is already ${record.state}`, 'jobId');
+      if (!t.cancelled) {
+        t.cancelled = true;
+        stopBatches(t).catch((err: unknown) => log(`cancelling job ${jobId}`, err));
+      }
+      return info(record);
+    },
+    get: (jobId) => info(mustGet(jobId)),
+    idle: () => (tracked.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    async prioritize(slideId) {
+      focused.clear();
+      focused.add(slideId);
+      for (const t of tracked.values()) {
+        if (t.request.kind !== 'infer') continue;
+        const priority = t.request.slideId === slideId ? PRIORITY_FOCUSED : PRIORITY_NORMAL;
+        for (const id of bullIds(t)) {
+          const job = await queue.getJob(id);
+          if (job && (await job.getState()) === 'prioritized') {
+            await job.changePriority({ priority }).catch(() => {});
+          }
+        }
+      }
+    },
+    async close() {
+      for (const t of [...tracked.values()]) {
+        if (!t.cancelled) {
+          t.cancelled = true;
+          t.error = { code: 'JOB_CANCELLED', message: 'daemon stopping' };
+          await stopBatches(t).catch((err: unknown) => log(`cancelling job ${t.id}`, err));
+        }
+        if (tracked.has(t.id)) {
+          tracked.delete(t.id);
+          transition(t, 'cancelled', { error: t.error ?? { code: 'JOB_CANCELLED', message: 'daemon stopping' } });
+        }
+      }
+      await ready.catch(() => {});
+      await events?.close();
+      await queue.close();
+      for (const c of clients) c.disconnect();
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    },
+  };
+}
+
+function union(a: Region, b: Region): Region {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
+}

@@ -1,0 +1,168 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { PRESETS, type TrainingPreset } from '../../daemon/src/training/presets.js';
+
+export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+export const DEMO_IMAGE = join(REPO_ROOT, 'demo/axondeepseg-sem/images/sub-rat8_sample-V915.png');
+
+/** CI installs redis-server (`apt-get install -y redis-server`); without it the fleet tests are skipped. */
+export function hasRedisServer(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A model small enough to train in seconds; 512² slide patches run through it at 256² (scale 0.5). */
+export const FLEET_PRESET: TrainingPreset = {
+  ...PRESETS.tiny,
+  unet: { inputSize: 32, levels: 3, baseFilters: 4, dropoutRate: 0.2 },
+  patchSize: 32,
+  scale: 0.5,
+  epochs: 2,
+  mcPasses: 4,
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server on a free loopback port, no persistence, in a temp dir. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'activeseg-redis-'));
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const c = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    // Refused connections are expected until redis-server is up; the loop handles them.
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      break;
+    } catch {
+      c.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode === null ? proc.once('exit', r) : r(undefined)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  name: string;
+  proc: ChildProcess;
+  lines: string[];
+  /** Resolves with the first log line matching. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** `activeseg worker` as a child process (`node --import tsx`), scoring with seeded tfjs for repeatable scores. */
+export function spawnWorker(options: { name: string; redisUrl: string; projectDir: string }): WorkerProcess {
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'daemon/src/cli/main.ts'),
+      'worker',
+      '--redis',
+      options.redisUrl,
+      '--project',
+      options.projectDir,
+      '--name',
+      options.name,
+      '--backend',
+      'wasm',
+      '--no-onnx',
+      '--mc-passes',
+      String(FLEET_PRESET.mcPasses),
+      '--lock-ms',
+      '6000',
+      '--stalled-interval-ms',
+      '1000',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  let rest = '';
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (const l of listeners) l(line);
+    }
+  });
+  return {
+    name: options.name,
+    proc,
+    lines,
+    waitFor(pattern, timeoutMs = 60_000) {
+      const hit = lines.find((l) => pattern.test(l));
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(on);
+          reject(new Error(`${options.name}: no log line ${pattern} in ${timeoutMs} ms:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        const on = (line: string) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          listeners.delete(on);
+          resolve(line);
+        };
+        listeners.add(on);
+      });
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

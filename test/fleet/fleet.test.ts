@@ -1,0 +1,203 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerMessage } from '@activeseg/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../daemon/src/app.js';
+import { parseConfig } from '../../daemon/src/config.js';
+import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import { createFleetJobQueue } from '../../daemon/src/fleet/create-fleet-job-queue.js';
+import { selectBackend } from '../../daemon/src/model/backend.js';
+import { openProject, type Project } from '../../daemon/src/project/open-project.js';
+import {
+  DEMO_IMAGE,
+  FLEET_PRESET,
+  hasRedisServer,
+  type RedisServer,
+  spawnWorker,
+  startRedis,
+  type WorkerProcess,
+} from './fleet-fixture.js';
+
+const REDIS = hasRedisServer();
+if (!REDIS) {
+  console.warn('[test/fleet] SKIPPED: redis-server is not on PATH (install it: apt-get install -y redis-server)');
+}
+
+interface ScoreRow {
+  col: number;
+  row: number;
+  score: number;
+  mean_fg: number;
+  mean_std: number;
+  map_path: string;
+}
+
+function scoreRows(project: Project, slideId: string): ScoreRow[] {
+  return project.store.db
+    .prepare<[string], ScoreRow>(
+      'SELECT col, row, score, mean_fg, mean_std, map_path FROM scores WHERE slide_id = ? AND model_version = 1 ORDER BY row, col',
+    )
+    .all(slideId);
+}
+
+/** A tiny model on ring-like synthetic data: version 1 in the shared project's models folder. */
+async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
+  const engine = await createModelEngine({ modelsDir, preset: FLEET_PRESET, tfjsBackend: 'wasm', onnx: false });
+  const size = 128;
+  const image = new Float32Array(size * size);
+  const labels = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const r = Math.hypot((x % 32) - 16, (y % 32) - 16);
+      labels[y * size + x] = r > 7 && r < 11 ? 1 : 0;
+      image[y * size + x] = labels[y * size + x] ? 0.2 : 0.7;
+    }
+  }
+  await engine.train({
+    patches: [{ slideId: 'synthetic', col: 0, row: 0, size }],
+    loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
+    mode: 'scratch',
+    epochs: 2,
+    signal: new AbortController().signal,
+    onProgress: () => {},
+  });
+  return engine;
+}
+
+describe.skipIf(!REDIS)('worker fleet on BullMQ/Redis', () => {
+  let redis: RedisServer;
+  let dir: string;
+  let engine: ModelEngine;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    await selectBackend({ purpose: 'train', prefer: 'wasm' });
+    dir = mkdtempSync(join(tmpdir(), 'activeseg-fleet-'));
+    engine = await trainTinyModel(join(dir, 'models'));
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await engine?.dispose();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('3 workers score one slide; a SIGKILLed worker loses no batch; one row per patch, same scores as one process', async () => {
+    const config = parseConfig({});
+    // Single-process reference: the embedded queue, exactly as `activeseg serve` without --redis.
+    const local = openProject({ projectDir: dir, config, engine, log: () => {} });
+    const app = createApp({ project: local, token: 'fleet-test-token-0123', allowedOrigins: new Set(), log: () => {} });
+    const res = await app.request('/api/slides', {
+      method: 'POST',
+      headers: { authorization: 'Bearer fleet-test-token-0123', 'content-type': 'application/json' },
+      body: JSON.stringify({ path: DEMO_IMAGE }),
+    });
+    expect(res.status).toBe(201);
+    const slideId = ((await res.json()) as { id: string }).id;
+
+    // Workers start (node + tsx + tfjs) while the reference runs.
+    for (const name of ['w1', 'w2', 'w3']) workers.push(spawnWorker({ name, redisUrl: redis.url, projectDir: dir }));
+
+    const tLocal = Date.now();
+    local.jobs.start({ kind: 'infer', slideId });
+    await local.jobs.idle();
+    const localMs = Date.now() - tLocal;
+    const reference = scoreRows(local, slideId);
+    const referenceMaps = reference.map((r) => readFileSync(local.paths.fromStored(r.map_path)));
+    expect(reference.length).toBeGreaterThan(0);
+    // Clear the results so the fleet has to produce every row and map again.
+    local.store.db.prepare('DELETE FROM scores WHERE slide_id = ?').run(slideId);
+    rmSync(join(dir, 'maps'), { recursive: true, force: true });
+    await local.close();
+
+    // The daemon with a remote job backend, and a fake viewer socket on its hub.
+    const fleet = openProject({
+      projectDir: dir,
+      config,
+      engine,
+      log: () => {},
+      jobBackend: (d) =>
+        createFleetJobQueue({
+          redisUrl: redis.url,
+          jobs: d.store.jobs,
+          hub: d.hub,
+          slides: d.slides,
+          engine,
+          config: d.config,
+          onOverlayChanged: d.onOverlayChanged,
+          batchCells: 2,
+          backoffMs: 200,
+          progressIntervalMs: 0,
+          tilesUpdateIntervalMs: 0,
+          log: () => {},
+        }),
+    });
+    const frames: ServerMessage[] = [];
+    fleet.hub.join({
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (data) => frames.push(JSON.parse(data) as ServerMessage),
+    });
+    await Promise.all(workers.map((w) => w.waitFor(/ready/, 90_000)));
+
+    const tFleet = Date.now();
+    const job = fleet.jobs.start({ kind: 'infer', slideId });
+
+    // Kill a worker while it holds a batch that has already reported progress (so it dies mid-batch).
+    const deadline = Date.now() + 60_000;
+    let victim: WorkerProcess | undefined;
+    let victimBatch: string | undefined;
+    while (!victim && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!frames.some((f) => f.type === 'job.progress' && f.done > 0)) continue;
+      for (const w of workers) {
+        const batchLines = w.lines.filter((l) => / batch /.test(l));
+        const last = batchLines.at(-1);
+        if (last && /started/.test(last)) {
+          victim = w;
+          victimBatch = / batch (\S+) /.exec(last)?.[1];
+          break;
+        }
+      }
+    }
+    expect(victim, 'no worker was busy with a batch').toBeDefined();
+    victim?.proc.kill('SIGKILL');
+
+    await Promise.race([
+      fleet.jobs.idle(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('fleet job did not finish in 90 s')), 90_000)),
+    ]);
+    const fleetMs = Date.now() - tFleet;
+    const final = fleet.jobs.get(job.id);
+    expect(final.state, JSON.stringify(final.error)).toBe('done');
+
+    // The killed worker's batch was taken over by a surviving worker.
+    const survivors = workers.filter((w) => w !== victim);
+    const takeover = survivors.find((w) =>
+      w.lines.some((l) => l.includes(`batch ${victimBatch} `) && /started/.test(l)),
+    );
+    expect(takeover, `no survivor re-ran ${victimBatch}`).toBeDefined();
+
+    // Exactly one row per patch, every patch present, same scores and same map bytes as the single process.
+    const rows = scoreRows(fleet, slideId);
+    expect(rows.map((r) => `${r.col},${r.row}`)).toEqual(reference.map((r) => `${r.col},${r.row}`));
+    expect(rows).toEqual(reference);
+    rows.forEach((r, i) => {
+      expect(readFileSync(fleet.paths.fromStored(r.map_path)).equals(referenceMaps[i]!)).toBe(true);
+    });
+
+    // Viewers saw the workers' progress and tile updates through the hub, and the job finish.
+    expect(frames.some((f) => f.type === 'job.progress' && f.jobId === job.id && f.done === f.total)).toBe(true);
+    expect(frames.filter((f) => f.type === 'tiles.updated' && f.slideId === slideId).length).toBeGreaterThan(0);
+    expect(frames.some((f) => f.type === 'suggestions.updated' && f.slideId === slideId)).toBe(true);
+
+    const perWorker = workers.map((w) => `${w.name}: ${w.lines.filter((l) => /done in/.test(l)).length} batches`);
+    console.log(
+      `[fleet] ${rows.length} patches; single process ${localMs} ms; 3 workers (one SIGKILLed, ${victim?.name}` +
+        ` on ${victimBatch}, re-run by ${takeover?.name}) ${fleetMs} ms; ${perWorker.join(', ')}`,
+    );
+    await fleet.close();
+  });
+});
