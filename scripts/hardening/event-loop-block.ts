@@ -9,7 +9,9 @@ import { createModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { PRESETS } from '../../daemon/src/training/presets.js';
 
-const { values } = parseArgs({ options: { patches: { type: 'string', default: '5' }, passes: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { patches: { type: 'string', default: '5' }, passes: { type: 'string', default: '20' } },
+});
 const backend = await selectBackend({ purpose: 'train' });
 const preset = {
   ...PRESETS.tiny,
@@ -27,7 +29,12 @@ for (const onnx of [true, false]) {
     const ac = new AbortController();
     await engine.train({
       patches: [{ slideId: 's', col: 0, row: 0, size }],
-      loadPatch: async () => ({ size, image: patch, labels: patch.map((v) => (v > 0.5 ? 1 : 0)) as unknown as Uint8Array, weight: new Uint8Array(size * size).fill(1) }),
+      loadPatch: async () => ({
+        size,
+        image: patch,
+        labels: patch.map((v) => (v > 0.5 ? 1 : 0)) as unknown as Uint8Array,
+        weight: new Uint8Array(size * size).fill(1),
+      }),
       mode: 'scratch',
       epochs: 1,
       signal: ac.signal,
@@ -53,7 +60,13 @@ for (const onnx of [true, false]) {
     }
     const r = (v: number) => Math.round(v);
     console.log(
-      JSON.stringify({ runtime: onnx ? 'onnx (requested)' : 'tfjs', backend: engine.backendName, passes: preset.mcPasses, wallMs: walls.map(r), longestEventLoopStallMs: gaps.map(r) }),
+      JSON.stringify({
+        runtime: onnx ? 'onnx (requested)' : 'tfjs',
+        backend: engine.backendName,
+        passes: preset.mcPasses,
+        wallMs: walls.map(r),
+        longestEventLoopStallMs: gaps.map(r),
+      }),
     );
     await engine.dispose();
   } finally {

@@ -21,7 +21,7 @@ export function createErrorHandler(log: Logger) {
     } else {
       log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
       code = 'INTERNAL';
-      message = 'internal error; see the daemon log';
+      message = storageProblem(err) ?? 'internal error; see the daemon log';
     }
     const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
     // bodyLimit stops reading mid-body and the server then drops the socket; without `Connection: close` a
@@ -29,4 +29,19 @@ export function createErrorHandler(log: Logger) {
     if (code === 'PAYLOAD_TOO_LARGE') c.header('connection', 'close');
     return c.json(body, httpStatusOf(code) as ContentfulStatusCode);
   };
+}
+
+/**
+ * A full or read-only project folder is the user's to fix, so say so instead of "internal error". Nothing was
+ * stored (files are written atomically before their rows commit), so the request can simply be retried.
+ */
+export function storageProblem(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return 'the project folder is out of disk space: nothing was saved; free some space and retry';
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY')) {
+    return 'the project folder is read-only or not writable: nothing was saved; fix its permissions and retry';
+  }
+  return undefined;
 }

@@ -53,7 +53,7 @@ export function openProject(options: OpenProjectOptions): Project {
   const store = openStore(paths.root);
   const slides = createSlideCatalog({ slides: store.slides, paths, maxSlidePixels: config.maxSlidePixels });
   const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
-  const tileCache = createTileCache();
+  const tileCache = createTileCache(options.log ? { log: options.log } : {});
 
   // Cached overlay tiles at every level over a re-scored patch are stale; drop them so the next fetch
   // (triggered by tiles.updated) renders fresh ones.

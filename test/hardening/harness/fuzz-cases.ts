@@ -88,7 +88,8 @@ function wrongTypeValue(rng: Rng, kind: Kind): unknown {
   if (kind === 'enum') pool.push('', 'nope', 'IMAGE', 'png ');
   if (kind === 'object') pool.push('str');
   if (kind === 'array') pool.push('str', { 0: 1 });
-  return pick(rng, pool);
+  // An empty list is a valid slide.subscribe (it means "all slides"), so it is never a wrong value for an array.
+  return pick(rng, kind === 'array' ? pool.filter((v) => !(Array.isArray(v) && v.length === 0)) : pool);
 }
 
 // ---- JSON body mutation ---------------------------------------------------------------------------------------

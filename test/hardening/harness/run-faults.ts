@@ -75,6 +75,7 @@ export async function runAnnotationKills(projectDir: string, iterations: number,
     kills: 0,
     killsMidFlight: 0,
     integrityFailures: [],
+    ms: 0,
     acked: 0,
     lostAcked: 0,
     partialAnnotations: 0,
@@ -148,6 +149,7 @@ export async function runTrainingKills(projectDir: string, iterations: number, s
     kills: 0,
     killsMidFlight: 0,
     integrityFailures: [],
+    ms: 0,
     jobsKilled: 0,
     jobsMarkedRestarted: 0,
     jobsWrongState: [],
@@ -206,7 +208,9 @@ export async function checkTileCache(projectDir: string): Promise<{ checked: num
   for (const f of files.filter((f) => !f.endsWith('.tmp'))) {
     checked++;
     try {
-      await sharp(readFileSync(join(projectDir, 'cache', 'tiles', f)), { failOn: 'truncated' }).raw().toBuffer();
+      await sharp(readFileSync(join(projectDir, 'cache', 'tiles', f)), { failOn: 'truncated' })
+        .raw()
+        .toBuffer();
     } catch (err) {
       bad.push(`${f}: ${(err as Error).message}`);
     }
@@ -227,6 +231,7 @@ export async function runTileKills(projectDir: string, iterations: number, seed 
     kills: 0,
     killsMidFlight: 0,
     integrityFailures: [],
+    ms: 0,
     tileFilesChecked: 0,
     tileFilesBad: [],
     tileTempLeftovers: 0,

@@ -93,7 +93,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
     mcPasses: o.mcPasses ?? 20,
   });
   try {
-    const slide = SlideInfo.parse(await api(d, '/api/slides', { method: 'POST', body: JSON.stringify({ path: DEMO_SLIDE }) }));
+    const slide = SlideInfo.parse(
+      await api(d, '/api/slides', { method: 'POST', body: JSON.stringify({ path: DEMO_SLIDE }) }),
+    );
     if (inference) {
       for (let i = 0; i < 3; i++) {
         await api(d, '/api/annotations', {
@@ -106,7 +108,12 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
           }),
         });
       }
-      const train = JobInfo.parse(await api(d, '/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'train', mode: 'scratch', epochs: 2 }) }));
+      const train = JobInfo.parse(
+        await api(d, '/api/jobs', {
+          method: 'POST',
+          body: JSON.stringify({ kind: 'train', mode: 'scratch', epochs: 2 }),
+        }),
+      );
       const done = await waitJob(d, train.id, 120_000);
       if (done.state !== 'done') throw new Error(`warm-up training ended ${done.state}: ${JSON.stringify(done.error)}`);
     }
@@ -117,7 +124,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
       const cols = Math.ceil(slide.width / scale / slide.tileSize);
       const rows = Math.ceil(slide.height / scale / slide.tileSize);
       for (let row = 0; row < rows; row++)
-        for (let col = 0; col < cols; col++) urls.push(`${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${col}_${row}.jpeg?token=${d.token}`);
+        for (let col = 0; col < cols; col++)
+          urls.push(`${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${col}_${row}.jpeg?token=${d.token}`);
     }
     for (const u of urls) await (await fetch(u)).arrayBuffer();
 
@@ -125,14 +133,19 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
     let stopJobs = false;
     let jobsCompleted = 0;
     let runningMs = 0;
+    let currentJob: string | undefined;
     const jobLoop = async () => {
       while (!stopJobs) {
-        const job = JobInfo.parse(await api(d, '/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }));
+        const job = JobInfo.parse(
+          await api(d, '/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }),
+        );
+        currentJob = job.id;
         const t = Date.now();
         const end = await waitJob(d, job.id, 600_000);
         runningMs += Date.now() - t;
         if (end.state === 'done') jobsCompleted++;
-        else throw new Error(`inference ended ${end.state}: ${JSON.stringify(end.error)}`);
+        else if (!(stopJobs && end.state === 'cancelled'))
+          throw new Error(`inference ended ${end.state}: ${JSON.stringify(end.error)}`);
       }
     };
     const jobs = inference ? jobLoop() : Promise.resolve();
@@ -179,7 +192,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
     const loadAvgAfter = loadavg();
     stopJobs = true;
     const backend = inference ? await welcomeBackend(d) : 'none';
-    // Let the last job finish so its time is counted and the daemon exits cleanly.
+    // Cancel the job still running (the window is over) and let the loop see it end.
+    if (currentJob) await fetch(`${d.origin}/api/jobs/${currentJob}/cancel`, { method: 'POST', headers: d.headers() });
     await jobs;
     const sorted = [...latencies].sort((a, b) => a - b);
     return {

@@ -56,7 +56,8 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
   const eld: { at: number; p50: number; p99: number; max: number }[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     if (line.startsWith('[eld] ')) {
-      if (eld.length < 10_000) eld.push({ at: Date.now(), ...(JSON.parse(line.slice(6)) as { p50: number; p99: number; max: number }) });
+      if (eld.length < 10_000)
+        eld.push({ at: Date.now(), ...(JSON.parse(line.slice(6)) as { p50: number; p99: number; max: number }) });
       return;
     }
     err = `${err}${line}\n`.slice(-65536);
