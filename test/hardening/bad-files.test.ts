@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorBody, httpStatusOf, SlideInfo } from '@activeseg/protocol';
@@ -99,6 +99,23 @@ for (const pixelLimit of [false, true]) {
       }
       // Forged headers are refused from the header, not after decoding billions of made-up pixels.
       if (c.kind === 'huge-header') expect([c.name, ms < 5000]).toEqual([c.name, true]);
+    }
+    if (!pixelLimit) {
+      // The same files as raw uploads (POST /api/uploads): same codes, and the upload itself is removed.
+      for (const c of cases.filter((c) => !c.expect.includes('201'))) {
+        const before = storeDigest(project);
+        const slideFiles = listFiles(join(project, 'slides'));
+        const res = await fetch(`${d.origin}/api/uploads?name=${encodeURIComponent(c.name)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+          body: readFileSync(c.path),
+        });
+        const code = ErrorBody.parse(await res.json()).error.code;
+        const expected = c.kind === 'zero-byte' ? ['BAD_REQUEST'] : c.expect;
+        expect([c.name, code]).toEqual([c.name, expected.includes(code) ? code : `one of ${expected}`]);
+        expect(storeDigest(project)).toEqual(before);
+        expect(listFiles(join(project, 'slides'))).toEqual(slideFiles);
+      }
     }
     expect(d.child.exitCode).toBeNull();
     expect((await fetch(`${d.origin}/api/health`)).status).toBe(200);

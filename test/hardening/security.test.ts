@@ -158,6 +158,15 @@ describe('path traversal on slide and tile routes', () => {
       const r = await call('POST', '/api/slides', auth(), JSON.stringify({ path }));
       expect([path, r.code]).toEqual([path, code]);
     }
+    for (const name of ['..', '../../etc/passwd', '..%2f..%2fx.png', '%2fetc%2fpasswd', 'a%00.png', '%2e%2e']) {
+      const r = await call(
+        'POST',
+        `/api/uploads?name=${name}`,
+        { ...auth(), 'content-type': 'application/octet-stream' },
+        'x',
+      );
+      expect([name, r.status, r.code]).toEqual([name, 400, 'BAD_REQUEST']);
+    }
     expect(storeDigest(dir)).toEqual(before);
   });
 });

@@ -24,7 +24,12 @@ export interface RunLoadOptions {
 
 export interface LoadReport {
   requests: number;
+  /** httpErrors + transportErrors. */
   errors: number;
+  /** Answers that were not 200 with a whole JPEG (a daemon fault). */
+  httpErrors: number;
+  /** Requests that got no answer: connect or request timeouts (the daemon too slow to accept or answer). */
+  transportErrors: number;
   errorSamples: string[];
   p50Ms: number;
   p90Ms: number;
@@ -154,7 +159,8 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
     const loadAvgBefore = loadavg();
     const latencies: number[] = [];
     const errorSamples: string[] = [];
-    let errors = 0;
+    let httpErrors = 0;
+    let transportErrors = 0;
     const perViewer = rate / viewers;
     const t0 = performance.now() + 50;
     const t0Wall = Date.now();
@@ -171,14 +177,18 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
           (async () => {
             try {
               const res = await fetch(url, { signal: AbortSignal.timeout(o.requestTimeoutMs ?? 30_000) });
-              const body = await res.arrayBuffer();
-              if (res.status !== 200 || body.byteLength === 0) {
-                errors++;
+              const body = new Uint8Array(await res.arrayBuffer());
+              // A whole JPEG starts with SOI and ends with EOI.
+              const whole = body[0] === 0xff && body[1] === 0xd8 && body.at(-2) === 0xff && body.at(-1) === 0xd9;
+              if (res.status !== 200 || !whole) {
+                httpErrors++;
                 if (errorSamples.length < 5) errorSamples.push(`${res.status} ${url}`);
               }
             } catch (err) {
-              errors++;
-              if (errorSamples.length < 5) errorSamples.push(`${(err as Error).message} ${url}`);
+              transportErrors++;
+              const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+              const why = `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+              if (errorSamples.length < 5) errorSamples.push(`${why} ${url}`);
             }
             latencies.push(performance.now() - at);
           })(),
@@ -198,7 +208,9 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       requests: latencies.length,
-      errors,
+      errors: httpErrors + transportErrors,
+      httpErrors,
+      transportErrors,
       errorSamples,
       p50Ms: round(percentile(sorted, 50)),
       p90Ms: round(percentile(sorted, 90)),
