@@ -1,5 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict } from '../model/index.js';
+import { spawnOnnxWorker } from './spawn-onnx-worker.js';
 
 export interface McResult {
   mean: Float32Array;
@@ -32,11 +33,17 @@ export interface CreateMcRunnerOptions {
    * hand-offs cost more than they save (measured here: 64², base 8, 20 passes: 47 ms on 1 thread, 84 ms on 2).
    */
   intraOpThreads?: number;
+  /**
+   * Where onnxruntime runs: 'worker' (default) in a worker thread, because `session.run` is synchronous in
+   * onnxruntime-node and would stall a daemon's event loop for the whole batch of passes (measured: cached-tile p99
+   * ≈ 1 s during inference); 'main' in the calling thread (benchmarks of the engine alone).
+   */
+  thread?: 'worker' | 'main';
 }
 
 /**
- * onnxruntime runs this U-Net several times faster than tfjs-wasm on the same cores and off the JS thread, so it is
- * preferred for the 20–50 passes per patch; if it cannot load (not installed, unsupported layer), tfjs runs them.
+ * onnxruntime runs this U-Net several times faster than tfjs-wasm on the same cores (and, in its worker thread, off the
+ * daemon's event loop), so it is preferred for the 20–50 passes per patch; if it cannot load (not installed, unsupported layer), tfjs runs them.
  * The tfjs runner borrows `model`; the onnx runner copies its weights and leaves `model` to the caller.
  */
 export async function createMcRunner(model: LayersModel, options: CreateMcRunnerOptions = {}): Promise<McRunner> {
@@ -50,6 +57,26 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
       });
       const side = model.inputs[0]?.shape[1] ?? 0;
       const threads = options.intraOpThreads ?? (typeof side === 'number' && side < 128 ? 1 : undefined);
+      const worker =
+        options.thread === 'main'
+          ? undefined
+          : await spawnOnnxWorker({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}) }).catch(
+              () => undefined,
+            );
+      if (worker) {
+        return {
+          runtime: 'onnxruntime-cpu',
+          run: (patch, o) =>
+            worker.run({
+              patch,
+              size: o.size,
+              passes: o.passes,
+              keepSamples: o.keepSamples,
+              ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+            }),
+          dispose: () => worker.dispose(),
+        };
+      }
       const engine = await createOnnxMcEngine({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}) });
       return {
         runtime: 'onnxruntime-cpu',

@@ -1,0 +1,39 @@
+import { parentPort } from 'node:worker_threads';
+import { createOnnxMcEngine, type OnnxMcEngine } from '../onnx/onnx-mc-engine.js';
+import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.js';
+
+// onnxruntime-node runs `session.run` synchronously on the calling thread; here that thread is this worker, so the
+// daemon's event loop keeps serving tiles and WebSocket frames while 20–50 passes run.
+const port = parentPort;
+if (port === null) throw new Error('onnx-mc.worker.ts must run as a worker thread');
+
+let engine: OnnxMcEngine | undefined;
+
+const reply = (msg: OnnxWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+port.on('message', async (msg: OnnxWorkerRequest) => {
+  try {
+    if (msg.type === 'init') {
+      engine = await createOnnxMcEngine({
+        model: msg.model,
+        ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
+      });
+      reply({ type: 'ready' });
+      return;
+    }
+    if (!engine) throw new Error('onnx worker: run before init');
+    const r = await engine.mcPredict(msg.patch, msg.size, {
+      passes: msg.passes,
+      keepProbs: msg.keepSamples,
+      ...(msg.batchSize ? { batchSize: msg.batchSize } : {}),
+    });
+    const transfer = [r.mean.buffer, r.std.buffer, ...(r.probs ? [r.probs.buffer] : [])] as ArrayBuffer[];
+    reply({ type: 'result', id: msg.id, mean: r.mean, std: r.std, ...(r.probs ? { probs: r.probs } : {}) }, transfer);
+  } catch (err) {
+    reply({
+      type: 'error',
+      id: msg.type === 'run' ? msg.id : undefined,
+      message: (err as Error).message ?? String(err),
+    });
+  }
+});
