@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { UpgradeWebSocket } from 'hono/ws';
@@ -5,8 +6,10 @@ import type { WebSocket } from 'ws';
 import { requireToken } from './http/middleware/require-token.js';
 import { createErrorHandler, type Logger } from './http/on-error.js';
 import { createAnnotationsRoutes } from './http/routes/annotations.js';
+import { createExportsRoutes } from './http/routes/exports.js';
 import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
+import { createModelsRoutes } from './http/routes/models.js';
 import { createSlidesRoutes } from './http/routes/slides.js';
 import { createSuggestionsRoutes } from './http/routes/suggestions.js';
 import { createTilesRoutes } from './http/routes/tiles.js';
@@ -84,6 +87,8 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
+  app.route('/', createExportsRoutes({ config, paths, slides, store }));
+  app.route('/', createModelsRoutes({ modelsDir: join(paths.root, 'models'), engine }));
 
   if (deps.upgradeWebSocket) {
     app.get(
@@ -99,6 +104,8 @@ export function createApp(deps: AppDeps): Hono {
               backendName: () => engine?.backendName ?? 'none',
               modelVersion: () => engine?.modelVersion() ?? 0,
               cancelJob: (jobId) => void jobs.cancel(jobId),
+              prioritizeSlides: (slideIds) =>
+                void jobs.prioritize?.(slideIds).catch((err: unknown) => log('prioritizing slides failed', err)),
             });
           },
           onMessage(event) {

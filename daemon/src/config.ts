@@ -63,6 +63,15 @@ export const DaemonConfig = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /**
+     * Largest slide, in level-0 pixels, exported as PNG (`…/export/mask.png`); above it the route answers
+     * EXPORT_TOO_LARGE and the tiled TIFF export must be used. Default 2^28 (≈ 16 384²).
+     */
+    maxPngExportPixels: z
+      .number()
+      .int()
+      .positive()
+      .default(2 ** 28),
     /** Extra origins allowed to call state-changing routes and open the WS (the daemon's own origin always is). */
     allowedOrigins: z.array(z.url()).default([]),
   })

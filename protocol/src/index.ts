@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './geometry.js';
 export * from './http/annotations.js';
+export * from './http/exports.js';
 export * from './http/health.js';
 export * from './http/jobs.js';
 export * from './http/slides.js';

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { PRESETS, type TrainingPreset } from '../../daemon/src/training/presets.js';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
@@ -165,4 +166,28 @@ export function spawnWorker(options: { name: string; redisUrl: string; projectDi
       clearTimeout(timer);
     },
   };
+}
+
+/** A tiny model on ring-like synthetic data: version 1 in the shared project's models folder. */
+export async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
+  const engine = await createModelEngine({ modelsDir, preset: FLEET_PRESET, tfjsBackend: 'wasm', onnx: false });
+  const size = 128;
+  const image = new Float32Array(size * size);
+  const labels = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const r = Math.hypot((x % 32) - 16, (y % 32) - 16);
+      labels[y * size + x] = r > 7 && r < 11 ? 1 : 0;
+      image[y * size + x] = labels[y * size + x] ? 0.2 : 0.7;
+    }
+  }
+  await engine.train({
+    patches: [{ slideId: 'synthetic', col: 0, row: 0, size }],
+    loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
+    mode: 'scratch',
+    epochs: 2,
+    signal: new AbortController().signal,
+    onProgress: () => {},
+  });
+  return engine;
 }

@@ -5,17 +5,17 @@ import type { ServerMessage } from '@activeseg/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../daemon/src/app.js';
 import { parseConfig } from '../../daemon/src/config.js';
-import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import type { ModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { createFleetJobQueue } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { openProject, type Project } from '../../daemon/src/project/open-project.js';
 import {
   DEMO_IMAGE,
-  FLEET_PRESET,
   hasRedisServer,
   type RedisServer,
   spawnWorker,
   startRedis,
+  trainTinyModel,
   type WorkerProcess,
 } from './fleet-fixture.js';
 
@@ -39,30 +39,6 @@ function scoreRows(project: Project, slideId: string): ScoreRow[] {
       'SELECT col, row, score, mean_fg, mean_std, map_path FROM scores WHERE slide_id = ? AND model_version = 1 ORDER BY row, col',
     )
     .all(slideId);
-}
-
-/** A tiny model on ring-like synthetic data: version 1 in the shared project's models folder. */
-async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
-  const engine = await createModelEngine({ modelsDir, preset: FLEET_PRESET, tfjsBackend: 'wasm', onnx: false });
-  const size = 128;
-  const image = new Float32Array(size * size);
-  const labels = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const r = Math.hypot((x % 32) - 16, (y % 32) - 16);
-      labels[y * size + x] = r > 7 && r < 11 ? 1 : 0;
-      image[y * size + x] = labels[y * size + x] ? 0.2 : 0.7;
-    }
-  }
-  await engine.train({
-    patches: [{ slideId: 'synthetic', col: 0, row: 0, size }],
-    loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
-    mode: 'scratch',
-    epochs: 2,
-    signal: new AbortController().signal,
-    onProgress: () => {},
-  });
-  return engine;
 }
 
 describe.skipIf(!REDIS)('worker fleet on BullMQ/Redis', () => {

@@ -1,11 +1,12 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DATA_DIR } from '../../daemon/src/cli/demo-paths.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
+import type { Fold } from '../../daemon/src/simulate/kfold.js';
 import type { MetricsRow } from '../../daemon/src/simulate/metrics-row.js';
-import { runSimulation, type SimulateOptions } from '../../daemon/src/simulate/run-simulation.js';
+import { runSimulation, type SimulateOptions, type SimulationEvent } from '../../daemon/src/simulate/run-simulation.js';
 import { PRESETS, type TrainingPreset } from '../../daemon/src/training/presets.js';
 import { makeCropDataset } from './fixture-data.js';
 
@@ -121,5 +122,71 @@ describe('activeseg simulate (end to end on real SEM crops)', () => {
     expect(partial).toHaveLength(2);
     const resumed = await runSimulation(options(out));
     expect(stable(resumed.rows)).toEqual(stable(first));
+  });
+
+  it('resumes a killed --retrain finetune run from its saved weights and matches an uninterrupted one', async () => {
+    const ft = (out: string, o: Partial<SimulateOptions> = {}) =>
+      options(out, { strategies: ['uncertainty'], retrain: 'finetune', heatmaps: false, ...o });
+    const whole = await runSimulation(ft(join(root, 'ft-whole')));
+    const out = join(root, 'ft-resumed');
+    const controller = new AbortController();
+    await expect(
+      runSimulation(
+        ft(out, {
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'iteration' && e.doneIterations === 2) controller.abort(new Error('killed'));
+          },
+        }),
+      ),
+    ).rejects.toThrow('killed');
+    // Only the latest committed iteration's weights are kept.
+    expect(await readdir(join(out, 'state', 'uncertainty-e0'))).toEqual(['it01']);
+    const resumed = await runSimulation(ft(out));
+    expect(resumed.rows.map((r) => r.iteration)).toEqual([0, 1, 2]);
+    expect(stable(resumed.rows)).toEqual(stable(whole.rows));
+    expect(await readdir(join(out, 'state', 'uncertainty-e0'))).toEqual(['it02']);
+  });
+
+  it('rejects a --kfold it cannot use, naming the flag', async () => {
+    await expect(runSimulation(options(join(root, 'k1'), { kfold: 1 }))).rejects.toThrow('--kfold');
+    // 2 initial + 2 validation patches cannot fill 5 folds.
+    await expect(runSimulation(options(join(root, 'k5'), { kfold: 5 }))).rejects.toThrow(/--kfold 5: needs at least 5/);
+  });
+
+  it('with --kfold 2 trains one model per fold, validating every labelled patch exactly once per iteration', async () => {
+    const out = join(root, 'kfold');
+    const events: SimulationEvent[] = [];
+    const result = await runSimulation(
+      options(out, { strategies: ['uncertainty'], iterations: 1, kfold: 2, onEvent: (e) => events.push(e) }),
+    );
+    expect(result.rows.map((r) => r.folds)).toEqual([2, 2]);
+    for (const r of result.rows) expect(r.val_dice).toBeGreaterThanOrEqual(0);
+    const csv = (await readFile(join(out, 'metrics.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toMatch(/,val_dice,folds$/);
+    expect(csv[1]).toMatch(/,2$/);
+
+    const foldEvents = events.filter((e): e is Extract<SimulationEvent, { type: 'folds' }> => e.type === 'folds');
+    expect(foldEvents.map((e) => e.iteration)).toEqual([0, 1]);
+    const acquired: string[] = [];
+    for (const e of foldEvents) {
+      const labelled = [...result.split.initial, ...result.split.val, ...acquired].sort();
+      expect(e.folds).toHaveLength(2);
+      const validated = e.folds.flatMap((f: Fold) => f.val).sort();
+      expect(validated).toEqual(labelled);
+      for (const f of e.folds) {
+        expect(f.val.length).toBeGreaterThan(0);
+        expect([...f.train, ...f.val].sort()).toEqual(labelled);
+      }
+      acquired.push(...(result.rows.find((r) => r.iteration === e.iteration)?.selected ?? []));
+    }
+    // Both folds' models trained (epoch events from each), and the pool was scored by both.
+    const epochFolds = new Set(events.flatMap((e) => (e.type === 'epoch' ? [e.fold] : [])));
+    expect(epochFolds).toEqual(new Set([0, 1]));
+    const scoring = events.filter((e) => e.type === 'scoring');
+    expect(scoring.at(-1)).toMatchObject({ done: expect.any(Number), total: expect.any(Number) });
+    const last = scoring.at(-1) as Extract<SimulationEvent, { type: 'scoring' }>;
+    expect(last.done).toBe(last.total);
+    expect(last.total).toBe(2 * result.split.pool.length);
   });
 });

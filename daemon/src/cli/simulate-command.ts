@@ -22,7 +22,11 @@ experiments, test metrics per iteration.
   --val <n>              validation patches (preset default)
   --test <n>             test patches (preset default)
   --per-iteration <n>    patches added per iteration (default 1)
-  --retrain <mode>       scratch (the paper) | finetune (default scratch)
+  --retrain <mode>       scratch (the paper) | finetune (default scratch); finetune keeps the latest weights
+                         under <out>/state/ so it resumes too
+  --kfold <k>            k-fold cross-validation (default off): each iteration splits the labelled patches (initial
+                         + acquired + validation) into k folds, trains k models (model i validates on fold i), and
+                         scores the test set and pool with their ensemble; k ≥ 2
   --loss <name>          dice | wbce (default dice)
   --epochs <n>           override the preset's epochs
   --passes <n>           override the preset's Monte-Carlo passes
@@ -47,6 +51,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       test: { type: 'string' },
       'per-iteration': { type: 'string', default: '1' },
       retrain: { type: 'string', default: 'scratch' },
+      kfold: { type: 'string' },
       loss: { type: 'string', default: 'dice' },
       epochs: { type: 'string' },
       passes: { type: 'string' },
@@ -70,6 +75,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (values.loss !== 'dice' && values.loss !== 'wbce')
     throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
   const seed = intOption('seed', values.seed, { min: 0 });
+  const kfold = values.kfold === undefined ? undefined : intOption('kfold', values.kfold, { min: 2 });
   const split = {
     ...(values.initial ? { initial: intOption('initial', values.initial, { min: 1 }) } : {}),
     ...(values.val ? { val: intOption('val', values.val, { min: 1 }) } : {}),
@@ -97,7 +103,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       case 'epoch':
         if (!iterBar || e.epoch === 1) {
           iterBar = createProgressBar({
-            label: `  ${e.strategy} exp ${e.experiment} it ${e.iteration} train`,
+            label: `  ${e.strategy} exp ${e.experiment} it ${e.iteration} train${e.fold === undefined ? '' : ` fold ${e.fold}`}`,
             total: e.epochs,
           });
         }
@@ -138,6 +144,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       split,
       perIteration: intOption('per-iteration', values['per-iteration'], { min: 1 }),
       retrain: values.retrain,
+      ...(kfold === undefined ? {} : { kfold }),
       seed,
       out,
       loss: values.loss,

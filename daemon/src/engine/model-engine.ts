@@ -74,7 +74,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
     if (existing) return existing;
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
-    const inner = await createMcRunner(model, { onnx: options.onnx ?? true });
+    const inner = await createMcRunner(model, { onnx: options.onnx ?? true, serving: true });
     if (inner.runtime !== 'tfjs') model.dispose();
     const runner: McRunner = {
       runtime: inner.runtime,

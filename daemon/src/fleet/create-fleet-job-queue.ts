@@ -48,8 +48,11 @@ export interface FleetJobQueueDeps {
 }
 
 export interface FleetJobQueue extends JobQueue {
-  /** Moves the waiting batches of this slide (and later ones) ahead of others: the slide a person is looking at. */
-  prioritize(slideId: string): Promise<void>;
+  /**
+   * Moves the waiting batches of these slides (and of their later jobs) ahead of all others: the slides a person
+   * is looking at. Replaces the previous focus; an empty list clears it. Called on every `slide.subscribe`.
+   */
+  prioritize(slideIds: readonly string[]): Promise<void>;
 }
 
 /** BullMQ priorities: lower runs first; 0 would mean "no priority" (ahead of all), so we never use it. */
@@ -108,7 +111,9 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
   queue.on('error', (err) => log('fleet queue error', err));
   const control = client();
   const tracked = new Map<string, Tracked>();
-  const focused = new Set<string>();
+  let focused = new Set<string>();
+  /** Priority changes run one after another, so the latest focus is the one left in Redis. */
+  let priorityChain: Promise<void> = Promise.resolve();
   let idleWaiters: (() => void)[] = [];
 
   // Start reading events from the stream's current end: nothing a job of ours emits can be missed, however soon
@@ -288,6 +293,33 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     }
   };
 
+  const priorityOf = (slideId: string) => (focused.has(slideId) ? PRIORITY_FOCUSED : PRIORITY_NORMAL);
+
+  /** Gives the job's unsettled batches the priority its slide has now (waiting ones move in BullMQ's set). */
+  const applyPriority = async (t: Tracked) => {
+    if (t.request.kind !== 'infer' || t.cancelled) return;
+    const ids = bullIds(t).filter((_, i) => !t.settled.has(i));
+    for (let i = 0; i < ids.length; i += 200) {
+      const priority = priorityOf(t.request.slideId);
+      const found = await Promise.all(ids.slice(i, i + 200).map((id) => queue.getJob(id)));
+      // Started in batch order on one connection, so batches stay FIFO within their new priority. For a running
+      // or delayed (backing-off) batch only its priority field changes, which a retry then uses.
+      await Promise.all(
+        found.map((job) =>
+          job && job.priority !== priority ? job.changePriority({ priority }).catch(() => {}) : undefined,
+        ),
+      );
+    }
+  };
+
+  const reprioritize = (jobsToChange: Tracked[]): Promise<void> => {
+    const run = priorityChain.then(async () => {
+      for (const t of jobsToChange) await applyPriority(t);
+    });
+    priorityChain = run.catch((err: unknown) => log('changing batch priorities failed', err));
+    return run;
+  };
+
   const enqueue = async (t: Tracked) => {
     await ready;
     const request = t.request;
@@ -312,7 +344,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     t.height = source.height;
     t.modelVersion = deps.engine.modelVersion();
     t.batches = Math.ceil(cells.length / batchCells);
-    const priority = focused.has(request.slideId) ? PRIORITY_FOCUSED : PRIORITY_NORMAL;
+    const priority = priorityOf(request.slideId);
     const jobsToAdd = [];
     for (let b = 0; b < t.batches; b++) {
       const data: InferBatchData = {
@@ -341,6 +373,8 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     }
     reportProgress(t, 0, t.total);
     await queue.addBulk(jobsToAdd);
+    // A viewer's focus that changed while the batches were being added did not see them: apply it now.
+    if (priorityOf(request.slideId) !== priority) await reprioritize([t]);
   };
 
   const sameWork = (a: StartJobRequest, b: StartJobRequest): boolean =>
@@ -407,19 +441,15 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     },
     get: (jobId) => info(mustGet(jobId)),
     idle: () => (tracked.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
-    async prioritize(slideId) {
-      focused.clear();
-      focused.add(slideId);
-      for (const t of tracked.values()) {
-        if (t.request.kind !== 'infer') continue;
-        const priority = t.request.slideId === slideId ? PRIORITY_FOCUSED : PRIORITY_NORMAL;
-        for (const id of bullIds(t)) {
-          const job = await queue.getJob(id);
-          if (job && (await job.getState()) === 'prioritized') {
-            await job.changePriority({ priority }).catch(() => {});
-          }
-        }
-      }
+    async prioritize(slideIds) {
+      const next = new Set(slideIds);
+      const changed = new Set([...next, ...focused].filter((id) => next.has(id) !== focused.has(id)));
+      focused = next;
+      if (changed.size === 0) return;
+      await ready;
+      await reprioritize(
+        [...tracked.values()].filter((t) => t.request.kind === 'infer' && changed.has(t.request.slideId)),
+      );
     },
     async close() {
       for (const t of [...tracked.values()]) {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict } from '../model/index.js';
 import { spawnOnnxWorker } from './spawn-onnx-worker.js';
@@ -39,6 +40,11 @@ export interface CreateMcRunnerOptions {
    * ≈ 1 s during inference); 'main' in the calling thread (benchmarks of the engine alone).
    */
   thread?: 'worker' | 'main';
+  /**
+   * Running beside a server (the daemon): leave one core to the event loop (intra-op threads = cores − 1) and stop
+   * idle onnxruntime threads from spinning, so tile requests are not starved while a slide is scored.
+   */
+  serving?: boolean;
 }
 
 /**
@@ -56,11 +62,18 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       });
       const side = model.inputs[0]?.shape[1] ?? 0;
-      const threads = options.intraOpThreads ?? (typeof side === 'number' && side < 128 ? 1 : undefined);
+      const threads =
+        options.intraOpThreads ??
+        (options.serving
+          ? Math.max(1, availableParallelism() - 1)
+          : typeof side === 'number' && side < 128
+            ? 1
+            : undefined);
+      const spin = options.serving ? { allowSpinning: false } : {};
       const worker =
         options.thread === 'main'
           ? undefined
-          : await spawnOnnxWorker({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}) }).catch(
+          : await spawnOnnxWorker({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}), ...spin }).catch(
               () => undefined,
             );
       if (worker) {
@@ -77,7 +90,11 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
           dispose: () => worker.dispose(),
         };
       }
-      const engine = await createOnnxMcEngine({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}) });
+      const engine = await createOnnxMcEngine({
+        model: bytes,
+        ...(threads ? { intraOpThreads: threads } : {}),
+        ...spin,
+      });
       return {
         runtime: 'onnxruntime-cpu',
         run: async (patch, o) => {

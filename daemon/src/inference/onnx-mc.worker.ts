@@ -17,6 +17,7 @@ port.on('message', async (msg: OnnxWorkerRequest) => {
       engine = await createOnnxMcEngine({
         model: msg.model,
         ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
+        ...(msg.allowSpinning === undefined ? {} : { allowSpinning: msg.allowSpinning }),
       });
       reply({ type: 'ready' });
       return;

@@ -17,7 +17,11 @@ export interface OnnxWorker {
  * Starts `onnx-mc.worker` (through a JS entry that loads it with tsx) and loads the model in it; a crashed worker
  * rejects every pending call instead of hanging it.
  */
-export async function spawnOnnxWorker(options: { model: Uint8Array; intraOpThreads?: number }): Promise<OnnxWorker> {
+export async function spawnOnnxWorker(options: {
+  model: Uint8Array;
+  intraOpThreads?: number;
+  allowSpinning?: boolean;
+}): Promise<OnnxWorker> {
   const worker = new Worker(new URL('./onnx-mc-worker-entry.mjs', import.meta.url));
   const pending = new Map<number, { resolve(r: McResult): void; reject(e: Error): void }>();
   let nextId = 1;
@@ -51,6 +55,7 @@ export async function spawnOnnxWorker(options: { model: Uint8Array; intraOpThrea
     type: 'init',
     model: options.model,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
   };
   worker.postMessage(init);
   try {

@@ -32,6 +32,11 @@ export interface JobQueue {
   idle(): Promise<void>;
   /** Cancels everything and waits for the running job to stop. */
   close(): Promise<void>;
+  /**
+   * Runs these slides' pending inference work first (the slides viewers are looking at; an empty list clears the
+   * focus). Optional: the embedded queue runs one job at a time and has nothing to reorder.
+   */
+  prioritize?(slideIds: readonly string[]): Promise<void>;
 }
 
 interface Entry {

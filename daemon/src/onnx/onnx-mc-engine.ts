@@ -6,6 +6,8 @@ export interface OnnxMcEngineOptions {
   model: Uint8Array;
   /** Threads for one operator; default: all cores, since conv dominates and parallelizes well. */
   intraOpThreads?: number;
+  /** Let idle intra-op threads spin (onnxruntime's default, fastest for a machine given over to inference). */
+  allowSpinning?: boolean;
 }
 
 export interface McPredictOptions {
@@ -43,6 +45,8 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
     // One op at a time: conv saturates the intra-op pool, and inter-op threads would just compete for the cores.
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // Idle intra-op threads busy-wait by default; next to a server on few cores they would starve its event loop.
+    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   const inputMeta = tensorMetadata(session.inputMetadata, 'input');
   const outputMeta = tensorMetadata(session.outputMetadata, 'output');

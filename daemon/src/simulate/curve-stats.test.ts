@@ -19,6 +19,7 @@ const row = (strategy: string, experiment: number, iteration: number, dice: numb
   scoring_seconds: 0,
   best_epoch: 0,
   val_dice: 0,
+  folds: 1,
 });
 
 describe('curve statistics', () => {

@@ -18,7 +18,10 @@ export const MetricsRow = z.object({
   train_seconds: z.number(),
   scoring_seconds: z.number(),
   best_epoch: z.number().int(),
+  /** Validation Dice of the kept epoch; with `--kfold`, the mean over the folds' models. */
   val_dice: z.number(),
+  /** Models trained this iteration: K with `--kfold K`, else 1 (rows written before this column read as 1). */
+  folds: z.number().int().positive().default(1),
 });
 export type MetricsRow = z.infer<typeof MetricsRow>;
 
@@ -39,6 +42,7 @@ export const CSV_COLUMNS = [
   'scoring_seconds',
   'best_epoch',
   'val_dice',
+  'folds',
 ] as const satisfies readonly (keyof MetricsRow)[];
 
 function csvCell(value: unknown): string {

@@ -14,7 +14,9 @@ import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
-import { type TrainedModel, trainModel } from '../training/train-model.js';
+import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
+import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
+import { assignFolds, checkKfold, type Fold } from './kfold.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
 import { MetricsRow, toCsv } from './metrics-row.js';
 import { type PoolCandidate, scorePool, uncertaintyMap } from './score-pool.js';
@@ -41,6 +43,12 @@ export interface SimulateOptions {
   readonly heatmaps?: boolean;
   /** Monte-Carlo runtime: 'auto' (onnxruntime when it loads, else tfjs; default) or 'tfjs'. */
   readonly mcRuntime?: 'auto' | 'tfjs';
+  /**
+   * k-fold cross-validation of the validation set (off when undefined): every iteration the labelled set (training +
+   * validation patches) is split into K folds (see `assignFolds`), K models are trained (model k validates on fold k,
+   * trains on the rest), and test metrics and pool scores come from their ensemble.
+   */
+  readonly kfold?: number;
   readonly onEvent?: (event: SimulationEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -57,6 +65,16 @@ export type SimulationEvent =
       epochs: number;
       loss: number;
       valDice: number;
+      /** Which fold's model (only with `kfold`). */
+      fold?: number;
+    }
+  | {
+      /** With `kfold`: the iteration's folds, before any of their models trains. */
+      type: 'folds';
+      strategy: string;
+      experiment: number;
+      iteration: number;
+      folds: readonly Fold[];
     }
   | { type: 'scoring'; done: number; total: number }
   | { type: 'iteration'; row: MetricsRow; doneIterations: number; totalIterations: number };
@@ -86,6 +104,8 @@ function runKey(o: SimulateOptions) {
     loss: o.loss ?? 'dice',
     epochs: o.epochs ?? o.preset.epochs,
     mcPasses: o.mcPasses ?? o.preset.mcPasses,
+    // Only when set, so folders written before the flag existed still resume.
+    ...(o.kfold === undefined ? {} : { kfold: o.kfold }),
   };
 }
 
@@ -132,14 +152,43 @@ async function appendDurable(path: string, line: string): Promise<void> {
   }
 }
 
-function testMetrics(trained: TrainedModel, test: readonly PoolCandidate[]) {
-  const size = trained.config.inputSize;
+/** A fold's seed: fold 0 keeps the iteration seed, so a run without `kfold` is unchanged. */
+function foldSeed(seed: number, fold: number): number {
+  return fold === 0 ? seed : (seed ^ Math.imul(fold, 0x27d4eb2f)) >>> 0 || 1;
+}
+
+/** Adds `b` into `a` element-wise and returns `a`. */
+function addInto(a: Float32Array, b: Float32Array): Float32Array {
+  for (let k = 0; k < a.length; k++) a[k] = (a[k] as number) + (b[k] as number);
+  return a;
+}
+
+/** Per-patch mean of the folds' scores (all lists are in the same candidate order); one list is returned as is. */
+function meanScores(perFold: readonly PatchScore[][]): PatchScore[] {
+  const first = perFold[0] ?? [];
+  if (perFold.length === 1) return first;
+  return first.map((sc, i) => ({
+    ...sc,
+    score: perFold.reduce((a, f) => a + (f[i] as PatchScore).score, 0) / perFold.length,
+  }));
+}
+
+/** Test metrics of the ensemble: per-pixel probability averaged over the models (each with its own normalisation). */
+function testMetrics(models: readonly TrainedModel[], test: readonly PoolCandidate[]) {
+  const size = (models[0] as TrainedModel).config.inputSize;
   const px = size * size;
-  const images = new Float32Array(test.length * px);
-  test.forEach((p, i) => {
-    normalizeInto(images, i * px, p.image, trained.normalization);
-  });
-  const probs = predictProbabilities(trained.model, images, { size, batchSize: 8 });
+  let probs: Float32Array | undefined;
+  for (const trained of models) {
+    const images = new Float32Array(test.length * px);
+    test.forEach((p, i) => {
+      normalizeInto(images, i * px, p.image, trained.normalization);
+    });
+    const pm = predictProbabilities(trained.model, images, { size, batchSize: 8 });
+    if (!probs) probs = pm;
+    else for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) + (pm[k] as number);
+  }
+  if (!probs) throw new Error('testMetrics: no models');
+  if (models.length > 1) for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) / models.length;
   const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
   test.forEach((p, i) => {
     const pred = new Uint8Array(px);
@@ -164,6 +213,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
   await mkdir(options.out, { recursive: true });
   const keyPath = join(options.out, 'run.json');
   const key = runKey(options);
+  let keyExists = true;
   try {
     const previous = JSON.parse(await readFile(keyPath, 'utf8')) as unknown;
     if (JSON.stringify(previous) !== JSON.stringify(key)) {
@@ -173,7 +223,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await atomicWrite(keyPath, new TextEncoder().encode(`${JSON.stringify(key, null, 2)}\n`));
+    keyExists = false;
   }
 
   const { patches } = await loadSimulationPatches({
@@ -188,6 +238,10 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
     { counts, poolNeeded: options.iterations * options.perIteration, seed: options.seed },
   );
   const get = (id: string) => byId.get(id) as PoolCandidate;
+  const folds = options.kfold ?? 1;
+  if (options.kfold !== undefined) checkKfold(options.kfold, split.initial.length + split.val.length);
+  // Written once the settings are known to be usable, so a rejected flag never pins the folder to it.
+  if (!keyExists) await atomicWrite(keyPath, new TextEncoder().encode(`${JSON.stringify(key, null, 2)}\n`));
   const val = split.val.map(get);
   const test = split.test.map(get);
 
@@ -207,7 +261,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
       const spec = STRATEGIES[strategy];
       const trainIds = [...split.initial];
       const pool = new Set(split.pool);
-      let previous: TrainedModel | undefined;
+      let previous: TrainedModel[] | undefined;
       for (let iteration = 0; iteration <= options.iterations; iteration++) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('simulation cancelled');
         const finished = done.get(`${strategy}/${experiment}/${iteration}`);
@@ -219,35 +273,60 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           continue;
         }
         if (options.retrain === 'finetune' && iteration > 0 && previous === undefined) {
-          throw new Error(
-            "resuming a --retrain finetune run needs the previous iteration's weights, which this version does not keep; rerun with a fresh --out",
-          );
+          // Resumed: the weights the last committed row was trained to, saved before that row was appended.
+          void await loadIterationState(options.out, { strategy, experiment, iteration: iteration - 1 }, folds);
         }
         options.onEvent?.({ type: 'iteration-start', strategy, experiment, iteration });
         const seed = iterationSeed(options.seed, experiment, iteration);
-        const trained = await trainModel({
-          train: trainIds.map(get),
-          val,
-          unet: { ...preset.unet, loss: options.loss ?? 'dice' },
-          epochs,
-          batchSize: preset.batchSize,
-          stepsPerEpoch: preset.stepsPerEpoch,
-          learningRate: preset.learningRate,
-          seed,
-          ...(options.retrain === 'finetune' && previous ? { init: previous } : {}),
-          onEpoch: (r) =>
-            options.onEvent?.({
-              type: 'epoch',
-              strategy,
-              experiment,
-              iteration,
-              epoch: r.epoch,
-              epochs: r.epochs,
-              loss: r.loss,
-              valDice: r.valDice,
-            }),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        let plans: { train: PoolCandidate[]; val: PoolCandidate[] }[];
+        if (options.kfold === undefined) {
+          plans = [{ train: trainIds.map(get), val }];
+        } else {
+          const assigned = assignFolds(
+            [...split.initial, ...split.val],
+            trainIds.slice(split.initial.length),
+            folds,
+            iterationSeed(options.seed, experiment, 0) ^ 0x3c6ef372,
+          );
+          options.onEvent?.({ type: 'folds', strategy, experiment, iteration, folds: assigned });
+          plans = assigned.map((f) => ({ train: f.train.map(get), val: f.val.map(get) }));
+        }
+        const trained: TrainModelResult[] = [];
+        try {
+          for (let fold = 0; fold < plans.length; fold++) {
+            const plan = plans[fold] as (typeof plans)[number];
+            const init = options.retrain === 'finetune' ? previous?.[fold] : undefined;
+            trained.push(
+              await trainModel({
+                train: plan.train,
+                val: plan.val,
+                unet: { ...preset.unet, loss: options.loss ?? 'dice' },
+                epochs,
+                batchSize: preset.batchSize,
+                stepsPerEpoch: preset.stepsPerEpoch,
+                learningRate: preset.learningRate,
+                seed: foldSeed(seed, fold),
+                ...(init ? { init } : {}),
+                onEpoch: (r) =>
+                  options.onEvent?.({
+                    type: 'epoch',
+                    strategy,
+                    experiment,
+                    iteration,
+                    epoch: r.epoch,
+                    epochs: r.epochs,
+                    loss: r.loss,
+                    valDice: r.valDice,
+                    ...(options.kfold === undefined ? {} : { fold }),
+                  }),
+                ...(options.signal ? { signal: options.signal } : {}),
+              }),
+            );
+          }
+        } catch (err) {
+          for (const t of trained) t.model.dispose();
+          throw err;
+        }
         const metrics = testMetrics(trained, test);
 
         let selected: PatchScore[] = [];
@@ -255,60 +334,95 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         const candidates = [...pool].sort().map(get);
         if (iteration < options.iterations && candidates.length > 0) {
           const rng = createRng(seed ^ 0x5bd1e995);
-          const runner =
-            spec.acquisition === 'random'
-              ? undefined
-              : await createMcRunner(trained.model, { onnx: options.mcRuntime !== 'tfjs', seed, batchSize: 10 });
           const acquisition = getAcquisition(spec.acquisition, { rng });
-          const scores =
-            spec.acquisition === 'random'
-              ? candidates.map((p) => ({ id: p.id, score: rng.next(), x: p.x, y: p.y }))
-              : await scorePool(candidates, {
-                  sampler: {
-                    mcPredict: (patch, o) => (runner as McRunner).run(patch, { ...o, size: preset.patchSize }),
-                  },
-                  acquisition,
-                  normalization: trained.normalization,
-                  passes,
-                  seed,
-                  keepSamples: spec.acquisition === 'bald',
-                  onPatch: (d, t) => options.onEvent?.({ type: 'scoring', done: d, total: t }),
+          const runners: McRunner[] = [];
+          try {
+            let scores: PatchScore[];
+            if (spec.acquisition === 'random') {
+              scores = candidates.map((p) => ({ id: p.id, score: rng.next(), x: p.x, y: p.y }));
+            } else {
+              // Ensemble pool score (kfold): the mean over the K models of each model's own acquisition score (each
+              // from its own MC-dropout passes), so every model weighs equally and every acquisition function,
+              // BALD included, keeps its single-model meaning. With one model this is that model's score.
+              const perFold: PatchScore[][] = [];
+              for (let fold = 0; fold < trained.length; fold++) {
+                const t = trained[fold] as TrainModelResult;
+                const s = foldSeed(seed, fold);
+                const runner = await createMcRunner(t.model, {
+                  onnx: options.mcRuntime !== 'tfjs',
+                  seed: s,
+                  batchSize: 10,
                 });
-          // Every pool score, so a figure or an audit can check why a patch was picked.
-          const scoreCsv = ['id,score', ...scores.map((sc) => `"${sc.id}",${sc.score}`)].join('\n');
-          await atomicWrite(
-            join(options.out, 'scores', `${strategy}-e${experiment}-it${String(iteration).padStart(2, '0')}.csv`),
-            new TextEncoder().encode(`${scoreCsv}\n`),
-            { durable: false },
-          );
-          selected = selectTopK(scores, options.perIteration, {
-            strategy: spec.select,
-            minDistance: preset.patchSize * 2,
-          });
-          if (options.heatmaps !== false && experiment === 0 && spec.acquisition !== 'random') {
-            for (const s of selected) {
-              const p = get(s.id);
-              const norm = new Float32Array(p.image.length);
-              normalizeInto(norm, 0, p.image, trained.normalization);
-              const mc = await (runner as McRunner).run(norm, { size: p.size, passes, seed, keepSamples: false });
-              await writeHeatmap(
-                join(
-                  heatmapDir,
-                  `${strategy}-${options.loss ?? 'dice'}-it${String(iteration).padStart(2, '0')}-${s.id.replace(/[^\w.@,-]/g, '_')}.png`,
-                ),
-                {
-                  image: p.image,
-                  map: uncertaintyMap(mc.mean, mc.std, p.size),
-                  mean: mc.mean,
-                  size: p.size,
-                },
-              );
+                runners.push(runner);
+                perFold.push(
+                  await scorePool(candidates, {
+                    sampler: { mcPredict: (patch, o) => runner.run(patch, { ...o, size: preset.patchSize }) },
+                    acquisition,
+                    normalization: t.normalization,
+                    passes,
+                    seed: s,
+                    keepSamples: spec.acquisition === 'bald',
+                    onPatch: (d, n) =>
+                      options.onEvent?.({ type: 'scoring', done: fold * n + d, total: trained.length * n }),
+                  }),
+                );
+              }
+              scores = meanScores(perFold);
             }
+            // Every pool score, so a figure or an audit can check why a patch was picked.
+            const scoreCsv = ['id,score', ...scores.map((sc) => `"${sc.id}",${sc.score}`)].join('\n');
+            await atomicWrite(
+              join(options.out, 'scores', `${strategy}-e${experiment}-it${String(iteration).padStart(2, '0')}.csv`),
+              new TextEncoder().encode(`${scoreCsv}\n`),
+              { durable: false },
+            );
+            selected = selectTopK(scores, options.perIteration, {
+              strategy: spec.select,
+              minDistance: preset.patchSize * 2,
+            });
+            if (options.heatmaps !== false && experiment === 0 && spec.acquisition !== 'random') {
+              for (const s of selected) {
+                const p = get(s.id);
+                // With kfold: the models' uncertainty maps and mean probabilities, averaged.
+                let map: Float32Array | undefined;
+                let mean: Float32Array | undefined;
+                for (let fold = 0; fold < trained.length; fold++) {
+                  const t = trained[fold] as TrainModelResult;
+                  const norm = new Float32Array(p.image.length);
+                  normalizeInto(norm, 0, p.image, t.normalization);
+                  const mc = await (runners[fold] as McRunner).run(norm, {
+                    size: p.size,
+                    passes,
+                    seed: foldSeed(seed, fold),
+                    keepSamples: false,
+                  });
+                  const m = uncertaintyMap(mc.mean, mc.std, p.size);
+                  map = map ? addInto(map, m) : m;
+                  mean = mean ? addInto(mean, mc.mean) : mc.mean;
+                }
+                if (!map || !mean) continue;
+                if (trained.length > 1) {
+                  for (let k = 0; k < map.length; k++) {
+                    map[k] = (map[k] as number) / trained.length;
+                    mean[k] = (mean[k] as number) / trained.length;
+                  }
+                }
+                await writeHeatmap(
+                  join(
+                    heatmapDir,
+                    `${strategy}-${options.loss ?? 'dice'}-it${String(iteration).padStart(2, '0')}-${s.id.replace(/[^\w.@,-]/g, '_')}.png`,
+                  ),
+                  { image: p.image, map, mean, size: p.size },
+                );
+              }
+            }
+          } finally {
+            for (const r of runners) await r.dispose();
           }
-          await runner?.dispose();
         }
         const scoringSeconds = (Date.now() - scoreStart) / 1000;
 
+        const mean = (f: (t: TrainModelResult) => number) => trained.reduce((a, t) => a + f(t), 0) / trained.length;
         const row: MetricsRow = {
           strategy,
           experiment,
@@ -317,12 +431,19 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           ...metrics,
           selected: selected.map((s) => s.id),
           selected_scores: selected.map((s) => s.score),
-          train_seconds: trained.seconds,
+          train_seconds: trained.reduce((a, t) => a + t.seconds, 0),
           scoring_seconds: scoringSeconds,
-          best_epoch: trained.bestEpoch,
-          val_dice: trained.bestValDice,
+          // With kfold: the folds' mean best epoch (rounded) and mean best validation Dice.
+          best_epoch:
+            trained.length === 1 ? (trained[0] as TrainModelResult).bestEpoch : Math.round(mean((t) => t.bestEpoch)),
+          val_dice: trained.length === 1 ? (trained[0] as TrainModelResult).bestValDice : mean((t) => t.bestValDice),
+          folds,
         };
+        const stateKey = { strategy, experiment, iteration };
+        // Weights first, row second: a committed finetune row always has the weights its successor starts from.
+        if (options.retrain === 'finetune') await saveIterationState(options.out, stateKey, trained);
         await appendDurable(jsonlPath, `${JSON.stringify(row)}\n`);
+        if (options.retrain === 'finetune') await pruneIterationState(options.out, stateKey);
         rows.push(row);
         doneIterations++;
         options.onEvent?.({ type: 'iteration', row, doneIterations, totalIterations });
@@ -330,10 +451,10 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           trainIds.push(s.id);
           pool.delete(s.id);
         }
-        previous?.model.dispose();
+        for (const t of previous ?? []) t.model.dispose();
         previous = trained;
       }
-      previous?.model.dispose();
+      for (const t of previous ?? []) t.model.dispose();
     }
   }
   const ordered = rows.sort(

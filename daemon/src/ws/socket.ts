@@ -11,6 +11,8 @@ export interface SocketSessionDeps {
   backendName(): string;
   modelVersion(): number;
   cancelJob(jobId: string): void;
+  /** After `slide.subscribe`: the job backend runs these slides' pending work first (fire and forget). */
+  prioritizeSlides?(slideIds: readonly string[]): void;
 }
 
 export interface SocketSession {
@@ -83,7 +85,10 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       if (!welcomed) return fail('BAD_MESSAGE', 'send hello first', msg.id);
       try {
         if (msg.type === 'job.cancel') deps.cancelJob(msg.jobId);
-        else hub.subscribe(socket, msg.slideIds);
+        else {
+          hub.subscribe(socket, msg.slideIds);
+          deps.prioritizeSlides?.(msg.slideIds);
+        }
       } catch (err) {
         if (err instanceof ApiError) return fail(err.code, err.message, msg.id);
         return fail('INTERNAL', 'command failed', msg.id);

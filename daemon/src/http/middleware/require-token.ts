@@ -19,11 +19,15 @@ export interface RequireTokenOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** GET of tiles or DZI descriptors, and the `/ws` upgrade. */
+/** GET of tiles, DZI descriptors, exports and the model bundle (browser downloads), and the `/ws` upgrade. */
 export function isBrowserResourceRequest(c: Context): boolean {
   if (c.req.method !== 'GET') return false;
   const path = c.req.path;
-  return path === '/ws' || /^\/api\/slides\/[^/]+\/(tiles\/|[^/]+\.dzi$)/.test(path);
+  return (
+    path === '/ws' ||
+    path === '/api/models/current/bundle.tar' ||
+    /^\/api\/slides\/[^/]+\/(tiles\/|export\/|[^/]+\.dzi$)/.test(path)
+  );
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
