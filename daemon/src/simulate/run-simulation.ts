@@ -274,7 +274,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         }
         if (options.retrain === 'finetune' && iteration > 0 && previous === undefined) {
           // Resumed: the weights the last committed row was trained to, saved before that row was appended.
-          void await loadIterationState(options.out, { strategy, experiment, iteration: iteration - 1 }, folds);
+          previous = await loadIterationState(options.out, { strategy, experiment, iteration: iteration - 1 }, folds);
         }
         options.onEvent?.({ type: 'iteration-start', strategy, experiment, iteration });
         const seed = iterationSeed(options.seed, experiment, iteration);

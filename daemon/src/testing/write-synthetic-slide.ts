@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 
 /** Test and benchmark support only: a large EM-like slide written without ever holding it in memory. */
@@ -38,7 +39,7 @@ export async function writeSyntheticSlide(
   const t = Math.min(options.textureSize ?? 1024, width, height);
   const texture = await emTexture(t, options.seed ?? 1);
   const compression = options.compression ?? (Math.max(width, height) > 65_535 ? 'lzw' : 'jpeg');
-  const info = await sharp(texture, { raw: { width: t, height: t, channels: 1 } })
+  await sharp(texture, { raw: { width: t, height: t, channels: 1 } })
     .extend({ right: width - t, bottom: height - t, extendWith: 'repeat' })
     .tiff({
       tile: true,
@@ -50,7 +51,8 @@ export async function writeSyntheticSlide(
       quality: options.quality ?? 85,
     })
     .toFile(path);
-  return { width, height, compression, bytes: info.size };
+  // sharp's `info.size` wraps at 4 GiB; the file system does not.
+  return { width, height, compression, bytes: (await stat(path)).size };
 }
 
 /** Grey membrane background with dark myelin rings around pale axons, noise and a slight blur; wraps at the edges. */

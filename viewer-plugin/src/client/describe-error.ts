@@ -27,6 +27,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   JOB_NOT_CANCELLABLE: 'The job already finished and cannot be cancelled',
   JOB_CANCELLED: 'The job was cancelled',
   NO_TRAINING_DATA: 'Annotate at least one region before training',
+  EXPORT_TOO_LARGE: 'The slide is too large for a PNG export; download the TIFF instead',
   MODEL_NOT_READY: 'The model is not ready yet',
   PAYLOAD_TOO_LARGE: 'The request is larger than the daemon accepts',
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
