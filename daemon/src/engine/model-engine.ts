@@ -1,4 +1,4 @@
-import { createRng, getAcquisition, isAcquisitionName, type McSummary } from '@activeseg/shared';
+import { affineValues, createRng, getAcquisition, isAcquisitionName, type McSummary } from '@activeseg/shared';
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
@@ -143,7 +143,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
       if (!c) throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
       signal.throwIfAborted();
       const f = Math.round(1 / c.scale);
-      const raw = { width: size, height: size, data: Float32Array.from(patch, (v) => v * 255) };
+      const raw = { width: size, height: size, data: affineValues(patch, 255) };
       const small = downscaleImage(raw, c.scale);
       const inner = small.width;
       const norm = normalizeArray(small.data, c.normalization);
@@ -174,7 +174,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
         const p = await opts.loadPatch(ref, opts.signal);
         const pair = downscalePair(
           {
-            image: { width: p.size, height: p.size, data: Float32Array.from(p.image, (v) => v * 255) },
+            image: { width: p.size, height: p.size, data: affineValues(p.image, 255) },
             mask: { width: p.size, height: p.size, data: p.labels },
             weight: { width: p.size, height: p.size, data: p.weight },
           },
@@ -262,5 +262,5 @@ export function cropSummary(s: McSummary, w: number, h: number): McSummary {
 
 function normalizeArray(data: Float32Array, stats: NormalizationStats): Float32Array {
   const inv = 1 / stats.std;
-  return Float32Array.from(data, (v) => (v - stats.mean) * inv);
+  return affineValues(data, inv, -stats.mean * inv);
 }

@@ -1,4 +1,4 @@
-import { extractPatch, type FloatImage, patchGrid } from '@activeseg/shared';
+import { affineValues, extractPatch, type FloatImage, patchGrid } from '@activeseg/shared';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict, predictProbabilities } from '../model/index.js';
 import { uncertaintyMap } from '../simulate/score-pool.js';
@@ -43,7 +43,7 @@ export function predictImage(image: FloatImage, options: PredictImageOptions): P
   const inv = 1 / options.normalization.std;
   grid.forEach((cell, i) => {
     const patch = extractPatch(image, { x: cell.x, y: cell.y, size, pad: 'reflect' });
-    const x = Float32Array.from(patch.data, (v) => (v - options.normalization.mean) * inv);
+    const x = affineValues(patch.data, inv, -options.normalization.mean * inv);
     let mean: Float32Array;
     let map: Float32Array | undefined;
     if (passes > 0) {

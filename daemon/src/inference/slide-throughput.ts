@@ -1,4 +1,4 @@
-import { type AcquisitionName, getAcquisition, reflectIndex } from '@activeseg/shared';
+import { type AcquisitionName, affineValues, getAcquisition, reflectIndex } from '@activeseg/shared';
 import sharp from 'sharp';
 import { downscaleImage } from '../data/downscale.js';
 import { cropSummary } from '../engine/model-engine.js';
@@ -214,7 +214,7 @@ export function createOnnxPatchScorer(options: OnnxPatchScorerOptions): PatchSco
       const small =
         options.scale === 1 ? patch : downscaleImage({ width: size, height: size, data: patch }, options.scale).data;
       const inner = Math.round(size * options.scale);
-      const norm = Float32Array.from(small, (v) => (v - options.normalization.mean) * inv);
+      const norm = affineValues(small, inv, -options.normalization.mean * inv);
       const mc = await options.engine.mcPredict(norm, inner, {
         passes: options.passes,
         batchSize: options.batchSize ?? 10,
@@ -233,7 +233,7 @@ export function createEnginePatchScorer(engine: Engine, acquisition: Acquisition
   const signal = new AbortController().signal;
   return {
     async score(patch, size, valid) {
-      const unit = Float32Array.from(patch, (v) => v / 255);
+      const unit = affineValues(patch, 1 / 255);
       return (await engine.scorePatch(unit, size, signal, { acquisition, valid })).score;
     },
   };

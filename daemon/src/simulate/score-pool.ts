@@ -87,5 +87,7 @@ function maskSummary(summary: McSummary, weight: Uint8Array): McSummary {
 export function uncertaintyMap(mean: Float32Array, std: Float32Array, size: number): Float32Array {
   const mask = threshold({ width: size, height: size, data: mean }, 0.5);
   const edt = distanceTransform(mask);
-  return Float32Array.from(std, (s, i) => s * (edt.data[i] as number));
+  const out = new Float32Array(std.length);
+  for (let i = 0; i < out.length; i++) out[i] = (std[i] as number) * (edt.data[i] as number);
+  return out;
 }

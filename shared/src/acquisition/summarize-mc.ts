@@ -46,6 +46,7 @@ export function summarizeMc(samples: McSamples): McSummary {
       sq[i] = (sq[i] as number) + d * d;
     }
   }
-  const std = Float32Array.from(sq, (s) => Math.sqrt(s / passes));
+  const std = new Float32Array(n);
+  for (let i = 0; i < n; i++) std[i] = Math.sqrt((sq[i] as number) / passes);
   return { width, height, passes, mean: Float32Array.from(mean64), std, probs };
 }

@@ -1,3 +1,4 @@
+export * from './affine-values.js';
 export * from './create-image-like.js';
 export * from './distance-transform.js';
 export * from './reflect-pad.js';
