@@ -1,6 +1,6 @@
 import type { ModelEngine } from '../engine/model-engine.js';
 import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
-import { splitPatches, subjectOf } from '../simulate/split-patches.js';
+import { splitTrainVal } from '../simulate/split-train-val.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { trainModel } from '../training/train-model.js';
 import { createProgressBar } from './progress-bar.js';
@@ -26,15 +26,11 @@ export async function bootstrapDemoModel(options: BootstrapDemoModelOptions): Pr
   });
   const usable = patches.filter((p) => p.sourceId !== options.excludeImage);
   const valCount = Math.max(4, Math.round(usable.length * 0.1));
-  const split = splitPatches(
-    usable.map((p) => ({ id: p.id, group: subjectOf(p.sourceId) })),
-    { counts: { initial: usable.length - valCount, val: valCount, test: 0 }, poolNeeded: 0, seed: 1 },
-  );
-  const byId = new Map(usable.map((p) => [p.id, p]));
+  const { train, val } = splitTrainVal(usable, { valCount, seed: 1 });
   const bar = createProgressBar({ label: 'first model', total: options.epochs });
   const trained = await trainModel({
-    train: [...split.initial, ...split.pool].map((id) => byId.get(id)!),
-    val: split.val.map((id) => byId.get(id)!),
+    train,
+    val,
     unet: options.preset.unet,
     epochs: options.epochs,
     batchSize: options.preset.batchSize,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { saveBundle } from '../model/index.js';
 import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
-import { splitPatches, subjectOf } from '../simulate/split-patches.js';
+import { splitTrainVal } from '../simulate/split-train-val.js';
 import { getPreset } from '../training/presets.js';
 import { trainModel } from '../training/train-model.js';
 import { initBackend } from './init-backend.js';
@@ -62,13 +62,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const valCount = values.val
     ? intOption('val', values.val, { min: 1 })
     : Math.max(1, Math.round(patches.length * 0.2));
-  const split = splitPatches(
-    patches.map((p) => ({ id: p.id, group: subjectOf(p.sourceId) })),
-    { counts: { initial: patches.length - valCount, val: valCount, test: 0 }, poolNeeded: 0, seed },
-  );
-  const byId = new Map(patches.map((p) => [p.id, p]));
-  const train = [...split.initial, ...split.pool].map((id) => byId.get(id)!);
-  const val = split.val.map((id) => byId.get(id)!);
+  const { train, val } = splitTrainVal(patches, { valCount, seed });
   const epochs = values.epochs ? intOption('epochs', values.epochs, { min: 1 }) : preset.epochs;
   console.error(
     `${train.length} training and ${val.length} validation patches of ${preset.patchSize}², ${epochs} epochs`,

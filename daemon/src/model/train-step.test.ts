@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from './backend.js';
 import { setMcDropoutSeed } from './layers/mc-dropout.js';
 import { createPaperOptimizer } from './optimizer.js';
-import { selectBackend } from './backend.js';
 import { expectNoTensorLeak } from './test-utils.js';
 import { trainStep } from './train-step.js';
 import { createUnet } from './unet.js';
