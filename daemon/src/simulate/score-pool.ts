@@ -35,6 +35,8 @@ export interface ScorePoolOptions {
   readonly onPatch?: (done: number, total: number) => void;
 }
 
+const IN_FLIGHT = 2;
+
 /** Larger than any slide side, so patches of two images are never within a diverse-selection radius. */
 const SOURCE_OFFSET = 1e9;
 
@@ -45,16 +47,31 @@ const SOURCE_OFFSET = 1e9;
 export async function scorePool(pool: readonly PoolCandidate[], options: ScorePoolOptions): Promise<PatchScore[]> {
   const out: PatchScore[] = [];
   const sources = [...new Set(pool.map((p) => p.sourceId))].sort();
-  for (let i = 0; i < pool.length; i++) {
+  const inv = 1 / options.normalization.std;
+  const start = (i: number) => {
     const p = pool[i] as PoolCandidate;
     const norm = new Float32Array(p.image.length);
-    const inv = 1 / options.normalization.std;
     for (let k = 0; k < norm.length; k++) norm[k] = ((p.image[k] as number) - options.normalization.mean) * inv;
-    const mc = await options.sampler.mcPredict(norm, {
-      passes: options.passes,
-      seed: options.seed + i,
-      keepSamples: options.keepSamples,
-    });
+    const pending = Promise.resolve(
+      options.sampler.mcPredict(norm, {
+        passes: options.passes,
+        seed: options.seed + i,
+        keepSamples: options.keepSamples,
+      }),
+    );
+    // Awaited below in order; this only keeps a rejection from counting as unhandled while an earlier one is awaited.
+    pending.catch(() => {});
+    return pending;
+  };
+  // Two patches in flight: the sampler (onnxruntime in its worker thread) works on the next patch while this thread
+  // summarises the last one. Requests are still issued in pool order, so seeded results do not change.
+  const inFlight = new Map<number, ReturnType<typeof start>>();
+  for (let i = 0; i < Math.min(IN_FLIGHT, pool.length); i++) inFlight.set(i, start(i));
+  for (let i = 0; i < pool.length; i++) {
+    const p = pool[i] as PoolCandidate;
+    const mc = await (inFlight.get(i) as ReturnType<typeof start>);
+    inFlight.delete(i);
+    if (i + IN_FLIGHT < pool.length) inFlight.set(i + IN_FLIGHT, start(i + IN_FLIGHT));
     const summary = maskSummary({ width: p.size, height: p.size, passes: options.passes, ...mc }, p.weight);
     // Patches from different images must never count as neighbours for the diverse strategy: offset by source.
     const offset = sources.indexOf(p.sourceId) * SOURCE_OFFSET;
