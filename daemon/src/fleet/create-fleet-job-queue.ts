@@ -1,8 +1,9 @@
-import type { ErrorCode, JobInfo, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
+import type { ErrorCode, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
 import { Queue, QueueEvents, type RedisClient } from 'bullmq';
 import type { DaemonConfig } from '../config.js';
 import type { Engine } from '../jobs/engine.js';
 import { type GridCell, gridCells } from '../jobs/infer-job.js';
+import { getJobOrThrow, jobInfo } from '../jobs/job-info.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { ApiError } from '../project/api-error.js';
 import { randomId } from '../project/random-id.js';
@@ -139,19 +140,8 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
   })();
   ready.catch((err: unknown) => log('cannot reach Redis for the fleet queue', err));
 
-  const info = (r: JobRecord): JobInfo => ({
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    progress: { done: r.progressDone, total: r.progressTotal },
-    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
-    createdAt: r.createdAt,
-  });
-  const mustGet = (id: string): JobRecord => {
-    const r = jobs.get(id);
-    if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
-    return r;
-  };
+  const info = jobInfo;
+  const mustGet = (id: string): JobRecord => getJobOrThrow(jobs, id);
 
   const transition = (
     t: Tracked,

@@ -3,6 +3,7 @@ import { ApiError } from '../project/api-error.js';
 import { randomId } from '../project/random-id.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
 import type { Hub } from '../ws/hub.js';
+import { getJobOrThrow, jobInfo } from './job-info.js';
 
 export interface JobContext {
   readonly id: string;
@@ -65,20 +66,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   let running: Entry | undefined;
   let idleWaiters: (() => void)[] = [];
 
-  const info = (r: JobRecord): JobInfo => ({
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    progress: { done: r.progressDone, total: r.progressTotal },
-    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
-    createdAt: r.createdAt,
-  });
+  const info = jobInfo;
 
-  const mustGet = (id: string): JobRecord => {
-    const r = jobs.get(id);
-    if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
-    return r;
-  };
+  const mustGet = (id: string): JobRecord => getJobOrThrow(jobs, id);
 
   const transition = (
     id: string,

@@ -1,0 +1,22 @@
+import type { JobInfo } from '@activeseg/protocol';
+import { ApiError } from '../project/api-error.js';
+import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
+
+/** A stored job as the wire sees it; shared by the embedded queue and the fleet queue so both answer alike. */
+export function jobInfo(r: JobRecord): JobInfo {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    progress: { done: r.progressDone, total: r.progressTotal },
+    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
+    createdAt: r.createdAt,
+  };
+}
+
+/** The job's row, or JOB_NOT_FOUND naming the id. */
+export function getJobOrThrow(jobs: JobsRepo, id: string): JobRecord {
+  const r = jobs.get(id);
+  if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
+  return r;
+}
