@@ -3,7 +3,7 @@ import { Queue, QueueEvents, type RedisClient } from 'bullmq';
 import type { DaemonConfig } from '../config.js';
 import type { Engine } from '../jobs/engine.js';
 import { type GridCell, gridCells } from '../jobs/infer-job.js';
-import { getJobOrThrow, jobInfo } from '../jobs/job-info.js';
+import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from '../jobs/job-info.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { ApiError } from '../project/api-error.js';
 import { randomId } from '../project/random-id.js';
@@ -367,27 +367,12 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     if (priorityOf(request.slideId) !== priority) await reprioritize([t]);
   };
 
-  const sameWork = (a: StartJobRequest, b: StartJobRequest): boolean =>
-    a.kind === b.kind && (a.kind === 'train' || (b.kind === 'infer' && a.slideId === b.slideId));
-
   return {
     start(request) {
       const dup = [...tracked.values()].find((t) => sameWork(t.request, request));
       if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
       const id = randomId('jb');
-      const record: JobRecord = {
-        id,
-        kind: request.kind,
-        params: request,
-        state: 'queued',
-        progressDone: 0,
-        progressTotal: 0,
-        errorCode: null,
-        errorMessage: null,
-        createdAt: iso(),
-        startedAt: null,
-        finishedAt: null,
-      };
+      const record = queuedJobRecord(id, request, iso());
       jobs.insert(record);
       hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
       const t: Tracked = {

@@ -1,4 +1,4 @@
-import type { JobInfo } from '@activeseg/protocol';
+import type { JobInfo, StartJobRequest } from '@activeseg/protocol';
 import { ApiError } from '../project/api-error.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
 
@@ -19,4 +19,26 @@ export function getJobOrThrow(jobs: JobsRepo, id: string): JobRecord {
   const r = jobs.get(id);
   if (!r) throw new ApiError('JOB_NOT_FOUND', `no job ${id}`, 'jobId');
   return r;
+}
+
+/** Two requests that would do the same work: any two trainings, or inference on the same slide. */
+export function sameWork(a: StartJobRequest, b: StartJobRequest): boolean {
+  return a.kind === b.kind && (a.kind === 'train' || (b.kind === 'infer' && a.slideId === b.slideId));
+}
+
+/** The row a newly accepted job starts with. */
+export function queuedJobRecord(id: string, request: StartJobRequest, createdAt: string): JobRecord {
+  return {
+    id,
+    kind: request.kind,
+    params: request,
+    state: 'queued',
+    progressDone: 0,
+    progressTotal: 0,
+    errorCode: null,
+    errorMessage: null,
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+  };
 }

@@ -3,7 +3,7 @@ import { ApiError } from '../project/api-error.js';
 import { randomId } from '../project/random-id.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
 import type { Hub } from '../ws/hub.js';
-import { getJobOrThrow, jobInfo } from './job-info.js';
+import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from './job-info.js';
 
 export interface JobContext {
   readonly id: string;
@@ -80,9 +80,6 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     hub.broadcast({ type: 'job.state', jobId: id, kind, state, ...extra });
   };
 
-  const sameWork = (a: StartJobRequest, b: StartJobRequest): boolean =>
-    a.kind === b.kind && (a.kind === 'train' || (b.kind === 'infer' && a.slideId === b.slideId));
-
   const pump = (): void => {
     if (running) return;
     const next = queue.shift();
@@ -150,19 +147,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       const dup = [running, ...queue].find((e) => e && sameWork(e.request, request));
       if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
       const id = randomId('jb');
-      const record: JobRecord = {
-        id,
-        kind: request.kind,
-        params: request,
-        state: 'queued',
-        progressDone: 0,
-        progressTotal: 0,
-        errorCode: null,
-        errorMessage: null,
-        createdAt: iso(),
-        startedAt: null,
-        finishedAt: null,
-      };
+      const record = queuedJobRecord(id, request, iso());
       jobs.insert(record);
       hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
       queue.push({ id, request, controller: new AbortController() });
