@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { createApp } from '../../daemon/src/app.js';
 import { parseConfig } from '../../daemon/src/config.js';
 import type { ModelEngine } from '../../daemon/src/engine/model-engine.js';
-import { createFleetJobQueue, type FleetJobQueueDeps } from '../../daemon/src/fleet/create-fleet-job-queue.js';
+import { type FleetJobBackendOptions, fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { createRedisClient } from '../../daemon/src/fleet/create-redis-client.js';
 import { batchJobId, FLEET_QUEUE, type InferBatchData, parseBatchJobId } from '../../daemon/src/fleet/fleet-jobs.js';
 import { startFleetWorker } from '../../daemon/src/fleet/start-fleet-worker.js';
@@ -42,22 +42,8 @@ describe.skipIf(!REDIS)('fleet queue control: priorities and cancel', () => {
   let engine: ModelEngine;
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
-  const backend =
-    (prefix: string, extra: Partial<FleetJobQueueDeps> = {}): JobBackend =>
-    (d) =>
-      createFleetJobQueue({
-        redisUrl: redis.url,
-        prefix,
-        jobs: d.store.jobs,
-        hub: d.hub,
-        slides: d.slides,
-        engine,
-        config: d.config,
-        onOverlayChanged: d.onOverlayChanged,
-        progressIntervalMs: 0,
-        log: () => {},
-        ...extra,
-      });
+  const backend = (prefix: string, extra: Partial<FleetJobBackendOptions> = {}): JobBackend =>
+    fleetJobBackend({ redisUrl: redis.url, prefix, engine, progressIntervalMs: 0, log: () => {}, ...extra });
   /** BullMQ leaves a passed connection open on close: ours are disconnected here, before redis-server stops. */
   const connection = () => {
     const c = createRedisClient(redis.url);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../daemon/src/app.js';
 import { parseConfig } from '../../daemon/src/config.js';
 import type { ModelEngine } from '../../daemon/src/engine/model-engine.js';
-import { createFleetJobQueue } from '../../daemon/src/fleet/create-fleet-job-queue.js';
+import { fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { openProject, type Project } from '../../daemon/src/project/open-project.js';
 import {
@@ -94,21 +94,15 @@ describe.skipIf(!REDIS)('worker fleet on BullMQ/Redis', () => {
       config,
       engine,
       log: () => {},
-      jobBackend: (d) =>
-        createFleetJobQueue({
-          redisUrl: redis.url,
-          jobs: d.store.jobs,
-          hub: d.hub,
-          slides: d.slides,
-          engine,
-          config: d.config,
-          onOverlayChanged: d.onOverlayChanged,
-          batchCells: 2,
-          backoffMs: 200,
-          progressIntervalMs: 0,
-          tilesUpdateIntervalMs: 0,
-          log: () => {},
-        }),
+      jobBackend: fleetJobBackend({
+        redisUrl: redis.url,
+        engine,
+        batchCells: 2,
+        backoffMs: 200,
+        progressIntervalMs: 0,
+        tilesUpdateIntervalMs: 0,
+        log: () => {},
+      }),
     });
     const frames: ServerMessage[] = [];
     fleet.hub.join({

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createApp } from '../../daemon/src/app.js';
 import { parseConfig } from '../../daemon/src/config.js';
 import { createModelEngine } from '../../daemon/src/engine/model-engine.js';
-import { createFleetJobQueue } from '../../daemon/src/fleet/create-fleet-job-queue.js';
+import { fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { openProject } from '../../daemon/src/project/open-project.js';
 import { DEMO_IMAGE, FLEET_PRESET, spawnWorker, startRedis } from './fleet-fixture.js';
@@ -43,17 +43,12 @@ async function main(): Promise<void> {
     config,
     engine,
     log: () => {},
-    jobBackend: (d) =>
-      createFleetJobQueue({
-        redisUrl: redis.url,
-        jobs: d.store.jobs,
-        hub: d.hub,
-        slides: d.slides,
-        engine,
-        config: d.config,
-        batchCells: Number(process.env.BATCH_CELLS ?? 1),
-        log: () => {},
-      }),
+    jobBackend: fleetJobBackend({
+      redisUrl: redis.url,
+      engine,
+      batchCells: Number(process.env.BATCH_CELLS ?? 1),
+      log: () => {},
+    }),
   });
   const app = createApp({ project, token: 'speedup-token-0123456', allowedOrigins: new Set(), log: () => {} });
   const res = await app.request('/api/slides', {

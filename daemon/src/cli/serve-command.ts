@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createModelEngine, type ModelEngine } from '../engine/model-engine.js';
-import { createFleetJobQueue } from '../fleet/create-fleet-job-queue.js';
+import { fleetJobBackend } from '../fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../model/backend.js';
 import type { JobBackend } from '../project/open-project.js';
 import { startServer } from '../server.js';
@@ -117,19 +117,13 @@ function fleetBackend(
   engine: ModelEngine,
   log: (message: string, err?: unknown) => void,
 ): JobBackend {
-  return (deps) =>
-    createFleetJobQueue({
-      redisUrl,
-      ...(prefix ? { prefix } : {}),
-      jobs: deps.store.jobs,
-      hub: deps.hub,
-      slides: deps.slides,
-      engine,
-      config: deps.config,
-      onOverlayChanged: deps.onOverlayChanged,
-      onModelTrained: async () => {
-        await engine.reload();
-      },
-      log,
-    });
+  return fleetJobBackend({
+    redisUrl,
+    ...(prefix ? { prefix } : {}),
+    engine,
+    onModelTrained: async () => {
+      await engine.reload();
+    },
+    log,
+  });
 }

@@ -6,6 +6,7 @@ import { type GridCell, gridCells } from '../jobs/infer-job.js';
 import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from '../jobs/job-info.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { ApiError } from '../project/api-error.js';
+import type { JobBackend } from '../project/open-project.js';
 import { randomId } from '../project/random-id.js';
 import type { SlideCatalog } from '../project/slide-catalog.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
@@ -46,6 +47,29 @@ export interface FleetJobQueueDeps {
   progressIntervalMs?: number;
   tilesUpdateIntervalMs?: number;
   log?: (message: string, err?: unknown) => void;
+}
+
+/** What a caller still chooses once a project supplies its store, hub, slides, config and overlay hook. */
+export type FleetJobBackendOptions = Omit<
+  FleetJobQueueDeps,
+  'jobs' | 'hub' | 'slides' | 'config' | 'onOverlayChanged' | 'engine'
+> & {
+  /** Defaults to the project's engine. */
+  engine?: Engine | null;
+};
+
+/** The fleet queue as a project's job backend (`openProject({ jobBackend })`), wired to the project's own parts. */
+export function fleetJobBackend(options: FleetJobBackendOptions): JobBackend {
+  return (d) =>
+    createFleetJobQueue({
+      ...options,
+      jobs: d.store.jobs,
+      hub: d.hub,
+      slides: d.slides,
+      config: d.config,
+      engine: options.engine === undefined ? d.engine : options.engine,
+      onOverlayChanged: d.onOverlayChanged,
+    });
 }
 
 export interface FleetJobQueue extends JobQueue {
