@@ -155,9 +155,10 @@ async function runWorker(spec: CaseSpec): Promise<CaseResult> {
     for (let r = 0; r < spec.reps; r++) times.push(await timeIt(run));
     model.dispose();
   } else {
-    if (spec.engine !== 'tfjs-wasm') return { ...base, status: 'skipped', reason: 'training is timed on wasm only' };
+    if (spec.engine === 'tfjs-cpu') return { ...base, status: 'skipped', reason: 'cpu is forward-only here' };
     const { createPaperOptimizer } = await import('../src/model/optimizer.js');
     const { trainStep } = await import('../src/model/train-step.js');
+    const { createOnnxTrainer } = await import('../src/onnx-train/onnx-trainer.js');
     const n = spec.batch * size * size;
     const images = new Float32Array(n);
     const masks = new Float32Array(n);
@@ -165,23 +166,32 @@ async function runWorker(spec: CaseSpec): Promise<CaseResult> {
       images[i] = Math.sin(i * 0.37) * 1.5;
       masks[i] = Math.sin(i * 0.11) > 0.4 ? 1 : 0;
     }
-    const optimizer = createPaperOptimizer({ lr: 1e-3, epochs: 100 });
-    const step = () => trainStep(model, optimizer, { images, masks, batch: spec.batch, size, loss: 'dice' });
+    const input = { images, masks, batch: spec.batch, size, loss: 'dice' as const };
+    const optimizer = spec.engine === 'tfjs-wasm' ? createPaperOptimizer({ lr: 1e-3, epochs: 100 }) : undefined;
+    // onnxruntime: the activeseg training graph (forward, hand-written backward, batch-moment BatchNorm, dropout).
+    const trainer =
+      spec.engine === 'onnxruntime'
+        ? await createOnnxTrainer({ model, config, learningRate: 1e-3, epochs: 100, seed: 1 })
+        : undefined;
+    const step = () =>
+      trainer ? trainer.step(input) : trainStep(model, optimizer as NonNullable<typeof optimizer>, input);
     try {
-      step(); // warm-up: Adam slots, kernel setup
+      await step(); // warm-up: Adam slots, kernel setup, onnxruntime's arena
       for (let r = 0; r < spec.reps; r++) times.push(await timeIt(step));
     } catch (error) {
+      const wasmHeap = spec.engine === 'tfjs-wasm' && /Aborted|out of bounds/.test(message(error));
       return {
         ...base,
         status: 'failed',
         // An emscripten "Aborted()" or an out-of-bounds trap after a failed allocation is how running out of the
         // 4 GiB wasm32 heap shows up (which of the two depends on where the allocation fails).
-        reason: `wasm train step failed: ${message(error).slice(0, 120)}${/Aborted|out of bounds/.test(message(error)) ? ' (wasm32 heap, max 4 GiB, exhausted)' : ''}`,
+        reason: `${spec.engine} train step failed: ${message(error).slice(0, 120)}${wasmHeap ? ' (wasm32 heap, max 4 GiB, exhausted)' : ''}`,
         peakRssMb: peakRssMb(),
         baseRssMb,
       };
     } finally {
-      optimizer.dispose();
+      optimizer?.dispose();
+      await trainer?.dispose();
     }
     model.dispose();
   }
@@ -423,11 +433,14 @@ async function main(): Promise<void> {
   const specs: CaseSpec[] = [
     { engine: 'tfjs-wasm', model: 'small', kind: 'mc-forward', batch: 10, reps: reps(3, 5) },
     { engine: 'tfjs-wasm', model: 'small', kind: 'train', batch: 5, reps: reps(3, 5) },
+    { engine: 'onnxruntime', model: 'small', kind: 'train', batch: 5, reps: reps(5, 10) },
     { engine: 'onnxruntime', model: 'small', kind: 'mc-forward', batch: 10, reps: reps(10, 20) },
     ...(quick ? [] : [{ engine: 'tfjs-cpu', model: 'small', kind: 'mc-forward', batch: 10, reps: 1 } as const]),
     // Paper model on wasm: ~4 s per pass single-threaded, so small batches; batch 10 would also crowd the 4 GiB heap.
     { engine: 'tfjs-wasm', model: 'paper', kind: 'mc-forward', batch: 2, reps: reps(1, 2) },
     { engine: 'onnxruntime', model: 'paper', kind: 'mc-forward', batch: 10, reps: reps(1, 3) },
+    // Paper model, one 512² image per step: the graph keeps every activation for the backward pass (~3 GB).
+    { engine: 'onnxruntime', model: 'paper', kind: 'train', batch: 1, reps: reps(1, 3) },
   ];
   const results: CaseResult[] = [];
   for (const spec of specs) {
@@ -450,17 +463,14 @@ async function main(): Promise<void> {
       `${r.status === 'ok' ? `${fmt(r.msPerImage)} ms/img` : `${r.status}: ${r.reason}`} [${((performance.now() - t0) / 1000).toFixed(0)} s]`,
     );
   }
-  for (const model of ['small', 'paper'] as const) {
+  if (!quick) {
     results.push({
-      engine: 'onnxruntime',
-      model,
+      engine: 'tfjs-cpu',
+      model: 'small',
       kind: 'train',
       status: 'skipped',
-      reason: 'onnxruntime-node has no training API (training needs the separate onnxruntime-training builds)',
+      reason: 'cpu is forward-only here',
     });
-    if (model === 'small' && !quick) {
-      results.push({ engine: 'tfjs-cpu', model, kind: 'train', status: 'skipped', reason: 'cpu is forward-only here' });
-    }
   }
 
   const py = values['no-pytorch'] ? { why: 'disabled with --no-pytorch' } : findTorch();

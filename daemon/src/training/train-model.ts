@@ -1,18 +1,17 @@
 import { augmentPair, confusionCounts, createRng, metricsFromCounts } from '@activeseg/shared';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
-  createPaperOptimizer,
   createUnet,
   parseUnetConfig,
   predictProbabilities,
   restoreWeights,
   snapshotWeights,
-  trainStep,
   type UnetConfig,
   type UnetConfigInput,
 } from '../model/index.js';
 import { createBatchSampler } from './batch-sampler.js';
 import { type NormalizationStats, normalizeInto, patchNormalization } from './normalization-stats.js';
+import { createTrainStepper, type TrainEngineChoice, type TrainEngineName } from './train-engine.js';
 import type { TrainingPatch } from './training-patch.js';
 
 export interface EpochReport {
@@ -38,6 +37,8 @@ export interface TrainModelOptions {
   readonly augment?: boolean;
   readonly onEpoch?: (report: EpochReport) => void;
   readonly signal?: AbortSignal;
+  /** Train-step engine (default 'auto': onnxruntime on CPU backends when it loads, else tfjs). */
+  readonly engine?: TrainEngineChoice;
 }
 
 export interface TrainedModel {
@@ -51,6 +52,9 @@ export interface TrainModelResult extends TrainedModel {
   readonly bestEpoch: number;
   readonly bestValDice: number;
   readonly seconds: number;
+  /** The engine that ran the steps, and why 'auto' fell back to tfjs if it did. */
+  readonly engine: TrainEngineName;
+  readonly engineFallback?: string;
 }
 
 /** Stacks normalised patches into one NHWC batch buffer. */
@@ -104,10 +108,23 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const normalization = options.init?.normalization ?? patchNormalization(options.train);
   const model = createUnet(config);
   if (options.init) restoreWeights(model, snapshotWeights(options.init.model));
-  const optimizer = createPaperOptimizer({ lr: options.learningRate, epochs: options.epochs });
   const rng = createRng(options.seed);
   const augRng = rng.fork();
   const nextBatch = createBatchSampler(options.train.length, rng.fork());
+  let stepper: Awaited<ReturnType<typeof createTrainStepper>>;
+  try {
+    stepper = await createTrainStepper({
+      model,
+      config,
+      learningRate: options.learningRate,
+      epochs: options.epochs,
+      seed: rng.fork().int(2 ** 31),
+      engine: options.engine,
+    });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   const augment = options.augment ?? true;
   const history: EpochReport[] = [];
   let best = { epoch: -1, dice: Number.NEGATIVE_INFINITY, weights: snapshotWeights(model) };
@@ -137,7 +154,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
             weights[b * px + k] = w[k] as number;
           }
         });
-        lossSum += await trainStep(model, optimizer, {
+        lossSum += await stepper.step({
           images,
           masks,
           weights,
@@ -148,6 +165,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         // Let a daemon answer tile requests and cancels between steps: a step is synchronous tfjs work.
         await new Promise((resolve) => setImmediate(resolve));
       }
+      stepper.syncModel();
       const valDice = options.val.length > 0 ? evaluateDice(model, options.val, normalization) : -lossSum;
       const improved = valDice > best.dice;
       if (improved) best = { epoch, dice: valDice, weights: snapshotWeights(model) };
@@ -167,7 +185,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     model.dispose();
     throw err;
   } finally {
-    optimizer.dispose();
+    await stepper.dispose();
   }
   return {
     model,
@@ -177,5 +195,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     bestEpoch: best.epoch,
     bestValDice: best.dice,
     seconds: (Date.now() - started) / 1000,
+    engine: stepper.engine,
+    ...(stepper.fallbackReason === undefined ? {} : { engineFallback: stepper.fallbackReason }),
   };
 }

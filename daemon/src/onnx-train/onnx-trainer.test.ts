@@ -1,0 +1,220 @@
+import { createRng } from '@activeseg/shared';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type LossName, lossFunction } from '../model/losses.js';
+import { createPaperOptimizer } from '../model/optimizer.js';
+import { expectNoTensorLeak, useCpuBackend } from '../model/test-utils.js';
+import { trainStep } from '../model/train-step.js';
+import { createUnet } from '../model/unet.js';
+import { parseUnetConfig, type UnetConfigInput } from '../model/unet-config.js';
+import { fillDropoutMask } from './dropout-masks.js';
+import { createOnnxTrainer } from './onnx-trainer.js';
+import { readBatchNormState, readParams, unetParamSpecs, writeParams } from './unet-params.js';
+
+const SIZE = 32;
+const BATCH = 3;
+
+/** Smooth images with flat regions (ties inside max-pool windows), a stripe mask, and a weight mask with holes. */
+function batchData(seed: number) {
+  const rng = createRng(seed);
+  const n = BATCH * SIZE * SIZE;
+  const images = new Float32Array(n);
+  const masks = new Float32Array(n);
+  const weights = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = i % SIZE;
+    images[i] = x < 6 ? 0.5 : Math.sin(i * 0.37) + 0.3 * rng.normal();
+    masks[i] = Math.sin(i * 0.05) > 0.2 ? 1 : 0;
+    weights[i] = rng.next() < 0.15 ? 0 : 1;
+  }
+  return { images, masks, weights };
+}
+
+function tinyConfig(overrides: UnetConfigInput = {}) {
+  return parseUnetConfig({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0, initSeed: 3, ...overrides });
+}
+
+/** tfjs' own gradients (cpu backend, BatchNorm on batch moments), keyed like the ONNX parameters, in ONNX layout. */
+function tfjsGradients(model: LayersModel, loss: LossName, data: ReturnType<typeof batchData>) {
+  const shape: [number, number, number, number] = [BATCH, SIZE, SIZE, 1];
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.tensor4d(data.images, shape);
+  const y = tf.tensor4d(data.masks, shape);
+  const w = tf.tensor4d(data.weights, shape);
+  const { value, grads } = tf.variableGrads(
+    () => lossFunction(loss)(y, model.apply(x, { training: true }) as tf.Tensor, w),
+    vars,
+  );
+  // Reuse the layout conversion under test's sibling: write the gradients into a scratch model, read them back.
+  const scratch = createUnet(tinyConfig({ loss }));
+  vars.forEach((v, i) => {
+    const target = scratch.trainableWeights[i]?.read() as tf.Variable;
+    target.assign(grads[v.name] as tf.Tensor);
+  });
+  const { params } = unetParamSpecs(tinyConfig({ loss }));
+  const values = readParams(scratch, params);
+  const out = new Map(params.map((p, i) => [p.name, values[i] as Float32Array]));
+  const lossValue = value.dataSync()[0] as number;
+  tf.dispose([x, y, w, value, ...Object.values(grads)]);
+  scratch.dispose();
+  return { loss: lossValue, grads: out };
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (const v of a) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+describe('onnxruntime training graph', () => {
+  beforeAll(useCpuBackend);
+
+  for (const loss of ['dice', 'wbce'] as const) {
+    it(`gives the loss and every parameter gradient tfjs gives (${loss}, dropout off, within 1e-4 relative)`, async () => {
+      const config = tinyConfig({ loss });
+      const model = createUnet(config);
+      const data = batchData(1);
+      const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+      const onnx = await trainer.gradients({ ...data, batch: BATCH }, { dropout: false });
+      await trainer.dispose();
+      const reference = tfjsGradients(model, loss, data);
+      expect(onnx.loss).toBeCloseTo(reference.loss, 5);
+      expect(onnx.grads.size).toBe(reference.grads.size);
+      for (const [name, g] of onnx.grads) {
+        const want = reference.grads.get(name) as Float32Array;
+        expect(maxDiff(g, want), name).toBeLessThanOrEqual(1e-4 * maxAbs(want) + 1e-7);
+      }
+      model.dispose();
+    });
+  }
+
+  it('matches a central finite difference of its own loss with dropout on (same masks)', async () => {
+    const config = tinyConfig({ dropoutRate: 0.3 });
+    const data = { ...batchData(2), batch: BATCH };
+    const model = createUnet(config);
+    const { params, batchNorms } = unetParamSpecs(config);
+    const base = readParams(model, params);
+    const moving = readBatchNormState(model, batchNorms);
+    const gradientAt = async (values: Float32Array[]) => {
+      writeParams(model, params, values, batchNorms, moving);
+      const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+      const out = await trainer.gradients(data, { dropoutSeed: 77 });
+      await trainer.dispose();
+      return out;
+    };
+    const at = await gradientAt(base);
+    // One direction per parameter group, so a wrong gradient deep in the backward pass (the first conv: through every
+    // dropout, pool and skip) is not drowned by the large head and decoder gradients.
+    const rng = createRng(5);
+    for (const group of ['enc1_conv1/kernel', 'enc2_bn1/gamma', 'up1/kernel', 'dec2_conv2/kernel', 'head/kernel']) {
+      const index = params.findIndex((p) => p.name === group);
+      const g = at.grads.get(group) as Float32Array;
+      // The gradient plus noise, normalised; the directional derivative is then g·d.
+      const d = Float32Array.from(g, (v) => v + 0.2 * Math.abs(v) * rng.normal());
+      const norm = Math.sqrt(d.reduce((t, v) => t + v * v, 0));
+      let predicted = 0;
+      for (let k = 0; k < d.length; k++) {
+        d[k] = (d[k] as number) / norm;
+        predicted += (g[k] as number) * (d[k] as number);
+      }
+      const eps = 2e-3;
+      const shifted = (sign: number) =>
+        base.map((v, i) => (i === index ? Float32Array.from(v, (x, k) => x + sign * eps * (d[k] as number)) : v));
+      const plus = await gradientAt(shifted(1));
+      const minus = await gradientAt(shifted(-1));
+      const measured = (plus.loss - minus.loss) / (2 * eps);
+      expect(predicted, group).toBeGreaterThan(0);
+      expect(Math.abs(measured - predicted) / predicted, group).toBeLessThan(0.03);
+    }
+    // And the masks matter: another dropout seed changes the loss.
+    writeParams(model, params, base, batchNorms, moving);
+    const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+    const other = await trainer.gradients(data, { dropoutSeed: 78 });
+    await trainer.dispose();
+    expect(other.loss).not.toBe(at.loss);
+    model.dispose();
+  });
+
+  it('takes the same three Adam steps as tfjs trainStep with the paper optimizer (losses, kernels, BatchNorm statistics)', async () => {
+    const config = tinyConfig({ loss: 'dice' });
+    const tfModel = createUnet(config);
+    const onnxModel = createUnet(config);
+    const optimizer = createPaperOptimizer({ lr: 1e-2, epochs: 4 });
+    const trainer = await createOnnxTrainer({ model: onnxModel, config, learningRate: 1e-2, epochs: 4, seed: 1 });
+    for (let step = 0; step < 3; step++) {
+      const data = { ...batchData(10 + step), batch: BATCH, size: SIZE, loss: 'dice' as const };
+      const want = trainStep(tfModel, optimizer, data);
+      const got = (await trainer.step(data)).loss;
+      expect(got).toBeCloseTo(want, 4);
+    }
+    expect(trainer.iterations).toBe(3);
+    trainer.writeTo(onnxModel);
+    await trainer.dispose();
+    optimizer.dispose();
+    for (const layer of tfModel.layers) {
+      const other = onnxModel.getLayer(layer.name);
+      layer.getWeights().forEach((w, i) => {
+        const name = `${layer.name}/${layer.weights[i]?.originalName ?? i}`;
+        // A conv bias right before BatchNorm has a true gradient of 0; Adam turns its rounding noise into ±lr steps
+        // that differ between engines and cancel in the BatchNorm, so only those are left out.
+        if (/_conv\d$/.test(layer.name) && i === 1) return;
+        const a = w.dataSync() as Float32Array;
+        const b = other.getWeights()[i]?.dataSync() as Float32Array;
+        expect(maxDiff(a, b), name).toBeLessThanOrEqual(2e-4 * Math.max(1, maxAbs(a)));
+      });
+    }
+    tfModel.dispose();
+    onnxModel.dispose();
+  });
+
+  it('writes weights back without leaking tensors', async () => {
+    const config = tinyConfig();
+    const model = createUnet(config);
+    const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+    await expectNoTensorLeak(() => trainer.writeTo(model));
+    await trainer.dispose();
+    model.dispose();
+  });
+});
+
+describe('fillDropoutMask', () => {
+  it('drops a rate fraction, scales the rest by 1/(1 − rate), and repeats for the same seed', () => {
+    const a = new Float32Array(200_001);
+    fillDropoutMask(a, 0.2, createRng(3));
+    let dropped = 0;
+    let other = 0;
+    for (const v of a) {
+      if (v === 0) dropped++;
+      else if (Math.abs(v - 1.25) > 1e-6) other++;
+    }
+    expect(other).toBe(0);
+    const p = dropped / a.length;
+    // 5 standard errors of a Bernoulli(0.2) mean over 200 001 draws.
+    expect(Math.abs(p - 0.2)).toBeLessThan(5 * Math.sqrt((0.2 * 0.8) / a.length));
+    const b = new Float32Array(a.length);
+    fillDropoutMask(b, 0.2, createRng(3));
+    expect(b).toEqual(a);
+    fillDropoutMask(b, 0.2, createRng(4));
+    expect(b).not.toEqual(a);
+  });
+
+  it('draws neighbouring elements independently (no pairing from the split 32-bit draw)', () => {
+    const a = new Float32Array(400_000);
+    fillDropoutMask(a, 0.5, createRng(9));
+    let both = 0;
+    for (let i = 0; i + 1 < a.length; i += 2) if (a[i] === 0 && a[i + 1] === 0) both++;
+    const pairs = a.length / 2;
+    expect(Math.abs(both / pairs - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / pairs));
+  });
+
+  it('rejects a rate outside [0, 1)', () => {
+    expect(() => fillDropoutMask(new Float32Array(4), 1, createRng(1))).toThrow(/rate/);
+  });
+});
