@@ -3,11 +3,13 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../model/backend.js';
 import { convMultiplyAdds, createUnet, parseUnetConfig, predictProbabilities } from '../model/index.js';
 import { getPreset } from '../training/presets.js';
+import { createTrainStepper } from '../training/train-engine.js';
 
 export const DOCTOR_USAGE = `activeseg doctor [--preset tem|sbem|tiny] [--backend <name>]
 
 Says which compute backend activeseg uses and why each other one is not used, then measures one forward pass of the
-preset's U-Net (random weights) on it, and on onnxruntime when that is installed.`;
+preset's U-Net (random weights) on it, and on onnxruntime when that is installed, and one training step on the
+engine training would use.`;
 
 async function timeIt(fn: () => unknown | Promise<unknown>, repeats: number): Promise<number> {
   await fn(); // warm-up: first calls compile kernels / allocate
@@ -62,6 +64,19 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   } catch (err) {
     console.log(`  onnxruntime: not available (${(err as Error).message}); Monte-Carlo inference runs on tfjs`);
   }
+  // Training: one step on the engine trainModel would pick (the paper model's 512² steps take seconds: batch 1).
+  const batch = size >= 256 ? 1 : preset.batchSize;
+  const stepper = await createTrainStepper({ model, config, learningRate: preset.learningRate, epochs: 100, seed: 1 });
+  const images = new Float32Array(batch * size * size).map((_, i) => Math.sin(i * 0.37));
+  const masks = images.map((v) => (v > 0.3 ? 1 : 0));
+  const step = () => stepper.step({ images, masks, batch, size, loss: config.loss });
+  const stepMs = await timeIt(step, size >= 256 ? 1 : 3);
+  const engineName =
+    stepper.engine === 'onnxruntime' ? 'onnxruntime cpu (activeseg training graph)' : `tfjs ${selection.name}`;
+  console.log(
+    `  training: ${engineName}: ${(stepMs / batch).toFixed(1)} ms per image per step (batch ${batch}, ${((3 * flops * batch) / 1e6 / stepMs).toFixed(1)} GFLOP/s)${stepper.fallbackReason ? `; ${stepper.fallbackReason}` : ''}`,
+  );
+  await stepper.dispose();
   model.dispose();
   return 0;
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runSimulation, type SimulationEvent } from '../simulate/run-simulation.js';
 import { parseStrategies } from '../simulate/strategies.js';
 import { getPreset } from '../training/presets.js';
+import { parseTrainEngine, resolveTrainEngine } from '../training/train-engine.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
@@ -33,7 +34,8 @@ experiments, test metrics per iteration.
   --seed <n>             base seed (default 1)
   --out <dir>            output folder (default runs/<preset>-<seed>); an existing one is resumed
   --no-heatmaps          skip the heat-map PNGs
-  --backend <name>       force a tfjs backend (wasm, cpu, …)`;
+  --backend <name>       force a tfjs backend (wasm, cpu, …)
+  --train-engine <e>    auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -59,6 +61,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
       'no-heatmaps': { type: 'boolean', default: false },
       backend: { type: 'string' },
+      'train-engine': { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -83,6 +86,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   };
   const backend = await initBackend({ prefer: values.backend, purpose: 'train' });
   console.error(`backend: ${backend}`);
+  const trainEngine = parseTrainEngine(values['train-engine']);
+  const resolved = await resolveTrainEngine(trainEngine);
+  console.error(`training engine: ${resolved.engine} (${resolved.why})`);
   const out = values.out ?? `runs/${preset.name}-${seed}`;
 
   let iterBar: ProgressBar | undefined;
@@ -146,6 +152,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       retrain: values.retrain,
       ...(kfold === undefined ? {} : { kfold }),
       seed,
+      trainEngine,
       out,
       loss: values.loss,
       ...(values.epochs ? { epochs: intOption('epochs', values.epochs, { min: 1 }) } : {}),

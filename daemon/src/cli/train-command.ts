@@ -3,6 +3,7 @@ import { saveBundle } from '../model/index.js';
 import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
 import { splitTrainVal } from '../simulate/split-train-val.js';
 import { getPreset } from '../training/presets.js';
+import { parseTrainEngine, resolveTrainEngine } from '../training/train-engine.js';
 import { trainModel } from '../training/train-model.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
@@ -22,7 +23,8 @@ saves a model bundle (model.json, weights.bin, bundle.json with config and norma
   --loss <name>       dice | wbce (default dice)
   --seed <n>          seed (default 1)
   --out <dir>         bundle folder (required)
-  --backend <name>    force a tfjs backend`;
+  --backend <name>    force a tfjs backend
+  --train-engine <e> auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -38,6 +40,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      'train-engine': { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +55,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const preset = getPreset(values.preset);
   const seed = intOption('seed', values.seed, { min: 0 });
   console.error(`backend: ${await initBackend({ prefer: values.backend, purpose: 'train' })}`);
+  const trainEngine = parseTrainEngine(values['train-engine']);
+  const resolved = await resolveTrainEngine(trainEngine);
+  console.error(`training engine: ${resolved.engine} (${resolved.why})`);
   const { patches } = await loadSimulationPatches({
     dir: values.data,
     ...(values.images ? { images: values.images } : {}),
@@ -77,6 +83,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     stepsPerEpoch: preset.stepsPerEpoch,
     learningRate: preset.learningRate,
     seed,
+    engine: trainEngine,
     onEpoch: (r) => bar.update(r.epoch, `loss ${r.loss.toFixed(3)} val Dice ${r.valDice.toFixed(3)}`),
   });
   bar.finish();

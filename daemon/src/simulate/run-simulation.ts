@@ -14,6 +14,7 @@ import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
+import type { TrainEngineChoice } from '../training/train-engine.js';
 import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
 import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
 import { assignFolds, checkKfold, type Fold } from './kfold.js';
@@ -43,6 +44,8 @@ export interface SimulateOptions {
   readonly heatmaps?: boolean;
   /** Monte-Carlo runtime: 'auto' (onnxruntime when it loads, else tfjs; default) or 'tfjs'. */
   readonly mcRuntime?: 'auto' | 'tfjs';
+  /** Train-step engine (default 'auto': onnxruntime on CPU tfjs backends, see training/train-engine.ts). */
+  readonly trainEngine?: TrainEngineChoice;
   /**
    * k-fold cross-validation of the validation set (off when undefined): every iteration the labelled set (training +
    * validation patches) is split into K folds (see `assignFolds`), K models are trained (model k validates on fold k,
@@ -307,6 +310,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
                 learningRate: preset.learningRate,
                 seed: foldSeed(seed, fold),
                 ...(init ? { init } : {}),
+                ...(options.trainEngine ? { engine: options.trainEngine } : {}),
                 onEpoch: (r) =>
                   options.onEvent?.({
                     type: 'epoch',

@@ -27,29 +27,44 @@ export interface CreateTrainStepperOptions {
   readonly engine?: TrainEngineChoice;
 }
 
+export const TRAIN_ENGINE_CHOICES: readonly TrainEngineChoice[] = ['auto', 'onnxruntime', 'tfjs'];
+
+/** Validates a `--train-engine` value. */
+export function parseTrainEngine(value: string): TrainEngineChoice {
+  if ((TRAIN_ENGINE_CHOICES as readonly string[]).includes(value)) return value as TrainEngineChoice;
+  throw new Error(`--train-engine: expected ${TRAIN_ENGINE_CHOICES.join(', ')}, got "${value}"`);
+}
+
 /**
- * The train-step engine for one training run. A GPU tfjs backend (tfjs-node-gpu, WebGPU) should keep training in
+ * Which engine a choice gets on this machine, and why. A GPU tfjs backend (tfjs-node-gpu, WebGPU) keeps training in
  * tfjs; on the CPU backends (wasm, cpu) onnxruntime is the fast path, so 'auto' picks it only there.
  */
+export async function resolveTrainEngine(
+  choice: TrainEngineChoice = 'auto',
+): Promise<{ engine: TrainEngineName; why: string }> {
+  if (choice === 'tfjs') return { engine: 'tfjs', why: 'asked for tfjs' };
+  const { getBackend } = await import('@tensorflow/tfjs-core');
+  const backend = getBackend();
+  if (choice === 'auto' && backend !== 'wasm' && backend !== 'cpu') {
+    return { engine: 'tfjs', why: `tfjs backend '${backend}' is not a CPU backend` };
+  }
+  try {
+    const { loadOnnxRuntime } = await import('../onnx-train/onnx-trainer.js');
+    await loadOnnxRuntime();
+    return { engine: 'onnxruntime', why: 'onnxruntime-node loaded: native multithreaded CPU kernels' };
+  } catch (err) {
+    const why = `onnxruntime unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    if (choice === 'onnxruntime') throw new Error(why);
+    return { engine: 'tfjs', why };
+  }
+}
+
+/** The train-step engine for one training run (see {@link resolveTrainEngine}). */
 export async function createTrainStepper(options: CreateTrainStepperOptions): Promise<TrainStepper> {
   const choice = options.engine ?? 'auto';
-  let fallbackReason: string | undefined;
-  if (choice !== 'tfjs') {
-    const { getBackend } = await import('@tensorflow/tfjs-core');
-    const backend = getBackend();
-    const cpuBackend = backend === 'wasm' || backend === 'cpu';
-    if (choice === 'onnxruntime' || cpuBackend) {
-      try {
-        return await onnxStepper(options);
-      } catch (err) {
-        if (choice === 'onnxruntime') throw err;
-        fallbackReason = `onnxruntime unavailable: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    } else {
-      fallbackReason = `tfjs backend '${backend}' is not a CPU backend`;
-    }
-  }
-  return tfjsStepper(options, fallbackReason);
+  const resolved = await resolveTrainEngine(choice);
+  if (resolved.engine === 'onnxruntime') return onnxStepper(options);
+  return tfjsStepper(options, choice === 'auto' ? resolved.why : undefined);
 }
 
 async function onnxStepper(options: CreateTrainStepperOptions): Promise<TrainStepper> {
