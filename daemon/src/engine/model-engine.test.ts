@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../model/backend.js';
 import { ApiError } from '../project/api-error.js';
 import { PRESETS, type TrainingPreset } from '../training/presets.js';
-import { createModelEngine, cropSummary } from './model-engine.js';
+import { createModelEngine, cropSummary, edgeAdjustedScore } from './model-engine.js';
 import { versionDir } from './model-store.js';
 
 const preset: TrainingPreset = {
@@ -117,5 +117,12 @@ describe('createModelEngine', () => {
     expect([...c.mean]).toEqual([1, 2, 4, 5]);
     expect([...c.std]).toEqual([1, 1, 1, 1]);
     expect([...(c.probs ?? [])]).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
+  });
+
+  it('scores an edge sliver by its share of the patch, so a 3-pixel strip does not outrank a whole patch', () => {
+    expect(edgeAdjustedScore(0.09, 'uncertainty', 3 / 256)).toBeCloseTo(0.09 * (3 / 256), 12);
+    expect(edgeAdjustedScore(0.05, 'uncertainty', 1)).toBe(0.05);
+    expect(edgeAdjustedScore(0.09, 'uncertainty', 3 / 256)).toBeLessThan(edgeAdjustedScore(0.03, 'entropy', 1));
+    expect(edgeAdjustedScore(0.4, 'random', 0.01)).toBe(0.4);
   });
 });

@@ -155,13 +155,14 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
       const mc = await runner.run(norm, { size: inner, passes, keepSamples: acquisition === 'bald', seed });
       const vw = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale)));
       const vh = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale)));
-      const score = getAcquisition(acquisition, { rng: createRng(seed) }).score(
+      const onSlide = getAcquisition(acquisition, { rng: createRng(seed) }).score(
         cropSummary(
           { width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) },
           vw,
           vh,
         ),
       );
+      const score = edgeAdjustedScore(onSlide, acquisition, (vw * vh) / (inner * inner));
       return { score, mean: upsampleNearest(mc.mean, inner, f), std: upsampleNearest(mc.std, inner, f) };
     },
 
@@ -263,4 +264,13 @@ export function cropSummary(s: McSummary, w: number, h: number): McSummary {
 function normalizeArray(data: Float32Array, stats: NormalizationStats): Float32Array {
   const inv = 1 / stats.std;
   return affineValues(data, inv, -stats.mean * inv);
+}
+
+/**
+ * An edge cell's score is the mean over its on-slide part; scaled by that part's share of the patch it becomes the
+ * patch average with nothing to annotate (score 0) off the slide. Without it a sliver a few pixels wide, whose
+ * border pixels are the most uncertain of any, topped the demo slide's suggestions. Random scores stay as drawn.
+ */
+export function edgeAdjustedScore(score: number, acquisition: string, onSlideFraction: number): number {
+  return acquisition === 'random' ? score : score * Math.min(1, Math.max(0, onSlideFraction));
 }
