@@ -124,7 +124,9 @@ describe('onnxruntime training graph', () => {
         d[k] = (d[k] as number) / norm;
         predicted += (g[k] as number) * (d[k] as number);
       }
-      const eps = 2e-3;
+      // 1e-3: larger steps cross ReLU kinks and max-pool switches (1e-2: 17 % off), smaller ones hit float32 rounding of
+      // the loss for the small gradients (1e-4: 13 % off); measured errors here 0.02–1 %, a dropped dropout mask 47 %.
+      const eps = 1e-3;
       const shifted = (sign: number) =>
         base.map((v, i) => (i === index ? Float32Array.from(v, (x, k) => x + sign * eps * (d[k] as number)) : v));
       const plus = await gradientAt(shifted(1));
