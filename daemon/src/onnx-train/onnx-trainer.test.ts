@@ -104,7 +104,14 @@ describe('onnxruntime training graph', () => {
     const moving = readBatchNormState(model, batchNorms);
     const gradientAt = async (values: Float32Array[]) => {
       writeParams(model, params, values, batchNorms, moving);
-      const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+      const trainer = await createOnnxTrainer({
+        model,
+        config,
+        learningRate: 1e-2,
+        epochs: 10,
+        seed: 1,
+        thread: 'main',
+      });
       const out = await trainer.gradients(data, { dropoutSeed: 77 });
       await trainer.dispose();
       return out;
@@ -157,7 +164,7 @@ describe('onnxruntime training graph', () => {
       expect(got).toBeCloseTo(want, 4);
     }
     expect(trainer.iterations).toBe(3);
-    trainer.writeTo(onnxModel);
+    await trainer.writeTo(onnxModel);
     await trainer.dispose();
     optimizer.dispose();
     for (const layer of tfModel.layers) {
@@ -183,6 +190,54 @@ describe('onnxruntime training graph', () => {
     await expectNoTensorLeak(() => trainer.writeTo(model));
     await trainer.dispose();
     model.dispose();
+  });
+});
+
+describe('onnxruntime trainer threads', () => {
+  beforeAll(useCpuBackend);
+
+  it('takes identical steps in a worker thread and in the calling thread (same seed, dropout on)', async () => {
+    const config = tinyConfig({ dropoutRate: 0.2 });
+    const losses: number[][] = [];
+    for (const thread of ['worker', 'main'] as const) {
+      const model = createUnet(config);
+      const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 4, thread });
+      const run: number[] = [];
+      for (let step = 0; step < 3; step++)
+        run.push((await trainer.step({ ...batchData(20 + step), batch: BATCH })).loss);
+      losses.push(run);
+      await trainer.dispose();
+      model.dispose();
+    }
+    expect(losses[0]).toEqual(losses[1]);
+  });
+
+  it('leaves the event loop free while a worker-thread step runs', async () => {
+    const config = parseUnetConfig({ inputSize: 128, levels: 4, baseFilters: 8, initSeed: 1 });
+    const model = createUnet(config);
+    const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+    const n = 5 * 128 * 128;
+    const input = { images: new Float32Array(n).fill(0.3), masks: new Float32Array(n).fill(1), batch: 5 };
+    await trainer.step(input); // session creation and warm-up
+    let ticks = 0;
+    let longest = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) await trainer.step(input);
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    await trainer.dispose();
+    model.dispose();
+    // In the calling thread a step (hundreds of ms here) would stall every timer for its whole length.
+    expect(elapsed).toBeGreaterThan(150);
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+    expect(longest).toBeLessThan(Math.max(100, elapsed / 6));
   });
 });
 

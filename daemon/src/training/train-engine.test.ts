@@ -29,7 +29,7 @@ describe('train-step engine choice', () => {
         const masks = images.map((v) => (v > 0.4 ? 1 : 0));
         losses.push(await stepper.step({ images, masks, batch: 2, size: 32, loss: 'dice' }));
       }
-      stepper.syncModel();
+      await stepper.syncModel();
       const kernel = model.getLayer('head').getWeights()[0]?.dataSync() as Float32Array;
       results.push({ losses, kernel: Float32Array.from(kernel) });
       await stepper.dispose();

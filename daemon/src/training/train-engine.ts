@@ -13,7 +13,7 @@ export interface TrainStepper {
   /** One optimizer step; the loss before the update. */
   step(input: TrainStepOptions): Promise<number>;
   /** Makes the model's variables hold the current weights (the onnxruntime engine keeps its own copy). */
-  syncModel(): void;
+  syncModel(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -89,7 +89,7 @@ function tfjsStepper(options: CreateTrainStepperOptions, fallbackReason: string 
     engine: 'tfjs',
     fallbackReason,
     step: async (input) => trainStep(options.model, optimizer, input),
-    syncModel: () => {},
+    syncModel: async () => {},
     dispose: async () => optimizer.dispose(),
   };
 }

@@ -165,7 +165,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         // Let a daemon answer tile requests and cancels between steps: a step is synchronous tfjs work.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      stepper.syncModel();
+      await stepper.syncModel();
       const valDice = options.val.length > 0 ? evaluateDice(model, options.val, normalization) : -lossSum;
       const improved = valDice > best.dice;
       if (improved) best = { epoch, dice: valDice, weights: snapshotWeights(model) };

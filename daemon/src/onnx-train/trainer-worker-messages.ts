@@ -1,0 +1,14 @@
+import type { GradientOptions, MovingStats, OnnxGradients, OnnxStepInput, TrainerCoreOptions } from './trainer-core.js';
+
+export type TrainerRequest =
+  | { type: 'init'; options: TrainerCoreOptions }
+  | { type: 'step'; id: number; input: OnnxStepInput }
+  | { type: 'gradients'; id: number; input: OnnxStepInput; options: GradientOptions }
+  | { type: 'state'; id: number };
+
+export type TrainerReply =
+  | { type: 'ready' }
+  | { type: 'loss'; id: number; loss: number }
+  | { type: 'gradients'; id: number; result: OnnxGradients }
+  | { type: 'state'; id: number; params: Float32Array[]; moving: MovingStats[] }
+  | { type: 'error'; id?: number; message: string };
