@@ -162,7 +162,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
           size,
           loss: config.loss,
         });
-        // Let a daemon answer tile requests and cancels between steps: a step is synchronous tfjs work.
+        // Let a daemon answer tile requests and cancels between steps: a tfjs step is synchronous work (the
+        // onnxruntime engine's steps already run in a worker thread).
         await new Promise((resolve) => setImmediate(resolve));
       }
       await stepper.syncModel();
