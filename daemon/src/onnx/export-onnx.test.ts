@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { McDropout, withMcDropoutSettings } from '../model/layers/mc-dropout.js';
 import { createUnet } from '../model/unet.js';
 import { parseUnetConfig } from '../model/unet-config.js';
+import { DROPOUT_MASKS_KEY, parseDropoutMaskSpecs, parseDropoutSeed, spatialSize } from './dropout-mask-spec.js';
 import { exportOnnx } from './export-onnx.js';
 import { createOnnxMcEngine } from './onnx-mc-engine.js';
 import { decodeOnnxModel } from './onnx-proto.js';
@@ -55,6 +56,10 @@ function opTypes(bytes: Uint8Array): string[] {
   return decodeOnnxModel(bytes).graph.node.map((node) => node.opType);
 }
 
+function maskInputs(bytes: Uint8Array): string[] {
+  return parseDropoutMaskSpecs(decodeOnnxModel(bytes).metadataProps).map((spec) => spec.input);
+}
+
 describe('exportOnnx', () => {
   it('matches tfjs predict within 1e-4 on a small U-Net with trained-looking BatchNorm statistics', async () => {
     const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4, seed: 3 });
@@ -72,7 +77,10 @@ describe('exportOnnx', () => {
     randomizeNormalization(model, 17);
     const x = randomInput(2, 32, 1, 6);
     expect(maxAbsDifference(tfjsPredict(model, x), await onnxPredict(model, x))).toBeLessThan(1e-4);
-    expect(opTypes(exportOnnx(model)).filter((op) => op === 'RandomUniformLike')).toHaveLength(4);
+    expect(maskInputs(exportOnnx(model))).toHaveLength(4);
+    expect(
+      opTypes(exportOnnx(model, { dropoutMasks: 'graph' })).filter((op) => op === 'RandomUniformLike'),
+    ).toHaveLength(4);
   });
 
   it('folds every BatchNormalization into the conv before it and keeps the graph NCHW between two transposes', () => {
@@ -88,16 +96,52 @@ describe('exportOnnx', () => {
 
   it('omits dropout with mcDropout false and builds one random mask per dropout layer with mcDropout true', () => {
     const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4 });
-    expect(opTypes(exportOnnx(model, { mcDropout: false }))).not.toContain('RandomUniformLike');
-    const stochastic = decodeOnnxModel(exportOnnx(model));
+    const deterministic = decodeOnnxModel(exportOnnx(model, { mcDropout: false }));
+    expect(deterministic.graph.node.map((node) => node.opType)).not.toContain('RandomUniformLike');
+    expect(deterministic.graph.input).toHaveLength(1);
+    const graphMasks = decodeOnnxModel(exportOnnx(model, { dropoutMasks: 'graph' }));
     // 3 levels: 2 pools + 2 concats, each followed by dropout.
-    expect(stochastic.graph.node.filter((node) => node.opType === 'RandomUniformLike')).toHaveLength(4);
-    expect(stochastic.metadataProps).toContainEqual({ key: 'activeseg.dropoutLayers', value: '4' });
+    expect(graphMasks.graph.node.filter((node) => node.opType === 'RandomUniformLike')).toHaveLength(4);
+    expect(graphMasks.metadataProps).toContainEqual({ key: 'activeseg.dropoutLayers', value: '4' });
+    expect(graphMasks.metadataProps.map((prop) => prop.key)).not.toContain(DROPOUT_MASKS_KEY);
+    const inputMasks = decodeOnnxModel(exportOnnx(model));
+    expect(inputMasks.graph.node.map((node) => node.opType)).not.toContain('RandomUniformLike');
+    expect(inputMasks.metadataProps).toContainEqual({ key: 'activeseg.dropoutLayers', value: '4' });
+  });
+
+  it('declares one NCHW mask input per dropout layer, sized and described in the metadata', () => {
+    const model = buildReferenceUnet({ inputSize: 32, levels: 3, baseFilters: 4, dropoutRate: 0.25 });
+    const decoded = decodeOnnxModel(exportOnnx(model, { seed: 9 }));
+    const specs = parseDropoutMaskSpecs(decoded.metadataProps);
+    // pool1 (4 ch, 16²), pool2 (8 ch, 8²), then the concats: level 2 (8 + 8 ch, 16²), level 1 (4 + 4 ch, 32²).
+    expect(specs.map((spec) => [spec.channels, ...spatialSize(spec.steps, 32, 32)])).toEqual([
+      [4, 16, 16],
+      [8, 8, 8],
+      [16, 16, 16],
+      [8, 32, 32],
+    ]);
+    for (const spec of specs) {
+      expect(spec.rate).toBe(0.25);
+      // Every dropout here feeds convs only, so the rescale lives in their weights and a mask is plain 0/1.
+      expect(spec.keep).toBe(1);
+      const input = decoded.graph.input.find((value) => value.name === spec.input);
+      expect(input?.type.tensorType.shape.dim).toEqual([
+        { dimParam: 'batch' },
+        { dimValue: spec.channels },
+        ...spatialSize(spec.steps, 32, 32).map((dimValue) => ({ dimValue })),
+      ]);
+      const mul = decoded.graph.node.find((node) => node.input.includes(spec.input));
+      expect(mul?.opType).toBe('Mul');
+    }
+    expect(parseDropoutSeed(decoded.metadataProps)).toBe(9);
   });
 
   it('exports plain Keras Dropout layers as stochastic dropout as well', () => {
     const model = buildReferenceUnet({ inputSize: 16, levels: 2, baseFilters: 2, dropout: 'keras' });
-    expect(opTypes(exportOnnx(model)).filter((op) => op === 'RandomUniformLike')).toHaveLength(2);
+    expect(maskInputs(exportOnnx(model))).toHaveLength(2);
+    expect(
+      opTypes(exportOnnx(model, { dropoutMasks: 'graph' })).filter((op) => op === 'RandomUniformLike'),
+    ).toHaveLength(2);
   });
 
   it('keeps a BatchNormalization node when the conv output is also read elsewhere or has an activation', async () => {
@@ -150,24 +194,57 @@ describe('exportOnnx', () => {
     expect(maxAbsDifference(tfjsPredict(model, batch), await onnxPredict(model, batch))).toBeLessThan(1e-4);
   });
 
-  it('rescales dropout output explicitly when a non-conv reads it, preserving the expectation', async () => {
-    const x = input({ shape: [6, 6, 1] });
-    const conv = layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(x) as SymbolicTensor;
-    const dropped = new McDropout({ rate: 0.25 }).apply(conv) as SymbolicTensor;
-    const model = functionalModel({ inputs: x, outputs: dropped });
-    const batch = randomInput(1, 6, 1, 2);
-    const expected = tfjsPredict(model, batch);
-    const engine = await createOnnxMcEngine({ model: exportOnnx(model), intraOpThreads: 1 });
-    const passes = 4000;
-    const result = await engine.mcPredict(batch.dataSync() as Float32Array, 6, { passes, batchSize: 500 });
+  it.each(['inputs', 'graph'] as const)(
+    'rescales dropout output explicitly when a non-conv reads it, preserving the expectation (%s masks)',
+    async (dropoutMasks) => {
+      const x = input({ shape: [6, 6, 1] });
+      const conv = layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(x) as SymbolicTensor;
+      const dropped = new McDropout({ rate: 0.25 }).apply(conv) as SymbolicTensor;
+      const model = functionalModel({ inputs: x, outputs: dropped });
+      const batch = randomInput(1, 6, 1, 2);
+      const expected = tfjsPredict(model, batch);
+      const engine = await createOnnxMcEngine({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
+      const passes = 4000;
+      const result = await engine.mcPredict(batch.dataSync() as Float32Array, 6, { passes, batchSize: 500 });
+      await engine.dispose();
+      // One inverted dropout on the output: y·m/(1 − r) with m ~ Bernoulli(1 − r) has mean y and std |y|·√(r/(1 − r)).
+      const spread = Math.sqrt(0.25 / 0.75);
+      for (let i = 0; i < expected.length; i++) {
+        const y = expected[i]!;
+        expect(Math.abs(result.mean[i]! - y)).toBeLessThan((5 * Math.abs(y) * spread) / Math.sqrt(passes) + 1e-6);
+        expect(result.std[i]).toBeCloseTo(Math.abs(y) * spread, 1);
+      }
+    },
+  );
+
+  it('sizes the masks of a size-agnostic export for other input sizes (strided and transposed valid convs)', async () => {
+    const x = input({ shape: [9, 9, 1] });
+    const down = layers
+      .conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' })
+      .apply(x) as SymbolicTensor;
+    const pooled = layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(down) as SymbolicTensor;
+    const dropped = new McDropout({ rate: 0.5 }).apply(pooled) as SymbolicTensor;
+    const up = layers
+      .conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'valid' })
+      .apply(dropped) as SymbolicTensor;
+    const dropped2 = new McDropout({ rate: 0.5 }).apply(up) as SymbolicTensor;
+    const output = layers
+      .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid' })
+      .apply(dropped2) as SymbolicTensor;
+    const model = functionalModel({ inputs: x, outputs: output });
+    const bytes = exportOnnx(model, { spatial: 'dynamic' });
+    const specs = parseDropoutMaskSpecs(decodeOnnxModel(bytes).metadataProps);
+    // 13 → floor((13 − 3)/2) + 1 = 6 → (same pool, stride 1) 6 → 6·2 + (3 − 2) = 13.
+    expect(specs.map((spec) => spatialSize(spec.steps, 13, 13))).toEqual([
+      [6, 6],
+      [13, 13],
+    ]);
+    const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+    const patch = Float32Array.from({ length: 13 * 13 }, (_, i) => Math.cos(i));
+    const result = await engine.mcPredict(patch, 13, { passes: 8, batchSize: 4 });
     await engine.dispose();
-    // One inverted dropout on the output: y·m/(1 − r) with m ~ Bernoulli(1 − r) has mean y and std |y|·√(r/(1 − r)).
-    const spread = Math.sqrt(0.25 / 0.75);
-    for (let i = 0; i < expected.length; i++) {
-      const y = expected[i]!;
-      expect(Math.abs(result.mean[i]! - y)).toBeLessThan((5 * Math.abs(y) * spread) / Math.sqrt(passes) + 1e-6);
-      expect(result.std[i]).toBeCloseTo(Math.abs(y) * spread, 1);
-    }
+    expect(result.mean).toHaveLength(13 * 13);
+    expect(Math.max(...result.std)).toBeGreaterThan(0);
   });
 
   it('throws naming the class and the name of an unsupported layer', () => {

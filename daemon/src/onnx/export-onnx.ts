@@ -1,5 +1,12 @@
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import {
+  DROPOUT_MASKS_KEY,
+  DROPOUT_SEED_KEY,
+  type DropoutMaskSpec,
+  type SpatialStep,
+  spatialSize,
+} from './dropout-mask-spec.js';
+import {
   encodeOnnxModel,
   type OnnxAttribute,
   OnnxAttributeType,
@@ -16,6 +23,13 @@ export interface ExportOnnxOptions {
    * dropout. False leaves them out, giving the deterministic network. Default true.
    */
   mcDropout?: boolean;
+  /**
+   * Where the dropout masks come from. 'inputs' (default): each dropout layer gets a float32 mask input
+   * ([batch, channels, height, width], values 0 or `keep`, described in the model's metadata) that the engine fills
+   * from its seeded generator. 'graph': a self-contained model that draws its masks with RandomUniformLike, which
+   * onnxruntime runs on one thread at ~6 ns per element (a quarter of a paper-model pass).
+   */
+  dropoutMasks?: 'inputs' | 'graph';
   /** Batch dimension of the input and output: symbolic ('dynamic', the default) or a fixed size. */
   batch?: 'dynamic' | number;
   /**
@@ -25,8 +39,9 @@ export interface ExportOnnxOptions {
   spatial?: 'model' | 'dynamic';
   opset?: 17;
   /**
-   * Seeds the dropout masks: each random op gets `seed + its index`, so a fresh session repeats the same sequence of
-   * masks (simulations that must resume to identical numbers). Unset, every session draws different masks.
+   * Seeds the dropout masks, so a fresh session repeats the same sequence of masks (simulations that must resume to
+   * identical numbers). With mask inputs it is stored in the metadata for the engine; in-graph, each random op gets
+   * `seed + its index`. Unset, every session draws different masks.
    */
   seed?: number;
 }
@@ -53,6 +68,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
   const opset = options.opset ?? 17;
   const builder = new GraphBuilder({
     mcDropout: options.mcDropout ?? true,
+    dropoutMasks: options.dropoutMasks ?? 'inputs',
     seed: options.seed,
     batch: options.batch ?? 'dynamic',
     spatial: options.spatial ?? 'model',
@@ -74,12 +90,19 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
       { key: 'activeseg.layout', value: 'NHWC' },
       { key: 'activeseg.mcDropout', value: String(builder.stochasticDropoutCount > 0) },
       { key: 'activeseg.dropoutLayers', value: String(builder.stochasticDropoutCount) },
+      ...(builder.maskSpecs.length === 0
+        ? []
+        : [
+            { key: DROPOUT_MASKS_KEY, value: JSON.stringify(builder.maskSpecs) },
+            ...(options.seed === undefined ? [] : [{ key: DROPOUT_SEED_KEY, value: String(options.seed) }]),
+          ]),
     ],
   });
 }
 
 interface BuilderSettings {
   mcDropout: boolean;
+  dropoutMasks: 'inputs' | 'graph';
   seed: number | undefined;
   batch: 'dynamic' | number;
   spatial: 'model' | 'dynamic';
@@ -101,6 +124,7 @@ class GraphBuilder {
   readonly graphInputs: OnnxValueInfo[] = [];
   readonly graphOutputs: OnnxValueInfo[] = [];
   stochasticDropoutCount = 0;
+  readonly maskSpecs: DropoutMaskSpec[] = [];
 
   private readonly settings: BuilderSettings;
   /** SymbolicTensor.id → ONNX value name (NCHW). */
@@ -113,6 +137,10 @@ class GraphBuilder {
   private readonly inputScales = new Map<number, number>();
   /** SymbolicTensor.id → the linear conv that produced it, while its weights may still absorb a BatchNorm. */
   private readonly foldable = new Map<number, FoldableConv>();
+  /** SymbolicTensor.id → the size-changing ops between the model input and it (mask inputs are sized from these). */
+  private readonly steps = new Map<number, SpatialStep[]>();
+  /** The model input's static height and width, to check the recorded steps against tfjs' shapes. */
+  private inputSize: [number, number] | undefined;
   private readonly usedNames = new Set<string>();
   // Weight buffers are encoded only at the end, so folding can still rewrite them in place.
   private readonly pendingWeights: { tensor: OnnxTensor; data: Float32Array }[] = [];
@@ -180,6 +208,9 @@ class GraphBuilder {
     const inputs = node.inputTensors;
     const input = inputs[0];
     if (className !== 'InputLayer' && input === undefined) throw unsupported(layer, 'has no input');
+    const step = sizeStep(layer, className, config);
+    const inherited = input === undefined ? [] : (this.steps.get(input.id) ?? []);
+    this.steps.set(output.id, step === undefined ? inherited : [...inherited, step]);
 
     switch (className) {
       case 'InputLayer':
@@ -217,6 +248,8 @@ class GraphBuilder {
   }
 
   private emitInput(layer: Layer, output: SymbolicTensor): void {
+    const [, height, width] = output.shape;
+    if (typeof height === 'number' && typeof width === 'number') this.inputSize = [height, width];
     const name = this.uniqueName(layer.name);
     this.graphInputs.push(this.valueInfo(name, output));
     const nchw = this.uniqueName(`${layer.name}_nchw`);
@@ -392,10 +425,52 @@ class GraphBuilder {
       this.values.set(output.id, source);
       return;
     }
-    // An exported ONNX Dropout node stays deterministic in onnxruntime-node (checked with 1.30), so build the
-    // inverted dropout from a random op, which onnxruntime re-draws on every run. v ~ U(−rate, 1 − rate) makes
-    // ceil(v) a {0, 1} keep mask with P(1) = 1 − rate in one op, where U(0,1) ≥ rate would need a compare and a cast.
     const base = this.uniqueName(layer.name);
+    const scale = 1 / (1 - rate);
+    // Convs are linear in their input, so the 1/(1 − rate) rescale goes into their weights: one pass fewer.
+    const foldScale = this.onlyConvsRead(output);
+    if (foldScale) this.inputScales.set(output.id, scale);
+    if (this.settings.dropoutMasks === 'inputs') {
+      const mask = this.addMaskInput(layer, base, rate, foldScale ? 1 : scale, output);
+      this.addNode('Mul', [source, mask], [base]);
+    } else {
+      this.emitRandomMask(layer, source, base, rate, foldScale ? undefined : scale);
+    }
+    this.values.set(output.id, base);
+    this.stochasticDropoutCount++;
+  }
+
+  /** Declares the mask input of one dropout layer and records how the engine must size and fill it. */
+  private addMaskInput(layer: Layer, base: string, rate: number, keep: number, output: SymbolicTensor): string {
+    const [, height, width, channels] = output.shape;
+    if (typeof channels !== 'number') throw unsupported(layer, 'dropout input needs a fixed channel count');
+    const steps = this.steps.get(output.id) ?? [];
+    if (this.inputSize !== undefined && typeof height === 'number' && typeof width === 'number') {
+      const [h, w] = spatialSize(steps, ...this.inputSize);
+      if (h !== height || w !== width) {
+        throw unsupported(layer, `size bookkeeping gives ${h}×${w}, tfjs says ${height}×${width}`);
+      }
+    }
+    const name = this.uniqueName(`${base}_mask`);
+    const { batch, spatial } = this.settings;
+    const fixed = spatial === 'model' && typeof height === 'number' && typeof width === 'number';
+    const dims: OnnxDimension[] = [
+      batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch },
+      { dimValue: channels },
+      fixed ? { dimValue: height } : { dimParam: `${name}_height` },
+      fixed ? { dimValue: width } : { dimParam: `${name}_width` },
+    ];
+    this.graphInputs.push({ name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims } } } });
+    this.maskSpecs.push({ input: name, rate, keep, channels, steps });
+    return name;
+  }
+
+  /**
+   * In-graph mask. An exported ONNX Dropout node stays deterministic in onnxruntime-node (checked with 1.30), so the
+   * inverted dropout is built from a random op, which onnxruntime re-draws on every run. v ~ U(−rate, 1 − rate) makes
+   * ceil(v) a {0, 1} keep mask with P(1) = 1 − rate in one op, where U(0,1) ≥ rate would need a compare and a cast.
+   */
+  private emitRandomMask(layer: Layer, source: string, base: string, rate: number, scale: number | undefined): void {
     const uniform = `${base}_uniform`;
     const keep = `${base}_keep`;
     this.addNode(
@@ -412,19 +487,14 @@ class GraphBuilder {
       ],
     );
     this.addNode('Ceil', [uniform], [keep]);
-    const scale = 1 / (1 - rate);
-    if (this.onlyConvsRead(output)) {
-      // Convs are linear in their input, so the 1/(1 − rate) rescale goes into their weights: one pass fewer.
-      this.inputScales.set(output.id, scale);
+    if (scale === undefined) {
       this.addNode('Mul', [source, keep], [base]);
-    } else {
-      const masked = `${base}_masked`;
-      const scaleName = this.addWeight(`${layer.name}_scale`, new Float32Array([scale]), []);
-      this.addNode('Mul', [source, keep], [masked]);
-      this.addNode('Mul', [masked, scaleName], [base]);
+      return;
     }
-    this.values.set(output.id, base);
-    this.stochasticDropoutCount++;
+    const masked = `${base}_masked`;
+    const scaleName = this.addWeight(`${layer.name}_scale`, new Float32Array([scale]), []);
+    this.addNode('Mul', [source, keep], [masked]);
+    this.addNode('Mul', [masked, scaleName], [base]);
   }
 
   /** Emits the activation after `source` and returns the value holding its result. */
@@ -491,6 +561,25 @@ function producerNode(tensor: SymbolicTensor): LayerNode {
   const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
   if (node === undefined) throw new Error(`exportOnnx: tensor '${tensor.name}' has no producing node`);
   return node;
+}
+
+/** The size change a layer makes, or undefined for layers that keep height and width. */
+function sizeStep(layer: Layer, className: string, config: LayerConfig): SpatialStep | undefined {
+  if (className !== 'Conv2D' && className !== 'Conv2DTranspose' && className !== 'MaxPooling2D') return undefined;
+  const padding = readString(config, 'padding');
+  if (padding !== 'same' && padding !== 'valid') throw unsupported(layer, `padding '${padding}'`);
+  if (className === 'MaxPooling2D') {
+    const pool = readPair(config, 'poolSize', layer);
+    const stride = config.strides === null || config.strides === undefined ? pool : readPair(config, 'strides', layer);
+    return { op: 'down', kernel: pool, stride, dilation: [1, 1], padding };
+  }
+  const kernel = readPair(config, 'kernelSize', layer);
+  const stride = readPair(config, 'strides', layer);
+  const dilation =
+    config.dilationRate === undefined ? ([1, 1] as [number, number]) : readPair(config, 'dilationRate', layer);
+  if (className === 'Conv2DTranspose') return { op: 'up', kernel, stride, dilation, padding };
+  if (padding === 'same' && stride[0] === 1 && stride[1] === 1) return undefined;
+  return { op: 'down', kernel, stride, dilation, padding };
 }
 
 function unsupported(layer: Layer, reason: string): Error {

@@ -52,31 +52,35 @@ function tfjsMc(model: ReturnType<typeof smallUnet>, patch: Float32Array): { mea
 }
 
 describe('createOnnxMcEngine', () => {
-  it('gives per-pixel MC mean and std that agree with tfjs McDropout within sampling error', async () => {
-    const model = smallUnet();
-    const patch = randomPatch(3);
-    const reference = tfjsMc(model, patch);
-    const engine = await createOnnxMcEngine({ model: exportOnnx(model), intraOpThreads: 1 });
-    const onnx = await engine.mcPredict(patch, SIZE, { passes: PASSES, batchSize: 50 });
-    await engine.dispose();
+  it.each(['inputs', 'graph'] as const)(
+    'gives per-pixel MC mean and std that agree with tfjs McDropout within sampling error (%s masks)',
+    async (dropoutMasks) => {
+      const model = smallUnet();
+      const patch = randomPatch(3);
+      const reference = tfjsMc(model, patch);
+      const engine = await createOnnxMcEngine({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
+      expect(engine.dropoutMasks).toBe(dropoutMasks === 'inputs' ? 'wasm-simd' : 'graph');
+      const onnx = await engine.mcPredict(patch, SIZE, { passes: PASSES, batchSize: 50 });
+      await engine.dispose();
 
-    let meanAgrees = 0;
-    let stdAgrees = 0;
-    let uncertain = 0;
-    const pixels = SIZE * SIZE;
-    for (let p = 0; p < pixels; p++) {
-      const sigma = Math.sqrt((reference.std[p]! ** 2 + onnx.std[p]! ** 2) / 2);
-      // Each mean has standard error σ/√n, so their difference has √2·σ/√n: 4σ/√n is ≈ 2.8 of those.
-      const tolerance = (4 * sigma) / Math.sqrt(PASSES) + 1e-5;
-      if (Math.abs(reference.mean[p]! - onnx.mean[p]!) < tolerance) meanAgrees++;
-      if (Math.abs(reference.std[p]! - onnx.std[p]!) < tolerance) stdAgrees++;
-      if (sigma > 0.01) uncertain++;
-    }
-    // Dropout must really make the prediction uncertain, or the comparison above says nothing.
-    expect(uncertain / pixels).toBeGreaterThan(0.5);
-    expect(meanAgrees / pixels).toBeGreaterThanOrEqual(0.95);
-    expect(stdAgrees / pixels).toBeGreaterThanOrEqual(0.95);
-  });
+      let meanAgrees = 0;
+      let stdAgrees = 0;
+      let uncertain = 0;
+      const pixels = SIZE * SIZE;
+      for (let p = 0; p < pixels; p++) {
+        const sigma = Math.sqrt((reference.std[p]! ** 2 + onnx.std[p]! ** 2) / 2);
+        // Each mean has standard error σ/√n, so their difference has √2·σ/√n: 4σ/√n is ≈ 2.8 of those.
+        const tolerance = (4 * sigma) / Math.sqrt(PASSES) + 1e-5;
+        if (Math.abs(reference.mean[p]! - onnx.mean[p]!) < tolerance) meanAgrees++;
+        if (Math.abs(reference.std[p]! - onnx.std[p]!) < tolerance) stdAgrees++;
+        if (sigma > 0.01) uncertain++;
+      }
+      // Dropout must really make the prediction uncertain, or the comparison above says nothing.
+      expect(uncertain / pixels).toBeGreaterThan(0.5);
+      expect(meanAgrees / pixels).toBeGreaterThanOrEqual(0.95);
+      expect(stdAgrees / pixels).toBeGreaterThanOrEqual(0.95);
+    },
+  );
 
   it('draws fresh masks on every call, so two MC runs of the same patch differ', async () => {
     const engine = await createOnnxMcEngine({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
@@ -95,8 +99,55 @@ describe('createOnnxMcEngine', () => {
       intraOpThreads: 1,
     });
     const result = await engine.mcPredict(randomPatch(5), SIZE, { passes: 5, batchSize: 2 });
+    expect(engine.dropoutMasks).toBe('none');
     await engine.dispose();
     expect(Math.max(...result.std)).toBeLessThan(1e-6);
+  });
+
+  it('draws the masks of a pass from (seed, pass number) alone: batching does not change the passes', async () => {
+    const bytes = exportOnnx(smallUnet());
+    const patch = randomPatch(8);
+    const run = async (batchSize: number) => {
+      // The engine's seed stands in for an export-time seed.
+      const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1, seed: 31 });
+      const result = await engine.mcPredict(patch, SIZE, { passes: 6, batchSize, keepProbs: true });
+      await engine.dispose();
+      return result.probs ?? new Float32Array();
+    };
+    const [inTwos, inThrees, allAtOnce] = [await run(2), await run(3), await run(6)];
+    let largest = 0;
+    for (let i = 0; i < inTwos.length; i++) {
+      largest = Math.max(largest, Math.abs(inTwos[i]! - inThrees[i]!), Math.abs(inTwos[i]! - allAtOnce[i]!));
+    }
+    // Same masks, so only the conv kernels' batch-dependent rounding may differ.
+    expect(largest).toBeLessThan(1e-5);
+    const px = SIZE * SIZE;
+    expect([...inTwos.subarray(0, px)]).not.toEqual([...inTwos.subarray(px, 2 * px)]);
+  });
+
+  it('gives overlapping calls their own masks, repeatably for a seed', async () => {
+    const bytes = exportOnnx(smallUnet(), { seed: 12 });
+    const patch = randomPatch(9);
+    const overlapped = async () => {
+      const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+      const options = { passes: 4, batchSize: 2, keepProbs: true };
+      const results = await Promise.all([
+        engine.mcPredict(patch, SIZE, options),
+        engine.mcPredict(patch, SIZE, options),
+      ]);
+      await engine.dispose();
+      return results.map((result) => result.probs ?? new Float32Array());
+    };
+    const [a, b] = await overlapped();
+    const px = SIZE * SIZE;
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) {
+        expect([...a!.subarray(i * px, (i + 1) * px)]).not.toEqual([...b!.subarray(j * px, (j + 1) * px)]);
+      }
+    }
+    const [a2, b2] = await overlapped();
+    expect([...a2!]).toEqual([...a!]);
+    expect([...b2!]).toEqual([...b!]);
   });
 
   it('keeps every pass when asked and summarizes them exactly, also with a last partial batch', async () => {
