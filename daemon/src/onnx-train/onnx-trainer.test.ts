@@ -8,7 +8,6 @@ import { expectNoTensorLeak, useCpuBackend } from '../model/test-utils.js';
 import { trainStep } from '../model/train-step.js';
 import { createUnet } from '../model/unet.js';
 import { parseUnetConfig, type UnetConfigInput } from '../model/unet-config.js';
-import { fillDropoutMask } from './dropout-masks.js';
 import { createOnnxTrainer } from './onnx-trainer.js';
 import { readBatchNormState, readParams, unetParamSpecs, writeParams } from './unet-params.js';
 
@@ -132,7 +131,8 @@ describe('onnxruntime training graph', () => {
         predicted += (g[k] as number) * (d[k] as number);
       }
       // 1e-3: larger steps cross ReLU kinks and max-pool switches (1e-2: 17 % off), smaller ones hit float32 rounding of
-      // the loss for the small gradients (1e-4: 13 % off); measured errors here 0.02–1 %, a dropped dropout mask 47 %.
+      // the loss for the small gradients (1e-4: 13 % off). Measured: 0.02–0.5 % for the deeper groups, 1–5 % for the first
+      // conv (whose perturbation flips the most ReLUs, depending on the masks drawn); a dropped dropout mask gives 47 %.
       const eps = 1e-3;
       const shifted = (sign: number) =>
         base.map((v, i) => (i === index ? Float32Array.from(v, (x, k) => x + sign * eps * (d[k] as number)) : v));
@@ -140,7 +140,7 @@ describe('onnxruntime training graph', () => {
       const minus = await gradientAt(shifted(-1));
       const measured = (plus.loss - minus.loss) / (2 * eps);
       expect(predicted, group).toBeGreaterThan(0);
-      expect(Math.abs(measured - predicted) / predicted, group).toBeLessThan(0.03);
+      expect(Math.abs(measured - predicted) / predicted, group).toBeLessThan(0.1);
     }
     // And the masks matter: another dropout seed changes the loss.
     writeParams(model, params, base, batchNorms, moving);
@@ -238,40 +238,5 @@ describe('onnxruntime trainer threads', () => {
     expect(elapsed).toBeGreaterThan(150);
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
     expect(longest).toBeLessThan(Math.max(100, elapsed / 6));
-  });
-});
-
-describe('fillDropoutMask', () => {
-  it('drops a rate fraction, scales the rest by 1/(1 − rate), and repeats for the same seed', () => {
-    const a = new Float32Array(200_001);
-    fillDropoutMask(a, 0.2, createRng(3));
-    let dropped = 0;
-    let other = 0;
-    for (const v of a) {
-      if (v === 0) dropped++;
-      else if (Math.abs(v - 1.25) > 1e-6) other++;
-    }
-    expect(other).toBe(0);
-    const p = dropped / a.length;
-    // 5 standard errors of a Bernoulli(0.2) mean over 200 001 draws.
-    expect(Math.abs(p - 0.2)).toBeLessThan(5 * Math.sqrt((0.2 * 0.8) / a.length));
-    const b = new Float32Array(a.length);
-    fillDropoutMask(b, 0.2, createRng(3));
-    expect(b).toEqual(a);
-    fillDropoutMask(b, 0.2, createRng(4));
-    expect(b).not.toEqual(a);
-  });
-
-  it('draws neighbouring elements independently (no pairing from the split 32-bit draw)', () => {
-    const a = new Float32Array(400_000);
-    fillDropoutMask(a, 0.5, createRng(9));
-    let both = 0;
-    for (let i = 0; i + 1 < a.length; i += 2) if (a[i] === 0 && a[i + 1] === 0) both++;
-    const pairs = a.length / 2;
-    expect(Math.abs(both / pairs - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / pairs));
-  });
-
-  it('rejects a rate outside [0, 1)', () => {
-    expect(() => fillDropoutMask(new Float32Array(4), 1, createRng(1))).toThrow(/rate/);
   });
 });

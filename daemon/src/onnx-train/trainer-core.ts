@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { createRng, type Rng } from '@activeseg/shared';
 import type * as Ort from 'onnxruntime-node';
 import type { LossName } from '../model/losses.js';
 import { paperLearningRate } from '../model/optimizer.js';
 import type { UnetConfig } from '../model/unet-config.js';
-import { fillDropoutMask } from './dropout-masks.js';
+import { createDropoutMaskSource, type DropoutMaskSource } from '../onnx/dropout-mask-generator.js';
 import { buildTrainGraph, type TrainGraph } from './train-graph.js';
 import { unetParamSpecs } from './unet-params.js';
 
@@ -123,15 +122,21 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
     sessions.set(batch, entry);
     return entry;
   };
-  const drawMasks = (graph: TrainGraph, rng: Rng | undefined) =>
-    graph.dropouts.map((d) => {
-      const mask = new Float32Array(d.dims.reduce((a, b) => a * b, 1));
-      if (rng) fillDropoutMask(mask, config.dropoutRate, rng);
-      else mask.fill(1);
-      return mask;
-    });
-  // Step k's masks come from their own stream, so drawing them early (prepare) or late gives the same masks.
-  const stepRng = (k: number) => createRng((options.seed + Math.imul(k + 1, 0x9e3779b9)) >>> 0);
+  // The MC engine's seeded SIMD generator; step k is "pass" k of its streams, so a step's masks do not depend on when
+  // they are drawn (prepare) and one step's masks are independent of every other's. Arrays are views into the
+  // generator's memory, valid until its next call.
+  const stepMasks = createDropoutMaskSource({ seed: options.seed });
+  const drawMasks = (graph: TrainGraph, source: DropoutMaskSource | undefined, pass: number) => {
+    if (source === undefined)
+      return graph.dropouts.map((d) => new Float32Array(d.dims.reduce((a, b) => a * b, 1)).fill(1));
+    const keep = 1 / (1 - config.dropoutRate);
+    const requests = graph.dropouts.map((d) => ({
+      rate: config.dropoutRate,
+      keep,
+      length: d.dims.reduce((a, b) => a * b, 1),
+    }));
+    return source.masks(requests, pass, 1);
+  };
 
   const run = async (input: OnnxStepInput, masks: (graph: TrainGraph) => Float32Array[]) => {
     if (input.loss !== undefined && input.loss !== config.loss) {
@@ -167,11 +172,11 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
     return value;
   };
 
-  const stepMasks = (batch: number) => (graph: TrainGraph) => {
+  const masksForStep = (batch: number) => (graph: TrainGraph) => {
     const ready = prepared;
     prepared = undefined;
     if (ready && ready.step === iterations && ready.batch === batch) return ready.masks;
-    return drawMasks(graph, stepRng(iterations));
+    return drawMasks(graph, stepMasks, iterations);
   };
 
   return {
@@ -182,11 +187,11 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
     prepare(batch) {
       const graph = sessions.get(batch)?.graph;
       // Before the first step of a batch size the graph (and so the mask shapes) is not built yet; step draws then.
-      if (graph) prepared = { step: iterations, batch, masks: drawMasks(graph, stepRng(iterations)) };
+      if (graph) prepared = { step: iterations, batch, masks: drawMasks(graph, stepMasks, iterations) };
     },
 
     async step(input) {
-      const out = await run(input, stepMasks(input.batch));
+      const out = await run(input, masksForStep(input.batch));
       const loss = scalarOf(out.loss, 'loss');
       const lr = paperLearningRate({ lr: options.learningRate, epochs: options.epochs }, iterations);
       const c1 = 1 - accBeta1;
@@ -225,9 +230,11 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
     },
 
     async gradients(input, gradOptions = {}) {
-      const seed = gradOptions.dropoutSeed;
-      const rng = gradOptions.dropout === false ? undefined : createRng(seed ?? options.seed);
-      const out = await run(input, (graph) => drawMasks(graph, rng));
+      const source =
+        gradOptions.dropout === false
+          ? undefined
+          : createDropoutMaskSource({ seed: gradOptions.dropoutSeed ?? options.seed });
+      const out = await run(input, (graph) => drawMasks(graph, source, 0));
       const grads = new Map<string, Float32Array>();
       for (const p of params) grads.set(p.name, Float32Array.from(out[`grad/${p.name}`]?.data as Float32Array));
       return { loss: scalarOf(out.loss, 'loss'), grads };
