@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startWorkerClient } from '../workers/worker-client.js';
 import type { McResult } from './create-mc-runner.js';
 import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.js';
 
@@ -22,62 +22,21 @@ export async function spawnOnnxWorker(options: {
   intraOpThreads?: number;
   allowSpinning?: boolean;
 }): Promise<OnnxWorker> {
-  const worker = new Worker(new URL('./onnx-mc-worker-entry.mjs', import.meta.url));
-  const pending = new Map<number, { resolve(r: McResult): void; reject(e: Error): void }>();
-  let nextId = 1;
-  let failure: Error | undefined;
-  const failAll = (err: Error) => {
-    failure = err;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (msg: OnnxWorkerReply) => {
-      if (msg.type === 'ready') return resolve();
-      if (msg.type === 'error' && msg.id === undefined) return reject(new Error(msg.message));
-      const p = msg.id === undefined ? undefined : pending.get(msg.id);
-      if (!p || msg.id === undefined) return;
-      pending.delete(msg.id);
-      if (msg.type === 'error') p.reject(new Error(msg.message));
-      else p.resolve(msg.probs ? { mean: msg.mean, std: msg.std, probs: msg.probs } : { mean: msg.mean, std: msg.std });
-    });
-    worker.on('error', (err) => {
-      failAll(err);
-      reject(err);
-    });
-    worker.on('exit', (code) => {
-      const err = new Error(`onnx worker exited with code ${code}`);
-      failAll(err);
-      reject(err);
-    });
-  });
   const init: OnnxWorkerRequest = {
     type: 'init',
     model: options.model,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
     ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
   };
-  worker.postMessage(init);
-  try {
-    await ready;
-  } catch (err) {
-    await worker.terminate();
-    throw err;
-  }
+  const client = await startWorkerClient<OnnxWorkerReply>(new URL('./onnx-mc-worker-entry.mjs', import.meta.url), init);
   return {
-    run: (o) => {
-      if (failure) return Promise.reject(failure);
-      const id = nextId++;
+    run: async (o) => {
       const patch = Float32Array.from(o.patch);
-      const msg: OnnxWorkerRequest = { type: 'run', id, ...o, patch };
-      return new Promise<McResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage(msg, [patch.buffer]);
-      });
+      const msg: OnnxWorkerRequest = { type: 'run', id: client.nextId(), ...o, patch };
+      const r = await client.request(msg, [patch.buffer]);
+      if (r.type !== 'result') throw new Error(`onnx worker: unexpected reply ${r.type}`);
+      return r.probs ? { mean: r.mean, std: r.std, probs: r.probs } : { mean: r.mean, std: r.std };
     },
-    dispose: async () => {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
-    },
+    dispose: () => client.terminate(),
   };
 }
