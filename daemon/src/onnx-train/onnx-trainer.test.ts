@@ -4,6 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LossName, lossFunction } from '../model/losses.js';
 import { createPaperOptimizer } from '../model/optimizer.js';
+import { predictProbabilities } from '../model/segmenter.js';
 import { expectNoTensorLeak, useCpuBackend } from '../model/test-utils.js';
 import { trainStep } from '../model/train-step.js';
 import { createUnet } from '../model/unet.js';
@@ -181,6 +182,24 @@ describe('onnxruntime training graph', () => {
     }
     tfModel.dispose();
     onnxModel.dispose();
+  });
+
+  it('predicts what the tfjs model predicts once the weights are written back (BatchNorm on moving statistics)', async () => {
+    const config = tinyConfig({ dropoutRate: 0.2 });
+    const model = createUnet(config);
+    const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 2 });
+    for (let step = 0; step < 4; step++) await trainer.step({ ...batchData(30 + step), batch: BATCH });
+    const { images } = batchData(40);
+    const onnx = await trainer.predict(images, BATCH);
+    await trainer.writeTo(model);
+    await trainer.dispose();
+    const tfjs = predictProbabilities(model, images, { size: SIZE, batchSize: BATCH });
+    expect(onnx).toHaveLength(tfjs.length);
+    expect(maxDiff(onnx, tfjs)).toBeLessThan(1e-4);
+    // Not trivially equal: four steps moved the weights and the moving statistics away from their start.
+    const fresh = predictProbabilities(createUnet(config), images, { size: SIZE, batchSize: BATCH });
+    expect(maxDiff(onnx, fresh)).toBeGreaterThan(1e-2);
+    model.dispose();
   });
 
   it('writes weights back without leaking tensors', async () => {

@@ -28,6 +28,8 @@ export interface OnnxTrainer {
   step(input: OnnxStepInput): Promise<{ loss: number }>;
   /** Loss and gradients at the current weights, without updating anything (see {@link GradientOptions}). */
   gradients(input: OnnxStepInput, options?: GradientOptions): Promise<OnnxGradients>;
+  /** Probabilities [n, S, S] at the current weights, as the tfjs model would predict them after {@link writeTo}. */
+  predict(images: Float32Array, n: number): Promise<Float32Array>;
   /** Copies the trained weights and BatchNorm moving statistics into `model` (same architecture). */
   writeTo(model: LayersModel): Promise<void>;
   readonly iterations: number;
@@ -60,6 +62,7 @@ export async function createOnnxTrainer(options: OnnxTrainerOptions): Promise<On
     },
     step: async (input) => ({ loss: await core.step(input) }),
     gradients: (input, gradOptions) => core.gradients(input, gradOptions),
+    predict: (images, n) => core.predict(images, n),
     async writeTo(model) {
       const state = await core.state();
       writeParams(model, params, state.params, batchNorms, state.moving);

@@ -26,6 +26,9 @@ export async function spawnTrainerWorker(options: TrainerCoreOptions): Promise<T
       return (await request({ type: 'gradients', id: client.nextId(), input, options: gradOptions }, 'gradients'))
         .result;
     },
+    async predict(images, n) {
+      return (await request({ type: 'predict', id: client.nextId(), images, n }, 'probability')).probability;
+    },
     async state() {
       const r = await request({ type: 'state', id: client.nextId() }, 'state');
       return { params: r.params, moving: r.moving };

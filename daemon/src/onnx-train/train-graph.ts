@@ -21,6 +21,12 @@ export interface TrainGraphOptions {
   readonly batch: number;
   /** BatchNormalization epsilon per layer, in {@link unetParamSpecs} order (tfjs-layers default 1e-3). */
   readonly bnEpsilon: readonly number[];
+  /**
+   * 'train' (default): the training step. 'infer': the plain forward pass as tfjs' `predict` runs it (BatchNorm on the
+   * moving statistics, given as inputs `moving_mean/<layer>` and `moving_var/<layer>` [1, C, 1, 1]; dropout off),
+   * output `probability` [N, 1, S, S]: validation without copying weights back into tfjs.
+   */
+  readonly mode?: 'train' | 'infer';
 }
 
 export interface DropoutInput {
@@ -52,6 +58,11 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   return writer.finish();
 }
 
+/** The forward-only graph of {@link TrainGraphOptions} mode 'infer'. */
+export function buildInferenceGraph(options: Omit<TrainGraphOptions, 'mode'>): TrainGraph {
+  return buildTrainGraph({ ...options, mode: 'infer' });
+}
+
 class TrainGraphWriter {
   private readonly g = new OnnxGraphBuilder();
   private readonly config: UnetConfig;
@@ -64,8 +75,10 @@ class TrainGraphWriter {
   private readonly tape: (() => void)[] = [];
   private readonly contributions = new Map<string, string[]>();
   private readonly paramGrads = new Map<string, string>();
+  private readonly infer: boolean;
 
   constructor(options: TrainGraphOptions) {
+    this.infer = options.mode === 'infer';
     this.config = options.config;
     this.n = options.batch;
     this.specs = unetParamSpecs(options.config);
@@ -83,8 +96,6 @@ class TrainGraphWriter {
     const s = config.inputSize;
     const g = this.g;
     const image = g.input('image', [n, s, s, config.channels]);
-    const target = g.input('target', [n, 1, s, s]);
-    const weight = g.input('weight', [n, 1, s, s]);
     // NHWC → NCHW; with one channel the two layouts share their memory order and a Reshape is free.
     const x0 =
       config.channels === 1
@@ -106,6 +117,12 @@ class TrainGraphWriter {
     }
     const logits = this.conv('head', x, 1, 1, true);
     const p = g.op('Sigmoid', [logits.name]);
+    if (this.infer) {
+      g.output('probability', p, [n, 1, s, s]);
+      return;
+    }
+    const target = g.input('target', [n, 1, s, s]);
+    const weight = g.input('weight', [n, 1, s, s]);
     const { loss, dLogits } = this.lossAndGradient(p, target, weight);
     g.output('loss', loss, []);
     this.addGrad(logits.name, dLogits);
@@ -113,7 +130,7 @@ class TrainGraphWriter {
   }
 
   finish(): TrainGraph {
-    for (const p of this.specs.params) {
+    for (const p of this.infer ? [] : this.specs.params) {
       const grad = this.paramGrads.get(p.name);
       if (grad === undefined) throw new Error(`buildTrainGraph: no gradient reached ${p.name}`);
       this.g.output(`grad/${p.name}`, grad, p.dims);
@@ -231,6 +248,13 @@ class TrainGraphWriter {
     const invCount = g.scalar(1 / count);
     const gamma = `${layer}/gamma`;
     const beta = `${layer}/beta`;
+    if (this.infer) {
+      const movingMean = g.input(`moving_mean/${layer}`, [1, c, 1, 1]);
+      const movingVar = g.input(`moving_var/${layer}`, [1, c, 1, 1]);
+      const scale = g.op('Mul', [gamma, g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [movingVar, g.scalar(eps)])])])]);
+      const shifted = g.op('Sub', [beta, g.op('Mul', [movingMean, scale])]);
+      return { name: g.op('Add', [g.op('Mul', [z.name, scale]), shifted]), shape: z.shape };
+    }
     const keep = [int('keepdims', 1)];
     const mean = g.op('Mul', [g.op('ReduceSum', [z.name, axes], keep), invCount]);
     const centered = g.op('Sub', [z.name, mean]);
@@ -297,7 +321,7 @@ class TrainGraphWriter {
   }
 
   private dropout(layer: string, x: Value): Value {
-    if (this.config.dropoutRate === 0) return x;
+    if (this.config.dropoutRate === 0 || this.infer) return x;
     const g = this.g;
     const mask = g.input(`mask/${layer}`, x.shape);
     this.dropouts.push({ name: mask, dims: x.shape });

@@ -4,7 +4,7 @@ import type { LossName } from '../model/losses.js';
 import { paperLearningRate } from '../model/optimizer.js';
 import type { UnetConfig } from '../model/unet-config.js';
 import { createDropoutMaskSource, type DropoutMaskSource } from '../onnx/dropout-mask-generator.js';
-import { buildTrainGraph, type TrainGraph } from './train-graph.js';
+import { buildInferenceGraph, buildTrainGraph, type TrainGraph } from './train-graph.js';
 import { unetParamSpecs } from './unet-params.js';
 
 export interface MovingStats {
@@ -58,6 +58,11 @@ export interface TrainerCore {
   gradients(input: OnnxStepInput, options?: GradientOptions): Promise<OnnxGradients>;
   /** Copies of the current parameters (ONNX layout) and BatchNorm moving statistics. */
   state(): Promise<{ params: Float32Array[]; moving: MovingStats[] }>;
+  /**
+   * Probabilities [n, S, S] for n normalised NHWC images at the current weights, as tfjs' predict gives them
+   * (BatchNorm on the moving statistics, no dropout).
+   */
+  predict(images: Float32Array, n: number): Promise<Float32Array>;
   /** Draws the next step's dropout masks now (e.g. while the caller prepares the batch). */
   prepare(batch: number): void;
   readonly iterations: number;
@@ -105,19 +110,21 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
   let accBeta2 = BETA2;
   let iterations = 0;
   const sessions = new Map<number, { session: Ort.InferenceSession; graph: TrainGraph }>();
+  const inferSessions = new Map<number, Ort.InferenceSession>();
   const threads = options.intraOpThreads ?? availableParallelism();
   let prepared: { step: number; batch: number; masks: Float32Array[] } | undefined;
 
-  const graphFor = (batch: number) => buildTrainGraph({ config, batch, bnEpsilon: moving.map((s) => s.epsilon) });
+  const bnEpsilon = moving.map((s) => s.epsilon);
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
   const sessionFor = async (batch: number) => {
     const known = sessions.get(batch);
     if (known) return known;
-    const graph = graphFor(batch);
-    const session = await ort.InferenceSession.create(graph.bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
+    const graph = buildTrainGraph({ config, batch, bnEpsilon });
+    const session = await ort.InferenceSession.create(graph.bytes, sessionOptions);
     const entry = { session, graph };
     sessions.set(batch, entry);
     return entry;
@@ -240,6 +247,38 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
       return { loss: scalarOf(out.loss, 'loss'), grads };
     },
 
+    async predict(images, n) {
+      const s = config.inputSize;
+      if (images.length !== n * s * s * config.channels) {
+        throw new Error(
+          `onnx trainer: predict got ${images.length} floats for ${n} images of ${s}²×${config.channels}`,
+        );
+      }
+      let session = inferSessions.get(n);
+      if (session === undefined) {
+        session = await ort.InferenceSession.create(
+          buildInferenceGraph({ config, batch: n, bnEpsilon }).bytes,
+          sessionOptions,
+        );
+        inferSessions.set(n, session);
+      }
+      const feeds: Record<string, Ort.Tensor> = {
+        image: new ort.Tensor('float32', images, [n, s, s, config.channels]),
+      };
+      params.forEach((p, i) => {
+        feeds[p.name] = new ort.Tensor('float32', values[i] as Float32Array, [...p.dims]);
+      });
+      batchNorms.forEach((bn, i) => {
+        const state = moving[i] as MovingStats;
+        feeds[`moving_mean/${bn.layer}`] = new ort.Tensor('float32', state.mean, [1, bn.channels, 1, 1]);
+        feeds[`moving_var/${bn.layer}`] = new ort.Tensor('float32', state.variance, [1, bn.channels, 1, 1]);
+      });
+      const out = await session.run(feeds);
+      const probability = out.probability?.data;
+      if (!(probability instanceof Float32Array)) throw new Error('onnx trainer: no probability output');
+      return probability;
+    },
+
     async state() {
       return {
         params: values.map((a) => Float32Array.from(a)),
@@ -249,7 +288,9 @@ export async function createTrainerCore(options: TrainerCoreOptions): Promise<Tr
 
     async dispose() {
       for (const { session } of sessions.values()) await session.release();
+      for (const session of inferSessions.values()) await session.release();
       sessions.clear();
+      inferSessions.clear();
     },
   };
 }

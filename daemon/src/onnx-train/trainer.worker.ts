@@ -28,6 +28,9 @@ port.on('message', async (msg: TrainerRequest) => {
     } else if (msg.type === 'gradients') {
       const result = await core.gradients(msg.input, msg.options);
       reply({ type: 'gradients', id: msg.id, result });
+    } else if (msg.type === 'predict') {
+      const probability = Float32Array.from(await core.predict(msg.images, msg.n));
+      reply({ type: 'probability', id: msg.id, probability }, [probability.buffer as ArrayBuffer]);
     } else {
       const { params, moving } = await core.state();
       reply(

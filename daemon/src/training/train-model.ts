@@ -70,11 +70,35 @@ function stackImages(
   return out;
 }
 
+/** Probabilities [n, S, S] for n stacked normalised images. */
+export type BatchPredictor = (images: Float32Array, n: number) => Promise<Float32Array>;
+
 /** Pooled Dice over the annotated pixels of a set of patches, the validation criterion for "best weights". */
 export function evaluateDice(model: LayersModel, patches: readonly TrainingPatch[], stats: NormalizationStats): number {
   if (patches.length === 0) return Number.NaN;
   const size = patches[0]?.size as number;
   const probs = predictProbabilities(model, stackImages(patches, stats, size), { size, batchSize: 8 });
+  return pooledDice(patches, probs, size);
+}
+
+/** {@link evaluateDice} through another engine's predictions (the onnxruntime trainer's inference graph). */
+export async function evaluateDiceWith(
+  predict: BatchPredictor,
+  patches: readonly TrainingPatch[],
+  stats: NormalizationStats,
+): Promise<number> {
+  if (patches.length === 0) return Number.NaN;
+  const size = patches[0]?.size as number;
+  const probs = new Float32Array(patches.length * size * size);
+  // Batches of 8, as evaluateDice: the whole validation set at once would size a session (and its arena) by it.
+  for (let start = 0; start < patches.length; start += 8) {
+    const chunk = patches.slice(start, start + 8);
+    probs.set(await predict(stackImages(chunk, stats, size), chunk.length), start * size * size);
+  }
+  return pooledDice(patches, probs, size);
+}
+
+function pooledDice(patches: readonly TrainingPatch[], probs: Float32Array, size: number): number {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -166,10 +190,18 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         // onnxruntime engine's steps already run in a worker thread).
         await new Promise((resolve) => setImmediate(resolve));
       }
-      await stepper.syncModel();
-      const valDice = options.val.length > 0 ? evaluateDice(model, options.val, normalization) : -lossSum;
+      let valDice = -lossSum;
+      if (options.val.length > 0) {
+        valDice = stepper.predict
+          ? await evaluateDiceWith(stepper.predict, options.val, normalization)
+          : evaluateDice(model, options.val, normalization);
+      }
       const improved = valDice > best.dice;
-      if (improved) best = { epoch, dice: valDice, weights: snapshotWeights(model) };
+      if (improved) {
+        // The onnxruntime engine keeps the weights; the model gets them only for the epochs worth keeping.
+        await stepper.syncModel();
+        best = { epoch, dice: valDice, weights: snapshotWeights(model) };
+      }
       const report: EpochReport = {
         epoch,
         epochs: options.epochs,
