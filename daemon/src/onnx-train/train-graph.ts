@@ -244,8 +244,6 @@ class TrainGraphWriter {
     const [n, c, h, w] = z.shape;
     const count = n * h * w;
     const eps = this.epsilons[this.bnIndex++] as number;
-    const axes = g.int64([0, 2, 3]);
-    const invCount = g.scalar(1 / count);
     const gamma = `${layer}/gamma`;
     const beta = `${layer}/beta`;
     if (this.infer) {
@@ -255,6 +253,8 @@ class TrainGraphWriter {
       const shifted = g.op('Sub', [beta, g.op('Mul', [movingMean, scale])]);
       return { name: g.op('Add', [g.op('Mul', [z.name, scale]), shifted]), shape: z.shape };
     }
+    const axes = g.int64([0, 2, 3]);
+    const invCount = g.scalar(1 / count);
     const keep = [int('keepdims', 1)];
     const mean = g.op('Mul', [g.op('ReduceSum', [z.name, axes], keep), invCount]);
     const centered = g.op('Sub', [z.name, mean]);
