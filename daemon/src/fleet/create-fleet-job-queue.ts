@@ -1,4 +1,5 @@
 import type { ErrorCode, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
+import { boundingRect } from '@activeseg/shared';
 import { Queue, QueueEvents, type RedisClient } from 'bullmq';
 import type { DaemonConfig } from '../config.js';
 import type { Engine } from '../jobs/engine.js';
@@ -239,7 +240,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       const y = p.cell.row * size;
       const region: Region = { x, y, width: Math.min(size, t.width - x), height: Math.min(size, t.height - y) };
       void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion);
-      t.pendingTiles = t.pendingTiles ? union(t.pendingTiles, region) : region;
+      t.pendingTiles = t.pendingTiles ? boundingRect(t.pendingTiles, region) : region;
       if (Date.now() - t.lastTilesFlush >= tilesMs) flushTiles(t);
     }
     let done = 0;
@@ -470,16 +471,5 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       idleWaiters = [];
       for (const w of waiters) w();
     },
-  };
-}
-
-function union(a: Region, b: Region): Region {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return {
-    x,
-    y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
   };
 }

@@ -1,4 +1,5 @@
 import type { Region } from '@activeseg/protocol';
+import { boundingRect } from '@activeseg/shared';
 import type { DaemonConfig } from '../config.js';
 import { ApiError } from '../project/api-error.js';
 import { loadPatchLabels } from '../project/load-patch-labels.js';
@@ -66,7 +67,7 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       onProgress: (done, total) => ctx.progress(done, total),
       onPatchScored: (region, modelVersion) => {
         void deps.onOverlayChanged?.(request.slideId, region, modelVersion);
-        pending = pending ? union(pending, region) : region;
+        pending = pending ? boundingRect(pending, region) : region;
         pendingVersion = modelVersion;
         if (Date.now() - lastFlush >= batchMs) flush();
       },
@@ -116,15 +117,4 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
   };
 
   return { infer, train };
-}
-
-function union(a: Region, b: Region): Region {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return {
-    x,
-    y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
-  };
 }

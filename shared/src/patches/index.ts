@@ -1,3 +1,4 @@
+export * from './bounding-rect.js';
 export * from './extract-patch.js';
 export * from './patch-grid.js';
 export * from './patch-id.js';
