@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
+import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
 
@@ -74,15 +75,7 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
       await sharp(path, { limitInputPixels, failOn: 'truncated' })
         .removeAlpha()
         .toColourspace('b-w')
-        .tiff({
-          tile: true,
-          tileWidth: 256,
-          tileHeight: 256,
-          pyramid: true,
-          bigtiff: true,
-          compression: 'jpeg',
-          quality: 90,
-        })
+        .tiff(pyramidTiffOptions('jpeg', 90))
         .toFile(tmp);
       await commitFile(tmp, pyramidPath);
     } catch (err) {

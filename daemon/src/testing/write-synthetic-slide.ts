@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import { pyramidTiffOptions } from '../slides/pyramid-tiff.js';
 
 /** Test and benchmark support only: a large EM-like slide written without ever holding it in memory. */
 export interface WriteSyntheticSlideOptions {
@@ -41,15 +42,7 @@ export async function writeSyntheticSlide(
   const compression = options.compression ?? (Math.max(width, height) > 65_535 ? 'lzw' : 'jpeg');
   await sharp(texture, { raw: { width: t, height: t, channels: 1 } })
     .extend({ right: width - t, bottom: height - t, extendWith: 'repeat' })
-    .tiff({
-      tile: true,
-      tileWidth: 256,
-      tileHeight: 256,
-      pyramid: true,
-      bigtiff: true,
-      compression,
-      quality: options.quality ?? 85,
-    })
+    .tiff(pyramidTiffOptions(compression, options.quality ?? 85))
     .toFile(path);
   // sharp's `info.size` wraps at 4 GiB; the file system does not.
   return { width, height, compression, bytes: (await stat(path)).size };
