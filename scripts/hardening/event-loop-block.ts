@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
+import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
 import { PRESETS } from '../../daemon/src/training/presets.js';
 
 const { values } = parseArgs({
@@ -15,8 +16,8 @@ const { values } = parseArgs({
 const backend = await selectBackend({ purpose: 'train' });
 const preset = {
   ...PRESETS.tiny,
-  unet: { inputSize: 32, levels: 3, baseFilters: 4, dropoutRate: 0.2 },
-  patchSize: 32,
+  unet: MICRO_PRESET.unet,
+  patchSize: MICRO_PRESET.patchSize,
   scale: 0.25,
   mcPasses: Number(values.passes),
 };

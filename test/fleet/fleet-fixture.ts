@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
-import { PRESETS, type TrainingPreset } from '../../daemon/src/training/presets.js';
+import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
+import type { TrainingPreset } from '../../daemon/src/training/presets.js';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const DEMO_IMAGE = join(REPO_ROOT, 'demo/axondeepseg-sem/images/sub-rat8_sample-V915.png');
@@ -21,14 +22,7 @@ export function hasRedisServer(): boolean {
 }
 
 /** A model small enough to train in seconds; 512² slide patches run through it at 256² (scale 0.5). */
-export const FLEET_PRESET: TrainingPreset = {
-  ...PRESETS.tiny,
-  unet: { inputSize: 32, levels: 3, baseFilters: 4, dropoutRate: 0.2 },
-  patchSize: 32,
-  scale: 0.5,
-  epochs: 2,
-  mcPasses: 4,
-};
+export const FLEET_PRESET: TrainingPreset = MICRO_PRESET;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../model/backend.js';
 import { ApiError } from '../project/api-error.js';
-import { PRESETS, type TrainingPreset } from '../training/presets.js';
+import { MICRO_PRESET } from '../testing/micro-preset.js';
 import { createModelEngine, cropSummary, edgeAdjustedScore } from './model-engine.js';
 import { versionDir } from './model-store.js';
 
-const preset: TrainingPreset = {
-  ...PRESETS.tiny,
-  unet: { inputSize: 32, levels: 3, baseFilters: 4, dropoutRate: 0.2 },
-  patchSize: 32,
-  scale: 0.5,
-  epochs: 2,
-  mcPasses: 4,
-};
+const preset = MICRO_PRESET;
 
 /** A 128² "slide patch" with bright rings on a dark background, and its ring labels. */
 function syntheticPatch(size: number) {
