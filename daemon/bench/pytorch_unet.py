@@ -77,6 +77,20 @@ def median(values):
     return s[len(s) // 2]
 
 
+def timed_median(fn, reps: int):
+    """Runs fn once untimed (allocator, oneDNN primitives, Adam state), then reps times; median wall and CPU ms."""
+    fn()
+    times = []
+    cpu_times = []
+    for _ in range(reps):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu_times.append((time.process_time() - c0) * 1000)
+    return median(times), median(cpu_times)
+
+
 def max_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -108,21 +122,12 @@ def main() -> None:
     model.eval()  # BatchNorm uses running statistics; dropout stays on through F.dropout(training=True).
     x = torch.rand(1, 1, args.size, args.size).expand(args.batch, 1, args.size, args.size).contiguous()
     with torch.no_grad():
-        model(x)  # warm-up: allocator and oneDNN primitive creation
-        times = []
-        cpu_times = []
-        for _ in range(args.forward_reps):
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            model(x)
-            times.append((time.perf_counter() - t0) * 1000)
-            cpu_times.append((time.process_time() - c0) * 1000)
-    fwd = median(times)
+        fwd, fwd_cpu = timed_median(lambda: model(x), args.forward_reps)
     out["forward"] = {
         "batch": args.batch,
         "reps": args.forward_reps,
         "ms_per_img": fwd / args.batch,
-        "cores_busy": median(cpu_times) / fwd,
+        "cores_busy": fwd_cpu / fwd,
         "peak_rss_mb": max_rss_mb(),
     }
 
@@ -131,26 +136,21 @@ def main() -> None:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         xb = torch.rand(args.train_batch, 1, args.size, args.size)
         yb = (torch.rand(args.train_batch, 1, args.size, args.size) > 0.7).float()
-        times = []
-        cpu_times = []
         losses = []
-        for i in range(args.train_reps + 1):
-            c0 = time.process_time()
-            t0 = time.perf_counter()
+
+        def step():
             opt.zero_grad(set_to_none=True)
             loss = dice_loss(yb, model(xb))
             loss.backward()
             opt.step()
             losses.append(float(loss))
-            if i > 0:  # the first step pays allocation and Adam state creation
-                times.append((time.perf_counter() - t0) * 1000)
-                cpu_times.append((time.process_time() - c0) * 1000)
-        tr = median(times)
+
+        tr, tr_cpu = timed_median(step, args.train_reps)
         out["train"] = {
             "batch": args.train_batch,
             "reps": args.train_reps,
             "ms_per_img": tr / args.train_batch,
-            "cores_busy": median(cpu_times) / tr,
+            "cores_busy": tr_cpu / tr,
             "losses": losses,
             # Monotonic: the larger of the forward and the train peak, in practice the train peak.
             "peak_rss_mb": max_rss_mb(),
