@@ -5,14 +5,7 @@ import { paperLearningRate } from '../model/optimizer.js';
 import type { UnetConfig } from '../model/unet-config.js';
 import { createDropoutMaskSource, type DropoutMaskSource } from '../onnx/dropout-mask-generator.js';
 import { buildInferenceGraph, buildTrainGraph, type TrainGraph } from './train-graph.js';
-import { unetParamSpecs } from './unet-params.js';
-
-export interface MovingStats {
-  mean: Float32Array;
-  variance: Float32Array;
-  momentum: number;
-  epsilon: number;
-}
+import { type MovingStats, unetParamSpecs } from './unet-params.js';
 
 /** Everything a trainer needs, as plain data: it crosses into a worker thread by structured clone. */
 export interface TrainerCoreOptions {
@@ -89,8 +82,7 @@ const ADAM_EPSILON = 1e-7;
 export async function createTrainerCore(options: TrainerCoreOptions): Promise<TrainerCore> {
   const ort = await loadOnnxRuntime();
   const { config } = options;
-  const { params } = unetParamSpecs(config);
-  const { batchNorms } = unetParamSpecs(config);
+  const { params, batchNorms } = unetParamSpecs(config);
   if (options.params.length !== params.length) {
     throw new Error(`onnx trainer: ${options.params.length} parameter arrays for ${params.length} parameters`);
   }

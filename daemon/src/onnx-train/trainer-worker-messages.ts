@@ -1,4 +1,5 @@
-import type { GradientOptions, MovingStats, OnnxGradients, OnnxStepInput, TrainerCoreOptions } from './trainer-core.js';
+import type { GradientOptions, OnnxGradients, OnnxStepInput, TrainerCoreOptions } from './trainer-core.js';
+import type { MovingStats } from './unet-params.js';
 
 export type TrainerRequest =
   | { type: 'init'; options: TrainerCoreOptions }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { filtersAtLevel, type UnetConfig } from '../model/unet-config.js';
+import { findLayerWeight, reorderKernel } from '../onnx/tfjs-weight-layout.js';
 
 /** One trainable tensor of the U-Net in ONNX layout (conv kernels [Cout, Cin, k, k], transposed [Cin, Cout, 2, 2]). */
 export interface ParamSpec {
@@ -11,6 +12,14 @@ export interface ParamSpec {
   readonly weight: 'kernel' | 'bias' | 'gamma' | 'beta';
   readonly dims: readonly number[];
   readonly size: number;
+}
+
+/** A BatchNorm layer's moving statistics and the momentum/epsilon it was configured with. */
+export interface MovingStats {
+  mean: Float32Array;
+  variance: Float32Array;
+  momentum: number;
+  epsilon: number;
 }
 
 /** A BatchNormalization layer trained with batch moments; its moving statistics are updated outside the graph. */
@@ -50,32 +59,15 @@ export function unetParamSpecs(config: UnetConfig): { params: ParamSpec[]; batch
 }
 
 function variableOf(model: LayersModel, layerName: string, suffix: string): tf.Variable {
-  const layer = model.getLayer(layerName);
-  const found = layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`) || w.name.endsWith(`/${suffix}`));
+  const found = findLayerWeight(model.getLayer(layerName), suffix);
   if (found === undefined) throw new Error(`onnx trainer: layer ${layerName} has no weight '${suffix}'`);
   return found.read() as tf.Variable;
 }
 
-/**
- * tfjs kernel [kH, kW, c2, c3] ↔ ONNX [c3, c2, kH, kW]; the same permutation maps Conv2D [kH, kW, Cin, Cout] to Conv
- * and Conv2DTranspose [kH, kW, Cout, Cin] to ConvTranspose. `toOnnx` false runs it backwards.
- */
-function permuteKernel(src: Float32Array, dims: readonly number[], toOnnx: boolean): Float32Array {
-  // dims are ONNX: [c3, c2, kH, kW].
+/** tfjs' [kH, kW, c2, c3] shape of a kernel whose ONNX dims are [c3, c2, kH, kW]. */
+function tfjsKernelShape(dims: readonly number[]) {
   const [c3, c2, kH, kW] = dims as [number, number, number, number];
-  const out = new Float32Array(src.length);
-  const plane = kH * kW;
-  for (let s = 0; s < plane; s++) {
-    for (let a = 0; a < c2; a++) {
-      const tfBase = (s * c2 + a) * c3;
-      for (let b = 0; b < c3; b++) {
-        const onnx = (b * c2 + a) * plane + s;
-        if (toOnnx) out[onnx] = src[tfBase + b] as number;
-        else out[tfBase + b] = src[onnx] as number;
-      }
-    }
-  }
-  return out;
+  return { kH, kW, c2, c3 };
 }
 
 /** Copies the model's trainable weights into fresh ONNX-layout arrays. */
@@ -85,7 +77,7 @@ export function readParams(model: LayersModel, specs: readonly ParamSpec[]): Flo
     if (data.length !== spec.size) {
       throw new Error(`onnx trainer: ${spec.name} has ${data.length} values, the graph expects ${spec.size}`);
     }
-    return spec.weight === 'kernel' ? permuteKernel(data, spec.dims, true) : Float32Array.from(data);
+    return spec.weight === 'kernel' ? reorderKernel(data, tfjsKernelShape(spec.dims)) : Float32Array.from(data);
   });
 }
 
@@ -95,7 +87,7 @@ export function writeParams(
   specs: readonly ParamSpec[],
   values: readonly Float32Array[],
   batchNorms: readonly BatchNormSpec[],
-  moving: readonly { mean: Float32Array; variance: Float32Array }[],
+  moving: readonly Pick<MovingStats, 'mean' | 'variance'>[],
 ): void {
   const assign = (variable: tf.Variable, data: Float32Array) => {
     const t = tf.tensor(data, variable.shape, 'float32');
@@ -106,7 +98,7 @@ export function writeParams(
     const data = values[i] as Float32Array;
     assign(
       variableOf(model, spec.layer, spec.weight),
-      spec.weight === 'kernel' ? permuteKernel(data, spec.dims, false) : data,
+      spec.weight === 'kernel' ? reorderKernel(data, tfjsKernelShape(spec.dims), 'toTfjs') : data,
     );
   });
   batchNorms.forEach((bn, i) => {
@@ -118,10 +110,7 @@ export function writeParams(
 }
 
 /** The model's BatchNorm moving statistics and the momentum/epsilon the layers were configured with. */
-export function readBatchNormState(
-  model: LayersModel,
-  batchNorms: readonly BatchNormSpec[],
-): { mean: Float32Array; variance: Float32Array; momentum: number; epsilon: number }[] {
+export function readBatchNormState(model: LayersModel, batchNorms: readonly BatchNormSpec[]): MovingStats[] {
   return batchNorms.map((bn) => {
     const layerConfig = model.getLayer(bn.layer).getConfig();
     return {

@@ -16,6 +16,7 @@ import {
   type OnnxTensor,
   type OnnxValueInfo,
 } from './onnx-proto.js';
+import { findLayerWeight, reorderKernel } from './tfjs-weight-layout.js';
 
 export interface ExportOnnxOptions {
   /**
@@ -273,8 +274,8 @@ class GraphBuilder {
     const cIn = transposed ? kernelShape[3]! : kernelShape[2]!;
     const cOut = transposed ? kernelShape[2]! : kernelShape[3]!;
     const weight = transposed
-      ? reorderKernel(kernel.data, kH, kW, cOut, cIn)
-      : reorderKernel(kernel.data, kH, kW, cIn, cOut);
+      ? reorderKernel(kernel.data, { kH, kW, c2: cOut, c3: cIn })
+      : reorderKernel(kernel.data, { kH, kW, c2: cIn, c3: cOut });
     const weightDims = transposed ? [cIn, cOut, kH, kW] : [cOut, cIn, kH, kW];
     const bias = hasWeight(layer, 'bias') ? layerWeight(layer, 'bias').data : new Float32Array(cOut);
     const inputScale = this.inputScales.get(input.id);
@@ -629,43 +630,16 @@ interface WeightValue {
   data: Float32Array;
 }
 
-function findWeight(layer: Layer, suffix: string) {
-  // Variable names look like 'conv2d_3/kernel' (sometimes with a uniquifying '_1' after the layer part).
-  return layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`) || w.name.endsWith(`/${suffix}`));
-}
-
 function hasWeight(layer: Layer, suffix: string): boolean {
-  return findWeight(layer, suffix) !== undefined;
+  return findLayerWeight(layer, suffix) !== undefined;
 }
 
 function layerWeight(layer: Layer, suffix: string): WeightValue {
-  const variable = findWeight(layer, suffix);
+  const variable = findLayerWeight(layer, suffix);
   if (variable === undefined) throw unsupported(layer, `missing weight '${suffix}'`);
   const tensor = variable.read();
   // Copy: the exporter rewrites weights in place when folding BatchNorm and must not touch the live model.
   return { shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync() as Float32Array) };
-}
-
-/**
- * Moves a tfjs kernel [kH, kW, c2, c3] into ONNX layout [c3, c2, kH, kW]. The same permutation serves both ops:
- * Conv2D [kH, kW, Cin, Cout] → Conv [Cout, Cin, kH, kW]; Conv2DTranspose [kH, kW, Cout, Cin] → ConvTranspose
- * [Cin, Cout, kH, kW].
- */
-function reorderKernel(source: Float32Array, kH: number, kW: number, c2: number, c3: number): Float32Array {
-  const out = new Float32Array(source.length);
-  const plane = kH * kW;
-  for (let y = 0; y < kH; y++) {
-    for (let x = 0; x < kW; x++) {
-      const spatial = y * kW + x;
-      for (let a = 0; a < c2; a++) {
-        const rowBase = (spatial * c2 + a) * c3;
-        for (let b = 0; b < c3; b++) {
-          out[(b * c2 + a) * plane + spatial] = source[rowBase + b]!;
-        }
-      }
-    }
-  }
-  return out;
 }
 
 interface BatchNormStats {
