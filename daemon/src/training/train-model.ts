@@ -81,7 +81,7 @@ export function evaluateDice(model: LayersModel, patches: readonly TrainingPatch
   return pooledDice(patches, probs, size);
 }
 
-/** {@link evaluateDice} through another engine's predictions (the onnxruntime trainer's inference graph). */
+/** {@link evaluateDice} through a train-step engine's predictions (the onnxruntime trainer's inference graph). */
 export async function evaluateDiceWith(
   predict: BatchPredictor,
   patches: readonly TrainingPatch[],
@@ -190,12 +190,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         // onnxruntime engine's steps already run in a worker thread).
         await new Promise((resolve) => setImmediate(resolve));
       }
-      let valDice = -lossSum;
-      if (options.val.length > 0) {
-        valDice = stepper.predict
-          ? await evaluateDiceWith(stepper.predict, options.val, normalization)
-          : evaluateDice(model, options.val, normalization);
-      }
+      const valDice =
+        options.val.length > 0 ? await evaluateDiceWith(stepper.predict, options.val, normalization) : -lossSum;
       const improved = valDice > best.dice;
       if (improved) {
         // The onnxruntime engine keeps the weights; the model gets them only for the epochs worth keeping.
