@@ -16,7 +16,6 @@ export async function spawnTrainerWorker(options: TrainerCoreOptions): Promise<T
     get iterations() {
       return iterations;
     },
-    prepare: () => {}, // the worker draws the next masks by itself after every step
     async step(input) {
       const r = await request({ type: 'step', id: client.nextId(), input }, 'loss');
       iterations++;

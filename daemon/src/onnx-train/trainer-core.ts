@@ -56,10 +56,14 @@ export interface TrainerCore {
    * (BatchNorm on the moving statistics, no dropout).
    */
   predict(images: Float32Array, n: number): Promise<Float32Array>;
-  /** Draws the next step's dropout masks now (e.g. while the caller prepares the batch). */
-  prepare(batch: number): void;
   readonly iterations: number;
   dispose(): Promise<void>;
+}
+
+/** The in-thread core, which can also draw the next step's masks ahead (the worker does, between requests). */
+export interface LocalTrainerCore extends TrainerCore {
+  /** Draws the next step's dropout masks now (e.g. while the caller prepares the batch). */
+  prepare(batch: number): void;
 }
 
 let ortModule: Promise<typeof Ort> | undefined;
@@ -79,7 +83,7 @@ const ADAM_EPSILON = 1e-7;
  * batch moments; Adam (tfjs' AdamOptimizer arithmetic with the paper's decay) and the BatchNorm moving averages run
  * here on Float32Arrays. No tfjs: this runs in a worker thread as well as in the caller's.
  */
-export async function createTrainerCore(options: TrainerCoreOptions): Promise<TrainerCore> {
+export async function createTrainerCore(options: TrainerCoreOptions): Promise<LocalTrainerCore> {
   const ort = await loadOnnxRuntime();
   const { config } = options;
   const { params, batchNorms } = unetParamSpecs(config);

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { createTrainerCore, type TrainerCore } from './trainer-core.js';
+import { createTrainerCore, type LocalTrainerCore } from './trainer-core.js';
 import type { TrainerReply, TrainerRequest } from './trainer-worker-messages.js';
 
 // onnxruntime-node's session.run blocks the thread that calls it; in this worker it blocks only the worker, so a
@@ -7,8 +7,7 @@ import type { TrainerReply, TrainerRequest } from './trainer-worker-messages.js'
 const port = parentPort;
 if (port === null) throw new Error('trainer.worker.ts must run as a worker thread');
 
-let core: TrainerCore | undefined;
-let lastBatch: number | undefined;
+let core: LocalTrainerCore | undefined;
 const reply = (msg: TrainerReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 port.on('message', async (msg: TrainerRequest) => {
@@ -21,10 +20,9 @@ port.on('message', async (msg: TrainerRequest) => {
     if (!core) throw new Error('onnx trainer worker: request before init');
     if (msg.type === 'step') {
       const loss = await core.step(msg.input);
-      lastBatch = msg.input.batch;
       reply({ type: 'loss', id: msg.id, loss });
       // While the caller augments the next batch, draw that step's dropout masks (same stream either way).
-      core.prepare(lastBatch);
+      core.prepare(msg.input.batch);
     } else if (msg.type === 'gradients') {
       const result = await core.gradients(msg.input, msg.options);
       reply({ type: 'gradients', id: msg.id, result });
