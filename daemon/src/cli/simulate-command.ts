@@ -35,7 +35,7 @@ experiments, test metrics per iteration.
   --out <dir>            output folder (default runs/<preset>-<seed>); an existing one is resumed
   --no-heatmaps          skip the heat-map PNGs
   --backend <name>       force a tfjs backend (wasm, cpu, …)
-  --train-engine <e>    auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
+  --train-engine <e>     auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

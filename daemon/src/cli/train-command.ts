@@ -24,7 +24,7 @@ saves a model bundle (model.json, weights.bin, bundle.json with config and norma
   --seed <n>          seed (default 1)
   --out <dir>         bundle folder (required)
   --backend <name>    force a tfjs backend
-  --train-engine <e> auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
+  --train-engine <e>  auto | onnxruntime | tfjs (default auto: onnxruntime on CPU backends)`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
