@@ -23,9 +23,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ws/socket', () => {
   it('does not echo an over-long id as replyTo (the error frame must still parse as a ServerMessage)', () => {
     const sent: string[] = [];
-    const socket = { readyState: 1, bufferedAmount: 0, send: (d: string) => void sent.push(d), close() {} };
+    const socket = {
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (d: string) => void sent.push(d),
+      close() {},
+      terminate() {},
+    };
     const session = createSocketSession(socket, {
       hub: createHub({ replayBufferSize: 8, maxBufferedBytes: 1 << 20 }),
+      maxInboundFramesPerSecond: 100,
       backendName: () => 'none',
       modelVersion: () => 0,
       cancelJob: () => {},
