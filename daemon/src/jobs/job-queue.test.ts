@@ -46,9 +46,14 @@ const infer = (slideId: string): StartJobRequest => ({ kind: 'infer', slideId })
 
 describe('createJobQueue', () => {
   it('runs one job at a time in FIFO order, persists and broadcasts states and progress', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
+    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
     const sent: ServerMessage[] = [];
-    hub.join({ readyState: 1, bufferedAmount: 0, send: (d) => sent.push(JSON.parse(d) as ServerMessage) });
+    hub.join({
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (d) => sent.push(JSON.parse(d) as ServerMessage),
+      terminate() {},
+    });
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
     const q = createJobQueue({
@@ -78,7 +83,7 @@ describe('createJobQueue', () => {
   });
 
   it('refuses duplicates, cancels queued and running jobs, and rejects cancelling finished ones', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
+    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
     const q = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner } });
@@ -96,7 +101,7 @@ describe('createJobQueue', () => {
   });
 
   it('marks failures with their code and fails interrupted jobs at startup', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
+    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
     const failing: JobRunner = async () => {
       throw new ApiError('NO_TRAINING_DATA', 'nothing to train on');
     };
