@@ -43,10 +43,6 @@ describe('unetSpec', () => {
     expect(dropouts(true)).toEqual(['0:drop_pool1', '1:drop_pool2', '2:drop_concat2', '3:drop_concat1']);
     expect(dropouts(false)).toEqual(['0:drop_pool1', '1:drop_pool2']);
   });
-
-  it('reads bundle configs written before decoderDropout existed as the paper network (dropout in the decoder)', () => {
-    expect(parseUnetConfig({ inputSize: 16, levels: 3, baseFilters: 2 }).decoderDropout).toBe(true);
-  });
 });
 
 describe('unetMultiplyAdds', () => {

@@ -1,10 +1,12 @@
 import { createRng } from '@activeseg/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
 import { withMcDropoutSettings } from '../model/layers/mc-dropout.js';
 import { lossFunction } from '../model/losses.js';
 import { createUnet } from '../model/unet.js';
 import type { UnetConfig } from '../model/unet-config.js';
+import { createOnnxTrainer } from './onnx-trainer.js';
 import { readParams, unetParamSpecs } from './unet-params.js';
 
 export interface TrainBatch {
@@ -35,7 +37,7 @@ export function trainBatch(options: { seed: number; size: number; batch: number 
  * tfjs' own loss and gradients (BatchNorm on batch moments, McDropout switched off), keyed like the ONNX parameters
  * of `config`'s spec, in ONNX layout. Single-channel models.
  */
-export function tfjsGradients(
+function tfjsGradients(
   model: LayersModel,
   config: UnetConfig,
   data: TrainBatch,
@@ -61,6 +63,23 @@ export function tfjsGradients(
   tf.dispose([x, y, w, value, ...Object.values(grads)]);
   scratch.dispose();
   return { loss, grads: out };
+}
+
+/**
+ * Fails unless the onnxruntime training graph of `config` gives the loss tfjs gives and every parameter gradient
+ * within 1e-4 relative to the largest of that parameter's gradients (dropout off on both sides).
+ */
+export async function expectTfjsGradients(model: LayersModel, config: UnetConfig, data: TrainBatch): Promise<void> {
+  const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
+  const onnx = await trainer.gradients(data, { dropout: false });
+  await trainer.dispose();
+  const reference = tfjsGradients(model, config, data);
+  expect(onnx.loss).toBeCloseTo(reference.loss, 5);
+  expect([...onnx.grads.keys()]).toEqual([...reference.grads.keys()]);
+  for (const [name, g] of onnx.grads) {
+    const want = reference.grads.get(name) as Float32Array;
+    expect(maxDiff(g, want), name).toBeLessThanOrEqual(1e-4 * maxAbs(want) + 1e-7);
+  }
 }
 
 export function maxAbs(a: Float32Array): number {

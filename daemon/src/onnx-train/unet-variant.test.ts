@@ -12,7 +12,7 @@ import { createOnnxMcEngine } from '../onnx/onnx-mc-engine.js';
 import { decodeOnnxModel } from '../onnx/onnx-proto.js';
 import { randomizeNormalization } from '../onnx/randomize-normalization.js';
 import { createOnnxTrainer } from './onnx-trainer.js';
-import { maxAbs, maxDiff, tfjsGradients, trainBatch } from './test-utils.js';
+import { expectTfjsGradients, maxDiff, trainBatch } from './test-utils.js';
 import { buildTrainGraph } from './train-graph.js';
 import { unetParamSpecs } from './unet-params.js';
 
@@ -71,32 +71,14 @@ describe('a U-Net variant no preset uses, through the one spec', () => {
     model.dispose();
   });
 
-  for (const loss of ['dice', 'wbce'] as const) {
-    it(`gives from its training graph every gradient tfjs gives (${loss}, within 1e-4 relative)`, async () => {
-      const config = variant({ loss });
-      const model = createUnet(config);
-      randomizeNormalization(model, 5);
-      const data = trainBatch({ seed: 6, size: SIZE, batch: BATCH });
-      const trainer = await createOnnxTrainer({
-        model,
-        config,
-        learningRate: 1e-2,
-        epochs: 10,
-        seed: 1,
-        thread: 'main',
-      });
-      const onnx = await trainer.gradients(data, { dropout: false });
-      await trainer.dispose();
-      const reference = tfjsGradients(model, config, data);
-      expect(onnx.loss).toBeCloseTo(reference.loss, 5);
-      expect([...onnx.grads.keys()]).toEqual([...reference.grads.keys()]);
-      for (const [name, g] of onnx.grads) {
-        const want = reference.grads.get(name) as Float32Array;
-        expect(maxDiff(g, want), name).toBeLessThanOrEqual(1e-4 * maxAbs(want) + 1e-7);
-      }
-      model.dispose();
-    });
-  }
+  // One loss: the structure is what varies here; both losses' graphs are checked on the preset in onnx-trainer.test.ts.
+  it('gives from its training graph every gradient tfjs gives (dice, within 1e-4 relative)', async () => {
+    const config = variant();
+    const model = createUnet(config);
+    randomizeNormalization(model, 5);
+    await expectTfjsGradients(model, config, trainBatch({ seed: 6, size: SIZE, batch: BATCH }));
+    model.dispose();
+  });
 
   it('predicts from its training-side inference graph what tfjs predicts (moving statistics, within 1e-4)', async () => {
     const config = variant();
