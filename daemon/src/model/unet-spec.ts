@@ -180,7 +180,7 @@ export function unetSpec(config: UnetConfig): LayerSpec[] {
 }
 
 /** The layer that `layer` reads as its `index`-th input. */
-export function inputOf(spec: readonly LayerSpec[], layer: LayerSpec, index = 0): LayerSpec {
+function inputOf(spec: readonly LayerSpec[], layer: LayerSpec, index = 0): LayerSpec {
   const name = layer.inputs[index];
   const found = spec.find((l) => l.name === name);
   if (found === undefined) throw new Error(`unet spec: ${layer.name} reads unknown layer '${String(name)}'`);

@@ -368,6 +368,7 @@ const maxPoolOp: LayerOp<MaxPoolLayerSpec, string> = {
 const dropoutOp: LayerOp<DropoutLayerSpec, string> = {
   forward({ g, infer, mask }, layer, inputs) {
     const x = only(inputs);
+    // No node written: the walker records no backward step for it.
     if (layer.rate === 0 || infer) return { output: x, saved: '' };
     const m = mask(layer.name, x.shape);
     return { output: { name: g.op('Mul', [x.name, m]), shape: x.shape }, saved: m };
