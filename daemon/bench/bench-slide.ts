@@ -112,7 +112,7 @@ async function runCase(c: SlideCase): Promise<CaseResult> {
   await tf.setBackend('cpu');
   const { createUnet } = await import('../src/model/unet.js');
   const { parseUnetConfig } = await import('../src/model/unet-config.js');
-  const { randomizeNormalization } = await import('../src/onnx/reference-unet.js');
+  const { randomizeNormalization } = await import('../src/onnx/randomize-normalization.js');
   const { exportOnnx } = await import('../src/onnx/export-onnx.js');
   const { createOnnxMcEngine } = await import('../src/onnx/onnx-mc-engine.js');
   const { createOnnxPatchScorer, openSharpSlide, scoreSlide } = await import('../src/inference/slide-throughput.js');
