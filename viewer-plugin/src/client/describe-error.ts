@@ -8,7 +8,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   BAD_REQUEST: 'The daemon rejected the request as malformed',
   BAD_MESSAGE: 'The daemon could not understand a message from the viewer',
   PROTOCOL_MISMATCH: 'The viewer and the daemon are different versions; reload the page',
-  UNAUTHORIZED: 'The access token is missing or wrong; open the link the daemon printed',
+  UNAUTHORIZED:
+    "This page's access token was refused by the daemon (it was restarted with a new token, or rotated with --new-token). Open the URL the daemon printed (`activeseg serve` prints it at start)",
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to the daemon (origin not allowed)',
   NOT_FOUND: 'The daemon does not know this address',
   SLIDE_NOT_FOUND: 'That slide is not in this project',
