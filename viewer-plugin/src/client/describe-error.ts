@@ -9,7 +9,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   BAD_MESSAGE: 'The daemon could not understand a message from the viewer',
   PROTOCOL_MISMATCH: 'The viewer and the daemon are different versions; reload the page',
   UNAUTHORIZED:
-    "This page's access token was refused by the daemon (it was restarted with a new token, or rotated with --new-token). Open the URL the daemon printed (`activeseg serve` prints it at start)",
+    "This page's access token was refused by the daemon (it was restarted with a new token, or the token was rotated with --new-token). Open the URL the daemon printed when it started (activeseg serve prints it)",
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to the daemon (origin not allowed)',
   NOT_FOUND: 'The daemon does not know this address',
   SLIDE_NOT_FOUND: 'That slide is not in this project',
