@@ -107,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer page across daemon restarts', () 
       interface OsdLike {
         world: { getItemCount(): number };
         currentOverlays: unknown[];
-        element: HTMLElement;
+        element: { classList: { contains(c: string): boolean } };
         numberOfHandlers(name: string): number;
       }
       const g = globalThis as unknown as {
