@@ -1,7 +1,13 @@
 import { describeError } from '../client/describe-error.js';
-import type { JobView } from '../panels/format-job.js';
 import { applyServerMessage } from './apply-server-message.js';
-import { TILE_LAYERS, upsertJob, type ViewerAction, type ViewerState, withLayer } from './viewer-state.js';
+import {
+  type JobView,
+  TILE_LAYERS,
+  upsertJob,
+  type ViewerAction,
+  type ViewerState,
+  withLayer,
+} from './viewer-state.js';
 
 const STATE_RANK: Record<JobView['state'], number> = { queued: 0, running: 1, done: 2, failed: 2, cancelled: 2 };
 

@@ -1,6 +1,8 @@
 import type {
   ErrorCode,
   JobInfo,
+  JobKind,
+  JobState,
   ServerMessage,
   SlideInfo,
   Suggestion,
@@ -8,10 +10,23 @@ import type {
   TileLayer,
 } from '@activeseg/protocol';
 import type { ConnectionChange, ConnectionState } from '../client/ws-client.js';
-import type { JobView } from '../panels/format-job.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
 export const TILE_LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
+
+/** What the viewer knows about one job, folded from `job.progress` and `job.state` frames. */
+export interface JobView {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  done: number;
+  total: number;
+  etaMs?: number | undefined;
+  epoch?: number | undefined;
+  loss?: number | undefined;
+  valDice?: number | undefined;
+  error?: string | undefined;
+}
 
 export interface LayerView {
   /** 0–1, kept while the layer is hidden. */
