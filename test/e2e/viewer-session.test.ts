@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const REPO = new URL('../../', import.meta.url).pathname;
 const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
+const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const OLD_TOKEN = 'session-token-old-0123456789';
@@ -45,6 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer page across daemon restarts', () 
   };
 
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     if (!existsSync(PAGE))
       execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
     projectDir = mkdtempSync(join(tmpdir(), 'activeseg-session-'));
@@ -94,7 +96,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer page across daemon restarts', () 
     const atFailure = sockets();
     await page.waitForTimeout(4000);
     expect(sockets()).toBe(atFailure);
-    await page.screenshot({ path: join(REPO, 'test-artifacts', 'e2e', '07-token-refused.png') }).catch(() => {});
+    await page.screenshot({ path: join(ARTIFACTS, '07-token-refused.png') });
     await page.close();
     expect(errors).toEqual([]);
   }, 180_000);
