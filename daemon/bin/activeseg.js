@@ -24,6 +24,19 @@ const forward = (signal) => {
 };
 for (const signal of FORWARDED) process.on(signal, forward);
 
+// npx (and npm scripts) run this through `sh -c` and forward their SIGINT/SIGTERM to that shell, which dies without
+// passing it on: this process is then re-parented, and that is the only sign of the signal. Under npm only: a
+// daemon started with nohup or setsid from a shell must outlive that shell.
+if (process.env.npm_command !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    forward('SIGTERM');
+  }, 200);
+  watch.unref();
+}
+
 child.on('error', (err) => {
   console.error(`activeseg: could not start the CLI: ${err.message}`);
   process.exit(1);

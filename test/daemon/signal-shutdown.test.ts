@@ -24,8 +24,10 @@ interface Cli {
   signal(sig: NodeJS.Signals): void;
 }
 
-function startCli(args: string[]): Cli {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], options: { via?: 'bin' | 'npx' } = {}): Cli {
+  const [exe, ...argv] =
+    options.via === 'npx' ? ['npx', '--no-install', 'activeseg', ...args] : [process.execPath, BIN, ...args];
+  const proc = spawn(exe!, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -88,6 +90,16 @@ function childPids(pid: number): number[] {
     } catch {}
   }
   return pids;
+}
+
+function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+async function untilGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
 }
 
 const alive = (pid: number) => {
@@ -196,6 +208,24 @@ describe('activeseg serve through the bin wrapper', () => {
     expect(await cli.exited, cli.out()).toMatchObject({ code: 0, signal: null });
     expect(alive(cliPid!)).toBe(false);
     expect(await portAcceptsConnections(Number(port))).toBe(false);
+  });
+});
+
+describe('activeseg serve through npx', () => {
+  it('SIGTERM to npx (whose shell dies without passing it on): the wrapper stops the CLI, the port is freed', async () => {
+    const project = newProject('serve-npx');
+    const cli = startCli(['serve', '--project', project, '--port', '0', '--backend', 'wasm'], { via: 'npx' });
+    const [, port] = await cli.waitFor(/open the viewer: http:\/\/127\.0\.0\.1:(\d+)/);
+    // npx → sh -c → bin wrapper → CLI
+    const tree = descendants(cli.proc.pid!);
+    started.push(...tree);
+    expect(tree.length).toBeGreaterThanOrEqual(2);
+    cli.signal('SIGTERM');
+    await cli.exited;
+    expect(await untilGone(tree, 15_000), cli.out()).toEqual([]);
+    expect(await portAcceptsConnections(Number(port))).toBe(false);
+    expect(cli.out()).toMatch(/SIGTERM: shutting down[\s\S]*stopped/);
+    expect(readdirSync(project).filter((f) => f.endsWith('-wal'))).toEqual([]);
   });
 });
 
