@@ -12,6 +12,6 @@ export function requireSystemCommand(command: string): string {
   const requirement = TEST_REQUIREMENTS.find((r) => r.probe.kind === 'command' && r.probe.command === command);
   const install = aptInstallCommand([requirement?.aptPackage ?? command], { isRoot: process.getuid?.() === 0 });
   throw new Error(
-    `${command} is not on PATH${requirement ? ` (needed by ${requirement.neededBy})` : ''}: run \`${install}\`, or \`npm test\`, which installs it when run as root on Debian/Ubuntu`,
+    `${command} is not on PATH: run \`${install}\` (or \`npm test\`, which installs it when run as root on Debian/Ubuntu)${requirement ? `; needed by ${requirement.neededBy}` : ''}`,
   );
 }
