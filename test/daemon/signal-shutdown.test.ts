@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobInfo, SlideInfo } from '@activeseg/protocol';
 import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../../daemon/src/fleet/create-redis-client.js';
+import { FLEET_QUEUE } from '../../daemon/src/fleet/fleet-jobs.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { writeSyntheticSlide } from '../../daemon/src/testing/write-synthetic-slide.js';
 import { type RedisServer, startRedis, trainTinyModel } from '../fleet/fleet-fixture.js';
@@ -229,7 +232,7 @@ describe('activeseg serve through npx', () => {
   });
 });
 
-describe('activeseg worker through the bin wrapper', () => {
+describe('activeseg worker (and serve --redis) through the bin wrapper', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();
@@ -266,5 +269,79 @@ describe('activeseg worker through the bin wrapper', () => {
     } finally {
       probe.disconnect();
     }
+  });
+  it('serve --redis + worker, SIGTERM to each mid-job: the worker finishes its batch (none left active), exit 0, job row cancelled', async () => {
+    const project = newProject('fleet');
+    const prefix = `signal-${process.pid}`;
+    const serve = startCli([
+      'serve',
+      '--project',
+      project,
+      '--port',
+      '0',
+      '--backend',
+      'wasm',
+      '--redis',
+      redis.url,
+      '--redis-prefix',
+      prefix,
+    ]);
+    const [, origin, token] = await serve.waitFor(/open the viewer: (http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/);
+    started.push(serve.proc.pid!, ...descendants(serve.proc.pid!));
+    const worker = startCli([
+      'worker',
+      '--redis',
+      redis.url,
+      '--project',
+      project,
+      '--redis-prefix',
+      prefix,
+      '--backend',
+      'wasm',
+    ]);
+    await worker.waitFor(/ready \(backend/);
+    started.push(worker.proc.pid!, ...descendants(worker.proc.pid!));
+    const headers = { authorization: `Bearer ${decodeURIComponent(token!)}`, 'content-type': 'application/json' };
+    const api = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`${origin}${path}`, { ...init, headers });
+      const body = (await res.json()) as unknown;
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+      return body;
+    };
+    const slide = SlideInfo.parse(
+      await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: slidePath }) }),
+    );
+    const job = JobInfo.parse(
+      await api('/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }),
+    );
+    for (let i = 0; ; i++) {
+      const now = JobInfo.parse(await api(`/api/jobs/${job.id}`));
+      if ((now.progress?.done ?? 0) > 0) break;
+      expect(now.state).toMatch(/queued|running/);
+      if (i > 900) throw new Error('no batch finished');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    worker.signal('SIGTERM');
+    expect(await worker.exited, worker.out()).toMatchObject({ code: 0, signal: null });
+    expect(worker.out()).toMatch(/stopping after the running batch[\s\S]*stopped/);
+    const connection = createRedisClient(redis.url);
+    const queue = new Queue(FLEET_QUEUE, { connection, prefix });
+    try {
+      // A worker that died mid-batch leaves it `active` until its lock lapses; a clean stop leaves none.
+      const counts = await queue.getJobCounts('active', 'completed', 'waiting', 'prioritized');
+      expect(counts.active, JSON.stringify(counts)).toBe(0);
+      expect(counts.completed).toBeGreaterThan(0);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+
+    serve.signal('SIGTERM');
+    expect(await serve.exited, serve.out()).toMatchObject({ code: 0, signal: null });
+    const db = new Database(join(project, 'activeseg.db'), { readonly: true });
+    const row = db.prepare('SELECT state, error_code FROM jobs WHERE id = ?').get(job.id);
+    db.close();
+    expect(row).toEqual({ state: 'cancelled', error_code: 'JOB_CANCELLED' });
   });
 });
