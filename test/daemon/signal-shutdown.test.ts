@@ -152,32 +152,40 @@ function newProject(name: string): string {
   return project;
 }
 
+/**
+ * Adds the big slide to the daemon the CLI printed, starts an infer job and returns its id once part of it is
+ * scored (so it is mid-job: 256 cells take far longer than a signal round trip).
+ */
+async function inferUntilProgress(origin: string, token: string): Promise<string> {
+  const headers = { authorization: `Bearer ${decodeURIComponent(token)}`, 'content-type': 'application/json' };
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${origin}${path}`, { ...init, headers });
+    const body = (await res.json()) as unknown;
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  const slide = SlideInfo.parse(
+    await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: slidePath }) }),
+  );
+  const job = JobInfo.parse(
+    await api('/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }),
+  );
+  for (let i = 0; ; i++) {
+    const now = JobInfo.parse(await api(`/api/jobs/${job.id}`));
+    expect(now.state, 'the job must still be running when the signal comes').toMatch(/queued|running/);
+    if ((now.progress?.done ?? 0) > 0) return job.id;
+    if (i > 900) throw new Error('the infer job scored nothing in 90 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('activeseg serve through the bin wrapper', () => {
   it('SIGTERM during an infer job: wrapper and CLI exit 0, the port is free, the job row ends cancelled', async () => {
     const project = newProject('serve');
     const cli = startCli(['serve', '--project', project, '--port', '0', '--backend', 'wasm']);
     const [, origin, token] = await cli.waitFor(/open the viewer: (http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/);
     const port = Number(new URL(origin!).port);
-    const headers = { authorization: `Bearer ${decodeURIComponent(token!)}`, 'content-type': 'application/json' };
-    const api = async (path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${origin}${path}`, { ...init, headers });
-      const body = (await res.json()) as unknown;
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-      return body;
-    };
-    const slide = SlideInfo.parse(
-      await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: slidePath }) }),
-    );
-    const job = JobInfo.parse(
-      await api('/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }),
-    );
-    for (let i = 0; ; i++) {
-      const now = JobInfo.parse(await api(`/api/jobs/${job.id}`));
-      if (now.state === 'running' && (now.progress?.done ?? 0) > 0) break;
-      expect(now.state, 'the job must still be running when the signal comes').toMatch(/queued|running/);
-      if (i > 600) throw new Error('the infer job did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const jobId = await inferUntilProgress(origin!, token!);
     const [cliPid] = childPids(cli.proc.pid!);
     started.push(cli.proc.pid!, cliPid!);
     expect(cliPid).toBeDefined();
@@ -194,7 +202,7 @@ describe('activeseg serve through the bin wrapper', () => {
     // A clean close checkpoints the WAL into the database file and removes it.
     expect(readdirSync(project).filter((f) => f.endsWith('-wal'))).toEqual([]);
     const db = new Database(join(project, 'activeseg.db'), { readonly: true });
-    const row = db.prepare('SELECT state, error_code FROM jobs WHERE id = ?').get(job.id) as {
+    const row = db.prepare('SELECT state, error_code FROM jobs WHERE id = ?').get(jobId) as {
       state: string;
       error_code: string | null;
     };
@@ -301,26 +309,7 @@ describe('activeseg worker (and serve --redis) through the bin wrapper', () => {
     ]);
     await worker.waitFor(/ready \(backend/);
     started.push(worker.proc.pid!, ...descendants(worker.proc.pid!));
-    const headers = { authorization: `Bearer ${decodeURIComponent(token!)}`, 'content-type': 'application/json' };
-    const api = async (path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${origin}${path}`, { ...init, headers });
-      const body = (await res.json()) as unknown;
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-      return body;
-    };
-    const slide = SlideInfo.parse(
-      await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: slidePath }) }),
-    );
-    const job = JobInfo.parse(
-      await api('/api/jobs', { method: 'POST', body: JSON.stringify({ kind: 'infer', slideId: slide.id }) }),
-    );
-    for (let i = 0; ; i++) {
-      const now = JobInfo.parse(await api(`/api/jobs/${job.id}`));
-      if ((now.progress?.done ?? 0) > 0) break;
-      expect(now.state).toMatch(/queued|running/);
-      if (i > 900) throw new Error('no batch finished');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const jobId = await inferUntilProgress(origin!, token!);
 
     worker.signal('SIGTERM');
     expect(await worker.exited, worker.out()).toMatchObject({ code: 0, signal: null });
@@ -340,7 +329,7 @@ describe('activeseg worker (and serve --redis) through the bin wrapper', () => {
     serve.signal('SIGTERM');
     expect(await serve.exited, serve.out()).toMatchObject({ code: 0, signal: null });
     const db = new Database(join(project, 'activeseg.db'), { readonly: true });
-    const row = db.prepare('SELECT state, error_code FROM jobs WHERE id = ?').get(job.id);
+    const row = db.prepare('SELECT state, error_code FROM jobs WHERE id = ?').get(jobId);
     db.close();
     expect(row).toEqual({ state: 'cancelled', error_code: 'JOB_CANCELLED' });
   });
