@@ -63,7 +63,7 @@ describe('ensure-test-system (npm test set-up) on a machine without chromium and
     expect(m.output).toMatch(/installing chromium redis-server with apt-get \(running as root\)/);
     expect(m.aptLog).toEqual([
       'DEBIAN_FRONTEND=noninteractive apt-get update -qq',
-      'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium redis-server',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server',
     ]);
     expect(findCommand('chromium', { path: m.bin })).toBe(join(m.bin, 'chromium'));
   });

@@ -17,7 +17,7 @@ describe('planSystemSetup', () => {
       packages: ['redis-server'],
       commands: [
         ['apt-get', 'update', '-qq'],
-        ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'redis-server'],
+        ['apt-get', 'install', '-y', '-qq', 'redis-server'],
       ],
     });
   });

@@ -29,7 +29,7 @@ export function planSystemSetup(options: PlanSystemSetupOptions): SystemSetupPla
       packages,
       commands: [
         ['apt-get', 'update', '-qq'],
-        ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages],
+        ['apt-get', 'install', '-y', '-qq', ...packages],
       ],
     };
   }
