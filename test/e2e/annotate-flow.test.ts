@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireSystemCommand } from '../system/require-system-command.js';
 
 /**
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
@@ -13,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * model version; then a TIFF dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
  * uploaded as a new slide. The tests share one page and run in order. Screenshots go to test-artifacts/e2e/
  * (git-ignored) for a human look; `ACTIVESEG_DOCS_SCREENSHOT=1` also refreshes docs/images/viewer.png.
- * Nothing is mocked. Needs /usr/bin/chromium; builds viewer-plugin/dist/page when it is missing.
+ * Nothing is mocked. Needs chromium on PATH (fails naming the install command without it); builds
+ * viewer-plugin/dist/page when it is missing.
  */
 const REPO = new URL('../../', import.meta.url).pathname;
 const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
 const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
-const CHROMIUM = '/usr/bin/chromium';
 const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const TOKEN = 'e2e-token-0123456789abcdef';
 
@@ -28,7 +29,7 @@ interface Server {
   close(): Promise<void>;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () => {
+describe('viewer e2e against the real daemon', () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
   let projectDir = '';
@@ -49,6 +50,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
   };
 
   beforeAll(async () => {
+    // First, so a machine without Chromium fails in a second with the command to install it.
+    const chromiumPath = requireSystemCommand('chromium');
     mkdirSync(ARTIFACTS, { recursive: true });
     if (!existsSync(PAGE))
       execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
@@ -96,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
       await new Promise((r) => setTimeout(r, 500));
     }
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       args: [
         '--headless=new',
         '--no-sandbox',

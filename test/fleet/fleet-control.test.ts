@@ -16,12 +16,7 @@ import { selectBackend } from '../../daemon/src/model/backend.js';
 import type { JobBackend } from '../../daemon/src/project/open-project.js';
 import { openProject } from '../../daemon/src/project/open-project.js';
 import { startServer } from '../../daemon/src/server.js';
-import { DEMO_IMAGE, hasRedisServer, type RedisServer, startRedis, trainTinyModel } from './fleet-fixture.js';
-
-const REDIS = hasRedisServer();
-if (!REDIS) {
-  console.warn('[test/fleet] SKIPPED: redis-server is not on PATH (install it: apt-get install -y redis-server)');
-}
+import { DEMO_IMAGE, type RedisServer, startRedis, trainTinyModel } from './fleet-fixture.js';
 
 const TOKEN = 'fleet-control-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -36,7 +31,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
-describe.skipIf(!REDIS)('fleet queue control: priorities and cancel', () => {
+describe('fleet queue control: priorities and cancel', () => {
   let redis: RedisServer;
   let dir: string;
   let engine: ModelEngine;

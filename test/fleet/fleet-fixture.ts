@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,19 +7,10 @@ import { Redis } from 'ioredis';
 import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
 import type { TrainingPreset } from '../../daemon/src/training/presets.js';
+import { requireSystemCommand } from '../system/require-system-command.js';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const DEMO_IMAGE = join(REPO_ROOT, 'demo/axondeepseg-sem/images/sub-rat8_sample-V915.png');
-
-/** CI installs redis-server (`apt-get install -y redis-server`); without it the fleet tests are skipped. */
-export function hasRedisServer(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A model small enough to train in seconds; 512² slide patches run through it at 256² (scale 0.5). */
 export const FLEET_PRESET: TrainingPreset = MICRO_PRESET;
@@ -40,8 +31,12 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence, in a temp dir. */
+/**
+ * A throwaway redis-server on a free loopback port, no persistence, in a temp dir. Without redis-server on PATH it
+ * throws with the command to install it (`npm test` installs it by itself as root).
+ */
 export async function startRedis(): Promise<RedisServer> {
+  requireSystemCommand('redis-server');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'activeseg-redis-'));
   const proc = spawn(

@@ -11,18 +11,12 @@ import { selectBackend } from '../../daemon/src/model/backend.js';
 import { openProject, type Project } from '../../daemon/src/project/open-project.js';
 import {
   DEMO_IMAGE,
-  hasRedisServer,
   type RedisServer,
   spawnWorker,
   startRedis,
   trainTinyModel,
   type WorkerProcess,
 } from './fleet-fixture.js';
-
-const REDIS = hasRedisServer();
-if (!REDIS) {
-  console.warn('[test/fleet] SKIPPED: redis-server is not on PATH (install it: apt-get install -y redis-server)');
-}
 
 interface ScoreRow {
   col: number;
@@ -41,7 +35,7 @@ function scoreRows(project: Project, slideId: string): ScoreRow[] {
     .all(slideId);
 }
 
-describe.skipIf(!REDIS)('worker fleet on BullMQ/Redis', () => {
+describe('worker fleet on BullMQ/Redis', () => {
   let redis: RedisServer;
   let dir: string;
   let engine: ModelEngine;

@@ -9,6 +9,7 @@ import { getPreset } from '../training/presets.js';
 import { bootstrapDemoModel } from './bootstrap-demo-model.js';
 import { DEMO_DATA_DIR, REPO_ROOT } from './demo-paths.js';
 import { intOption } from './int-option.js';
+import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--preset tiny|tem|sbem]
 
@@ -69,6 +70,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       epochs: intOption('epochs', values.epochs, { min: 1 }),
     });
   }
+  // From here on a signal means a clean stop; before, there is nothing to clean up.
+  const stopRequested = waitForShutdownSignal({ log: (m) => log(m) });
   const server = await startServer({
     projectDir,
     port: intOption('port', values.port, { min: 0, max: 65535 }),
@@ -99,14 +102,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   console.log(`activeseg daemon on ${server.origin} (backend ${engine.backendName}, model v${engine.modelVersion()})`);
   console.log(`open the viewer: ${server.url}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  console.error('shutting down…');
+  await stopRequested;
+  // Stops accepting, cancels the running job (its row ends `cancelled`), closes the database (WAL checkpoint).
   await server.close();
   await engine.dispose();
+  console.error('stopped');
   return 0;
 }
 

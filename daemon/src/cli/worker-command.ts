@@ -7,6 +7,7 @@ import { selectBackend } from '../model/backend.js';
 import { createProjectPaths } from '../project/project-paths.js';
 import { getPreset } from '../training/presets.js';
 import { intOption } from './int-option.js';
+import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 export const WORKER_USAGE = `activeseg worker --redis <url> --project <dir> [options]
 
@@ -62,6 +63,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     ...(values['mc-passes'] ? { mcPasses: intOption('mc-passes', values['mc-passes'], { min: 1 }) } : {}),
     log,
   });
+  const stopRequested = waitForShutdownSignal({ log: (m) => log(m) });
   const worker = await startFleetWorker({
     redisUrl: values.redis,
     projectDir: values.project,
@@ -73,12 +75,11 @@ export async function workerCommand(argv: string[]): Promise<number> {
     log,
   });
   log(`ready (backend ${engine.backendName}, model v${engine.modelVersion()}, queue ${values['redis-prefix']})`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopRequested;
   log('stopping after the running batch…');
+  // Lets the running batch finish, then closes the Redis connections and the project database.
   await worker.close();
   await engine.dispose();
+  log('stopped');
   return 0;
 }

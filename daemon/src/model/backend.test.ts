@@ -21,7 +21,7 @@ describe('selectBackend', () => {
       expect(wasmTrainingKernelsRegistered()).toBe(true);
       const webgpu = selection.reasons.find((r) => r.backend === 'webgpu');
       // Either the optional package is absent, or Dawn is there and says why it cannot run (no adapter here).
-      expect(webgpu?.why).toMatch(/not installed|failed to init: no WebGPU adapter/);
+      expect(webgpu?.why).toMatch(/not installed|failed to init: no (GPU driver|WebGPU adapter)/);
     }
   });
 

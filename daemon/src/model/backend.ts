@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { findVulkanLoader, VULKAN_LOADER } from './find-vulkan-loader.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 
 /** Candidates in the order `selectBackend` tries them. */
@@ -118,6 +119,10 @@ async function tryCandidate(candidate: BackendCandidate, purpose: 'train' | 'inf
       await activate('tensorflow');
       return `native libtensorflow via ${candidate}`;
     case 'webgpu': {
+      // On Linux Dawn reaches a GPU only through the Vulkan loader; without it Dawn can find no adapter and would
+      // print its own warning (with a path from its build machine) on every CLI start. Say why in our words instead.
+      if (process.platform === 'linux' && findVulkanLoader() === null)
+        throw new Error(`no GPU driver: ${VULKAN_LOADER} is not installed, so Dawn can reach no GPU`);
       // Node has no navigator.gpu: the `webgpu` package (Dawn bindings) provides one.
       const dawn = await importOptional('webgpu');
       const create = dawn.create as ((flags: string[]) => unknown) | undefined;
