@@ -14,7 +14,7 @@ const RECONCILE_MS = 500;
 const OUTAGE_MS = 5000;
 /** A job that is not `done`/`failed`/`cancelled` this long after Redis is back counts as stranded. */
 const END_TIMEOUT_MS = 180_000;
-const TRAIN_EPOCHS = 6;
+const TRAIN_EPOCHS = 12;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set(['done', 'failed', 'cancelled']);
@@ -193,7 +193,7 @@ async function midJob(d: DaemonProcess, id: string, rng: Rng) {
     },
     120_000,
   );
-  await sleep(rng.int(800));
+  await sleep(rng.int(300));
 }
 
 /**
