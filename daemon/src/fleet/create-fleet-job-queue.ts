@@ -457,7 +457,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     if (reconciling || outage.down) return;
     reconciling = true;
     try {
-      await ready;
+      // Only jobs whose batches reached Redis: those exist only once `ready` resolved.
       const open: ReconcileJob[] = [...tracked.values()]
         .filter((t) => t.adds !== undefined)
         .map((t) => ({

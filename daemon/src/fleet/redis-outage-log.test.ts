@@ -83,3 +83,17 @@ describe('lostBullJobId / redactRedisUrl', () => {
     expect(redactRedisUrl('not a url')).toBe('the configured Redis URL');
   });
 });
+
+describe('createRedisOutageLog without a watched client’s ready event', () => {
+  it('ends an outage reported only by a BullMQ object once every watched client is connected', async () => {
+    const lines: string[] = [];
+    const outage = createRedisOutageLog({ url: 'redis://127.0.0.1:6390', log: (m) => lines.push(m) });
+    const client = Object.assign(new EventEmitter(), { status: 'ready' });
+    outage.watch(client);
+    outage.error(refused(), 'queue error');
+    expect(outage.down).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(outage.down).toBe(false);
+    expect(lines.at(-1)).toMatch(/^redis back at redis:\/\/127\.0\.0\.1:6390 after 1\.\d s$/);
+  });
+});

@@ -2,6 +2,8 @@
 export interface RedisEventSource {
   on(event: 'error', listener: (err: unknown) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
+  /** ioredis' connection state (`ready` when connected). */
+  readonly status?: string;
 }
 
 export interface RedisOutageLogOptions {
@@ -84,14 +86,25 @@ export function createRedisOutageLog(options: RedisOutageLogOptions): RedisOutag
   let downSince: number | undefined;
   let backAt = Number.NEGATIVE_INFINITY;
   const lostJobs = new Set<string>();
+  const watched: RedisEventSource[] = [];
+  /**
+   * An outage reported only through a BullMQ object (say its unwatched blocking connection reset) ends without a
+   * watched client's `ready`: while down, check once a second whether every watched client is connected.
+   */
+  let poll: NodeJS.Timeout | undefined;
 
   const lost = (err: unknown) => {
     if (downSince !== undefined || now() - backAt < settleMs) return;
     downSince = now();
     options.log(`redis unreachable at ${where} (${errorText(err)}), retrying`);
+    poll = setInterval(() => {
+      if (watched.length > 0 && watched.every((c) => c.status === 'ready')) ready();
+    }, 1000);
+    poll.unref();
   };
   const ready = () => {
     if (downSince === undefined) return;
+    clearInterval(poll);
     const downMs = now() - downSince;
     downSince = undefined;
     backAt = now();
@@ -112,6 +125,7 @@ export function createRedisOutageLog(options: RedisOutageLogOptions): RedisOutag
 
   return {
     watch(client) {
+      watched.push(client);
       client.on('error', (err) => error(err, 'redis error'));
       client.on('ready', ready);
     },
