@@ -29,7 +29,7 @@ export interface FaultReport {
   recoverMs?: number[];
   /** A new job of the same kind answered with something other than 202 after the restart. */
   newJobsRefused?: string[];
-  /** Log lines each process wrote per outage (kill → 3 s after the restart). */
+  /** Log lines each process wrote per outage (kill → 3 s after the restart), a worker's per-batch lines aside. */
   outageLogLines?: { daemon: number[]; worker: number[] };
   outageLogSample?: string[];
   ms: number;

@@ -107,9 +107,13 @@ async function modelRowOf(projectDir: string, jobId: string): Promise<number | u
   }
 }
 
+/** A worker's normal account of its work, which goes on during an outage and is not about Redis. */
+const WORK_LINE = /\] (batch \S+ \(\d+ cells|batch \S+ done in|training job \S+ started)/;
+const outageLines = (lines: string[]) => lines.filter((l) => l.trim() !== '' && !WORK_LINE.test(l));
+
 /** Lines a process wrote between two snapshots of its log (whole lines only). */
 const newLines = (before: string, after: string): string[] =>
-  (after.startsWith(before) ? after.slice(before.length) : after).split('\n').filter((l) => l.trim() !== '');
+  outageLines((after.startsWith(before) ? after.slice(before.length) : after).split('\n'));
 
 interface Outage {
   /** Whether the job was still running when Redis was killed. */
@@ -134,7 +138,7 @@ async function crashRedis(f: Fleet, jobId: string): Promise<Outage> {
     midFlight,
     restartedAt,
     daemonLines: newLines(daemonBefore, f.daemon.stderr()),
-    workerLines: f.worker.lines.slice(workerBefore).filter((l) => l.trim() !== ''),
+    workerLines: outageLines(f.worker.lines.slice(workerBefore)),
   };
 }
 
