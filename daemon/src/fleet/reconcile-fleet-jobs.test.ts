@@ -70,6 +70,12 @@ describe('createFleetReconciler', () => {
     expect(await reconciler.reconcile([train()])).toEqual([{ type: 'trained', jobId: 'jb_t', version: 7 }]);
   });
 
+  it('leaves a train job whose row is written but which Redis still holds to its completion event', async () => {
+    const { hashes, reconciler } = setup({ jb_t: 7 });
+    hashes.set('p:jobs:jb_t', { timestamp: '1' });
+    expect(await reconciler.reconcile([train()])).toEqual([]);
+  });
+
   it('waits while a worker holds the lease of a vanished train job, then fails it once the lease has lapsed for leaseMs', async () => {
     const { strings, reconciler, advance } = setup();
     strings.set('p:jobs:lease:jb_t', 'w1');

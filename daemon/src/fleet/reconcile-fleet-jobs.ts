@@ -97,11 +97,7 @@ export function createFleetReconciler(options: FleetReconcilerOptions): FleetRec
   const orphanSince = new Map<string, number>();
 
   const reconcileTrain = async (job: ReconcileJob, probe: BullJobProbe): Promise<ReconcileAction[]> => {
-    const version = options.trainedVersionOf(job.id);
-    if (version !== undefined) {
-      orphanSince.delete(job.id);
-      return [{ type: 'trained', jobId: job.id, version }];
-    }
+    // While Redis holds the job its own events (or its hash, below) tell how it ended.
     if (probe.state !== 'missing') {
       orphanSince.delete(job.id);
       if (probe.state === 'completed')
@@ -109,6 +105,11 @@ export function createFleetReconciler(options: FleetReconcilerOptions): FleetRec
       if (probe.state === 'failed')
         return [{ type: 'settle', jobId: job.id, index: 0, failedReason: probe.failedReason }];
       return [];
+    }
+    const version = options.trainedVersionOf(job.id);
+    if (version !== undefined) {
+      orphanSince.delete(job.id);
+      return [{ type: 'trained', jobId: job.id, version }];
     }
     if (job.cancelled) return [{ type: 'drop', jobId: job.id, indices: [0] }];
     if ((await options.client.get(options.leaseKey(job.id))) !== null) {
