@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** 500: a job was running when the daemon stopped; it was marked failed at the next start. */
   DAEMON_RESTARTED: 'DAEMON_RESTARTED',
+  /** 500: a fleet job vanished from Redis (restarted empty) and no worker held it or finished it; start it again. */
+  FLEET_JOB_LOST: 'FLEET_JOB_LOST',
   /** 500: unexpected failure; details are in the daemon log, never in the response. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -102,6 +104,7 @@ const HTTP_STATUS = {
   MODEL_NOT_READY: 503,
   PAYLOAD_TOO_LARGE: 413,
   DAEMON_RESTARTED: 500,
+  FLEET_JOB_LOST: 500,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
 

@@ -1,6 +1,8 @@
 // Fault figure: SIGKILL the daemon (child process) at random moments during annotation writes, real training and
 // tile generation, N times each; after each restart check acks, integrity, job states and the tile cache.
-//   npx tsx scripts/hardening/faults.ts [--kills 20] [--scenarios annotation,training,tiles] [--seed 1]
+// redis-training / redis-infer SIGKILL a fleet's redis-server (no persistence) mid-job and restart it empty.
+//   npx tsx scripts/hardening/faults.ts [--kills 20] [--scenarios annotation,training,tiles,redis-training,redis-infer]
+//     [--seed 1]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import {
   runTileKills,
   runTrainingKills,
 } from '../../test/hardening/harness/run-faults.js';
+import { runRedisInferRestarts, runRedisTrainingRestarts } from '../../test/hardening/harness/run-redis-restarts.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +28,13 @@ const runners: Record<string, (dir: string, n: number, seed: number) => Promise<
   annotation: runAnnotationKills,
   training: runTrainingKills,
   tiles: runTileKills,
+  'redis-training': runRedisTrainingRestarts,
+  'redis-infer': runRedisInferRestarts,
 };
 let failed = false;
 for (const name of values.scenarios.split(',')) {
   const run = runners[name];
-  if (!run) throw new Error(`unknown scenario ${name} (annotation, training, tiles)`);
+  if (!run) throw new Error(`unknown scenario ${name} (${Object.keys(runners).join(', ')})`);
   const dir = mkdtempSync(join(tmpdir(), `activeseg-faults-${name}-`));
   try {
     const r = await run(dir, kills, seed);
@@ -38,6 +43,7 @@ for (const name of values.scenarios.split(',')) {
       (r.lostAcked ?? 0) === 0 &&
       (r.partialAnnotations ?? 0) === 0 &&
       (r.jobsWrongState ?? []).length === 0 &&
+      (r.newJobsRefused ?? []).length === 0 &&
       (r.tileFilesBad ?? []).length === 0;
     failed ||= !ok;
     console.log(JSON.stringify({ ok, ...r, tileFilesBad: r.tileFilesBad?.slice(0, 10) }));

@@ -29,6 +29,10 @@ export async function freePort(): Promise<number> {
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+  /** SIGKILLs redis-server: with `--save '' --appendonly no` (the documented setup) every key is gone. */
+  crash(): Promise<void>;
+  /** Starts redis-server again on the same port, empty. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -39,12 +43,36 @@ export async function startRedis(): Promise<RedisServer> {
   requireSystemCommand('redis-server');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'activeseg-redis-'));
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
+  const launch = async () => {
+    const p = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    await waitForRedis(port);
+    return p;
+  };
+  const exited = (p: ChildProcess) =>
+    new Promise((r) => (p.exitCode === null && p.signalCode === null ? p.once('exit', r) : r(undefined)));
+  let proc = await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    crash: async () => {
+      proc.kill('SIGKILL');
+      await exited(proc);
+    },
+    restart: async () => {
+      proc = await launch();
+    },
+  };
+}
+
+async function waitForRedis(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const c = new Redis({
@@ -67,14 +95,6 @@ export async function startRedis(): Promise<RedisServer> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return {
-    url,
-    stop: async () => {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode === null ? proc.once('exit', r) : r(undefined)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 export interface WorkerProcess {
@@ -87,7 +107,13 @@ export interface WorkerProcess {
 }
 
 /** `activeseg worker` as a child process (`node --import tsx`), scoring with seeded tfjs for repeatable scores. */
-export function spawnWorker(options: { name: string; redisUrl: string; projectDir: string }): WorkerProcess {
+export function spawnWorker(options: {
+  name: string;
+  redisUrl: string;
+  projectDir: string;
+  /** More `activeseg worker` flags (e.g. `--lease-ms`). */
+  args?: string[];
+}): WorkerProcess {
   const proc = spawn(
     process.execPath,
     [
@@ -110,6 +136,7 @@ export function spawnWorker(options: { name: string; redisUrl: string; projectDi
       '6000',
       '--stalled-interval-ms',
       '1000',
+      ...(options.args ?? []),
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -25,7 +25,9 @@ demo images when the project has none.
   --backend <name>  force a tfjs backend
   --redis <url>     run jobs on a worker fleet (activeseg worker) through BullMQ on this Redis instead of in
                     this process; workers need the same --project folder (default: no Redis, embedded queue)
-  --redis-prefix <name>  BullMQ key prefix shared with the workers (default activeseg)`;
+  --redis-prefix <name>  BullMQ key prefix shared with the workers (default activeseg)
+  --redis-lease-ms <n>   after a Redis restart, a training job no worker holds a lease on for this long is failed
+                         (FLEET_JOB_LOST); at least the workers' --lease-ms (default 30000)`;
 
 const DEMO_SLIDE = 'sub-rat8_sample-V915';
 
@@ -41,6 +43,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
+      'redis-lease-ms': { type: 'string', default: '30000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,7 +80,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: intOption('port', values.port, { min: 0, max: 65535 }),
     host: values.host,
     engine,
-    ...(values.redis ? { jobBackend: fleetBackend(values.redis, values['redis-prefix'], engine, log) } : {}),
+    ...(values.redis
+      ? {
+          jobBackend: fleetBackend(values.redis, values['redis-prefix'], engine, log, {
+            leaseMs: intOption('redis-lease-ms', values['redis-lease-ms'], { min: 300 }),
+          }),
+        }
+      : {}),
     log,
   });
   const api = async (path: string, init: RequestInit = {}) => {
@@ -116,10 +125,12 @@ function fleetBackend(
   prefix: string | undefined,
   engine: ModelEngine,
   log: (message: string, err?: unknown) => void,
+  extra: { leaseMs: number },
 ): JobBackend {
   return fleetJobBackend({
     redisUrl,
     ...(prefix ? { prefix } : {}),
+    leaseMs: extra.leaseMs,
     engine,
     onModelTrained: async () => {
       await engine.reload();

@@ -24,6 +24,8 @@ BullMQ. Run one per GPU (or per few CPU cores); stop with SIGINT/SIGTERM (the ru
   --no-onnx                 score with tfjs: per-patch seeds make scores repeatable across workers and runs
   --lock-ms <n>             batch lock; a dead worker's batch is retried after it lapses (default 30000)
   --stalled-interval-ms <n> how often to look for dead workers' batches (default 30000)
+  --lease-ms <n>            lease on the running job, renewed every third of it, so the daemon can tell after a
+                            Redis restart that this worker is still on it (default 30000; the daemon's must be ≥)
   --backend <name>          force a tfjs backend`;
 
 export async function workerCommand(argv: string[]): Promise<number> {
@@ -39,6 +41,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       'no-onnx': { type: 'boolean', default: false },
       'lock-ms': { type: 'string', default: '30000' },
       'stalled-interval-ms': { type: 'string', default: '30000' },
+      'lease-ms': { type: 'string', default: '30000' },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -72,6 +75,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     name,
     lockDurationMs: intOption('lock-ms', values['lock-ms'], { min: 1000 }),
     stalledIntervalMs: intOption('stalled-interval-ms', values['stalled-interval-ms'], { min: 500 }),
+    leaseMs: intOption('lease-ms', values['lease-ms'], { min: 300 }),
     log,
   });
   log(`ready (backend ${engine.backendName}, model v${engine.modelVersion()}, queue ${values['redis-prefix']})`);

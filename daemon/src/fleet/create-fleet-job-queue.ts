@@ -1,6 +1,6 @@
 import type { ErrorCode, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
 import { boundingRect } from '@activeseg/shared';
-import { Queue, QueueEvents, type RedisClient } from 'bullmq';
+import { type JobsOptions, Queue, QueueEvents, type RedisClient } from 'bullmq';
 import type { DaemonConfig } from '../config.js';
 import type { Engine } from '../jobs/engine.js';
 import { type GridCell, gridCells } from '../jobs/infer-job.js';
@@ -27,6 +27,9 @@ import {
   type TrainData,
   type TrainProgressData,
 } from './fleet-jobs.js';
+import { DEFAULT_LEASE_MS, leaseKey } from './job-lease.js';
+import { createFleetReconciler, type ReconcileAction, type ReconcileJob } from './reconcile-fleet-jobs.js';
+import { createRedisOutageLog } from './redis-outage-log.js';
 
 export interface FleetJobQueueDeps {
   redisUrl: string;
@@ -47,6 +50,12 @@ export interface FleetJobQueueDeps {
   onModelTrained?(modelVersion: number): Promise<void>;
   progressIntervalMs?: number;
   tilesUpdateIntervalMs?: number;
+  /** The model version a train job wrote (its `model_versions` row), found when its completion event was lost. */
+  trainedVersionOf?(jobId: string): number | undefined;
+  /** How often open jobs are compared with Redis (also right after Redis comes back). */
+  reconcileIntervalMs?: number;
+  /** How long a train job gone from Redis may lack a worker's lease before it is lost: ≥ the workers' `--lease-ms`. */
+  leaseMs?: number;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -70,6 +79,7 @@ export function fleetJobBackend(options: FleetJobBackendOptions): JobBackend {
       config: d.config,
       engine: options.engine === undefined ? d.engine : options.engine,
       onOverlayChanged: d.onOverlayChanged,
+      trainedVersionOf: (jobId) => d.store.modelVersions.list().find((v) => v.jobId === jobId)?.version,
     });
 }
 
@@ -106,6 +116,8 @@ interface Tracked {
   trainedVersion?: number;
   pendingTiles?: Region;
   lastTilesFlush: number;
+  /** What was added to BullMQ per batch, kept so a batch Redis lost can be added again. */
+  adds?: { name: string; data: InferBatchData | TrainData; opts: JobsOptions }[];
 }
 
 /**
@@ -127,14 +139,15 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     log(`job ${id} was interrupted by a daemon restart; marked failed`);
   }
 
+  const outage = createRedisOutageLog({ url: deps.redisUrl, log: (m) => log(`fleet: ${m}`) });
   const clients: RedisClient[] = [];
   const client = () => {
-    const c = createRedisClient(deps.redisUrl);
+    const c = createRedisClient(deps.redisUrl, outage);
     clients.push(c);
     return c;
   };
   const queue = new Queue(FLEET_QUEUE, { connection: client(), prefix });
-  queue.on('error', (err) => log('fleet queue error', err));
+  queue.on('error', (err) => outage.error(err, 'fleet queue error'));
   const control = client();
   const tracked = new Map<string, Tracked>();
   let focused = new Set<string>();
@@ -156,7 +169,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
         1,
       )) ?? [];
     events = new QueueEvents(FLEET_QUEUE, { connection: client(), prefix, lastEventId: last[0]?.[0] ?? '0-0' });
-    events.on('error', (err) => log('fleet events error', err));
+    events.on('error', (err) => outage.error(err, 'fleet events error'));
     events.on('active', ({ jobId }) => onActive(jobId));
     events.on('progress', ({ jobId, data }) => onProgress(jobId, data));
     events.on('completed', ({ jobId, returnvalue }) => onSettled(jobId, returnvalue, undefined));
@@ -340,13 +353,15 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     const request = t.request;
     if (request.kind === 'train') {
       const data: TrainData = { jobId: t.id, request };
-      await queue.add(TRAIN, data, {
+      const opts: JobsOptions = {
         jobId: t.id,
         priority: PRIORITY_NORMAL,
         attempts: 1,
         removeOnComplete: { age: 3600 },
         removeOnFail: { age: 86_400 },
-      });
+      };
+      await queue.add(TRAIN, data, opts);
+      t.adds = [{ name: TRAIN, data, opts }];
       return;
     }
     if (!deps.engine || deps.engine.modelVersion() === 0) {
@@ -360,7 +375,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     t.modelVersion = deps.engine.modelVersion();
     t.batches = Math.ceil(cells.length / batchCells);
     const priority = priorityOf(request.slideId);
-    const jobsToAdd = [];
+    const jobsToAdd: NonNullable<Tracked['adds']> = [];
     for (let b = 0; b < t.batches; b++) {
       const data: InferBatchData = {
         jobId: t.id,
@@ -388,9 +403,87 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     }
     reportProgress(t, 0, t.total);
     await queue.addBulk(jobsToAdd);
+    t.adds = jobsToAdd;
     // A viewer's focus that changed while the batches were being added did not see them: apply it now.
     if (priorityOf(request.slideId) !== priority) await reprioritize([t]);
   };
+
+  const reconciler = createFleetReconciler({
+    client: control,
+    jobKey: (id) => queue.toKey(id),
+    leaseKey: (id) => leaseKey(prefix, id),
+    trainedVersionOf: (jobId) => deps.trainedVersionOf?.(jobId),
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+  });
+
+  const applyReconcile = async (a: ReconcileAction) => {
+    const t = tracked.get(a.jobId);
+    if (!t) return;
+    switch (a.type) {
+      case 'settle':
+        onSettled(bullIds(t)[a.index]!, a.returnvalue, a.failedReason);
+        return;
+      case 'requeue': {
+        const adds = a.indices.map((i) => t.adds![i]!);
+        log(`job ${t.id}: Redis lost ${adds.length} of its batches; enqueued them again`);
+        for (const i of a.indices) t.batchDone.delete(i);
+        const priority = t.request.kind === 'infer' ? priorityOf(t.request.slideId) : PRIORITY_NORMAL;
+        await queue.addBulk(adds.map((add) => ({ ...add, opts: { ...add.opts, priority } })));
+        return;
+      }
+      case 'drop':
+        for (const i of a.indices) t.settled.add(i);
+        if (t.settled.size === t.batches) await finish(t);
+        return;
+      case 'trained':
+        log(`job ${t.id}: its model v${a.version} was written but the completion was lost with Redis; adopting it`);
+        onSettled(t.id, { modelVersion: a.version }, undefined);
+        return;
+      case 'lost':
+        log(`job ${t.id}: gone from Redis and no worker holds it; failed (FLEET_JOB_LOST)`);
+        t.error = {
+          code: 'FLEET_JOB_LOST',
+          message: 'Redis restarted without this job and no worker finished it; start it again',
+        };
+        t.settled = new Set(Array.from({ length: t.batches }, (_, i) => i));
+        await finish(t);
+        return;
+    }
+  };
+
+  /** One pass at a time; skipped while Redis is down (its commands would only queue up). */
+  let reconciling = false;
+  const reconcile = async () => {
+    if (reconciling || outage.down) return;
+    reconciling = true;
+    try {
+      // Only jobs whose batches reached Redis: those exist only once `ready` resolved.
+      const open: ReconcileJob[] = [...tracked.values()]
+        .filter((t) => t.adds !== undefined)
+        .map((t) => ({
+          id: t.id,
+          kind: t.kind,
+          state: t.state,
+          cancelled: t.cancelled,
+          unsettled: bullIds(t)
+            .map((bullId, index) => ({ index, bullId }))
+            .filter((u) => !t.settled.has(u.index)),
+        }));
+      if (open.length === 0) return;
+      for (const a of await reconciler.reconcile(open)) await applyReconcile(a);
+      // A cancel key set before Redis restarted is gone: set it again so running batches still stop.
+      for (const t of tracked.values()) {
+        if (t.cancelled) await control.set(cancelKey(prefix, t.id), '1', { EX: 3600 });
+      }
+    } catch (err) {
+      log('fleet: comparing jobs with Redis failed', err);
+    } finally {
+      reconciling = false;
+    }
+  };
+  const reconcileTimer = setInterval(() => void reconcile(), deps.reconcileIntervalMs ?? 10_000);
+  reconcileTimer.unref();
+  outage.onBack(() => void reconcile());
 
   return {
     start(request) {
@@ -452,6 +545,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       );
     },
     async close() {
+      clearInterval(reconcileTimer);
       for (const t of [...tracked.values()]) {
         if (!t.cancelled) {
           t.cancelled = true;

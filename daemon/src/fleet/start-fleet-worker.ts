@@ -22,6 +22,8 @@ import {
   type TrainData,
   type TrainProgressData,
 } from './fleet-jobs.js';
+import { DEFAULT_LEASE_MS, holdLease, leaseKey } from './job-lease.js';
+import { createRedisOutageLog } from './redis-outage-log.js';
 
 export interface StartFleetWorkerOptions {
   redisUrl: string;
@@ -39,6 +41,11 @@ export interface StartFleetWorkerOptions {
   maxStalledCount?: number;
   /** How often a running batch checks its job's cancel key. */
   cancelPollMs?: number;
+  /**
+   * The lease this worker keeps on the job it runs (renewed every third of it): after a Redis restart it tells the
+   * daemon this worker is still on a job Redis forgot. The daemon's `leaseMs` must be at least this.
+   */
+  leaseMs?: number;
   config?: Pick<DaemonConfig, 'maxSlidePixels'>;
   log?: (message: string, err?: unknown) => void;
 }
@@ -57,7 +64,11 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
   const { engine } = options;
   const prefix = options.prefix ?? DEFAULT_FLEET_PREFIX;
   const name = options.name ?? `worker-${process.pid}`;
-  const log = options.log ?? ((m, e) => console.error(`[${name}] ${m}`, e ?? ''));
+  const baseLog = options.log ?? ((m, e) => console.error(`[${name}] ${m}`, e ?? ''));
+  const outage = createRedisOutageLog({ url: options.redisUrl, log: (m) => baseLog(m) });
+  // Every failing Redis command during an outage (progress, cancel polls) would log; the outage log says it once.
+  const log = (message: string, err?: unknown) =>
+    err !== undefined && outage.handles(err) ? outage.error(err, message) : baseLog(message, err);
   const paths = createProjectPaths(options.projectDir);
   const store = openStore(paths.root);
   const slides = createSlideCatalog({
@@ -65,7 +76,7 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
     paths,
     maxSlidePixels: options.config?.maxSlidePixels ?? 0,
   });
-  const control = createRedisClient(options.redisUrl);
+  const control = createRedisClient(options.redisUrl, outage);
   const pollMs = options.cancelPollMs ?? 250;
 
   const isCancelled = async (jobId: string) => (await control.get(cancelKey(prefix, jobId))) !== null;
@@ -163,11 +174,13 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
     }
   };
 
-  const connection = createRedisClient(options.redisUrl);
+  const connection = createRedisClient(options.redisUrl, outage);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const worker = new Worker(
     FLEET_QUEUE,
     async (job: Job) => {
       const jobId = (job.data as { jobId: string }).jobId;
+      const lease = holdLease({ client: control, key: leaseKey(prefix, job.id ?? jobId), holder: name, leaseMs });
       try {
         if (await isCancelled(jobId)) throw new ApiError('JOB_CANCELLED', 'cancelled by the user');
         if (job.name === INFER_BATCH) return await inferBatch(job as Job<InferBatchData>);
@@ -177,6 +190,8 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
         // Errors that a retry cannot fix end the batch now; anything else is retried with backoff.
         if (err instanceof ApiError) throw new UnrecoverableError(encodeFailure(err.code, err.message));
         throw err;
+      } finally {
+        lease.release();
       }
     },
     {
@@ -189,7 +204,7 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
       maxStalledCount: options.maxStalledCount ?? 2,
     },
   );
-  worker.on('error', (err) => log('queue error', err));
+  worker.on('error', (err) => outage.error(err, 'queue error'));
   await worker.waitUntilReady();
 
   return {

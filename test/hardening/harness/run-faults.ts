@@ -8,7 +8,7 @@ import { type DaemonProcess, spawnDaemon } from './spawn-daemon.js';
 import { integrityCheck, listFiles } from './store-digest.js';
 
 export interface FaultReport {
-  scenario: 'annotation' | 'training' | 'tiles';
+  scenario: 'annotation' | 'training' | 'tiles' | 'redis-training' | 'redis-infer';
   kills: number;
   /** Kills that landed while the work was still in flight (a request unanswered / the job still running). */
   killsMidFlight: number;
@@ -24,6 +24,14 @@ export interface FaultReport {
   tileFilesChecked?: number;
   tileFilesBad?: string[];
   tileTempLeftovers?: number;
+  /** Redis restarts (`run-redis-restarts.ts`): fleet jobs that ended as they should, and how long after Redis was back. */
+  jobsRecovered?: number;
+  recoverMs?: number[];
+  /** A new job of the same kind answered with something other than 202 after the restart. */
+  newJobsRefused?: string[];
+  /** Log lines each process wrote per outage (kill → 3 s after the restart), a worker's per-batch lines aside. */
+  outageLogLines?: { daemon: number[]; worker: number[] };
+  outageLogSample?: string[];
   ms: number;
 }
 

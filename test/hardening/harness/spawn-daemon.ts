@@ -17,6 +17,10 @@ export interface SpawnDaemonOptions {
   mcPasses?: number;
   /** Print the daemon's log and stderr to this process's stderr. */
   verbose?: boolean;
+  /** Write the daemon's log to its stderr (kept in `stderr()`) without printing it here. */
+  logs?: boolean;
+  /** Run jobs on a worker fleet through this Redis, as `serve --redis` (lease and reconcile interval shortened). */
+  redis?: { url: string; leaseMs?: number; reconcileIntervalMs?: number };
   startTimeoutMs?: number;
 }
 
@@ -46,7 +50,8 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<DaemonPr
       HARDENING_ENGINE: options.engine ?? '',
       HARDENING_ONNX: options.onnx === false ? '0' : '1',
       HARDENING_CONFIG: JSON.stringify(options.config ?? {}),
-      HARDENING_LOG: options.verbose ? '1' : '0',
+      HARDENING_LOG: options.verbose || options.logs ? '1' : '0',
+      HARDENING_REDIS: options.redis ? JSON.stringify(options.redis) : '',
       HARDENING_ELD: '1',
       ...(options.mcPasses ? { HARDENING_MC_PASSES: String(options.mcPasses) } : {}),
     },

@@ -35,6 +35,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MODEL_NOT_READY: 'The model is not ready yet',
   PAYLOAD_TOO_LARGE: 'The request is larger than the daemon accepts',
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
+  FLEET_JOB_LOST: 'The job was lost when the fleet’s Redis restarted; start it again',
   INTERNAL: 'The daemon hit an internal error (see its log)',
 };
 
