@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
 import type { TrainingPreset } from '../../daemon/src/training/presets.js';
 
@@ -163,7 +163,7 @@ export function spawnWorker(options: { name: string; redisUrl: string; projectDi
 }
 
 /** A tiny model on ring-like synthetic data: version 1 in the shared project's models folder. */
-export async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
+export async function trainTinyModel(modelsDir: string): Promise<ReloadableModelEngine> {
   const engine = await createModelEngine({ modelsDir, preset: FLEET_PRESET, tfjsBackend: 'wasm', onnx: false });
   const size = 128;
   const image = new Float32Array(size * size);

@@ -57,7 +57,7 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
   if (options.onnx ?? true) {
     try {
       const { exportOnnx } = await import('../onnx/export-onnx.js');
-      const { createOnnxMcEngine } = await import('../onnx/onnx-mc-engine.js');
+      const { createOnnxMcSession } = await import('../onnx/onnx-mc-session.js');
       const bytes = exportOnnx(model, {
         mcDropout: true,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -84,7 +84,7 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
           dispose: () => worker.dispose(),
         };
       }
-      const engine = await createOnnxMcEngine({
+      const engine = await createOnnxMcSession({
         model: bytes,
         ...(threads ? { intraOpThreads: threads } : {}),
         ...spin,

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerMessage, StartJobRequest } from '@activeseg/protocol';
+import type { StartJobRequest } from '@activeseg/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { openStore, type Store } from '../store/db.js';
-import { createHub } from '../ws/hub.js';
+import type { JobEvent, JobEventSink } from './job-events.js';
 import { createJobQueue, type JobContext, type JobRunner } from './job-queue.js';
 
 let dir: string;
@@ -46,14 +46,13 @@ const infer = (slideId: string): StartJobRequest => ({ kind: 'infer', slideId })
 
 describe('createJobQueue', () => {
   it('runs one job at a time in FIFO order, persists and broadcasts states and progress', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
-    const sent: ServerMessage[] = [];
-    hub.join({ readyState: 1, bufferedAmount: 0, send: (d) => sent.push(JSON.parse(d) as ServerMessage) });
+    const sent: JobEvent[] = [];
+    const events: JobEventSink = { emit: (e) => sent.push(e) };
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
     const q = createJobQueue({
       jobs: store.jobs,
-      hub,
+      events,
       runners: { infer: runner, train: runner },
       progressIntervalMs: 0,
     });
@@ -73,15 +72,13 @@ describe('createJobQueue', () => {
       modelVersion: 7,
     });
     expect(sent.filter((m) => m.type === 'job.progress').length).toBe(4);
-    const seqs = sent.map((m) => m.seq);
-    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
 
   it('refuses duplicates, cancels queued and running jobs, and rejects cancelling finished ones', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
+    const events: JobEventSink = { emit: () => {} };
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
-    const q = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner } });
+    const q = createJobQueue({ jobs: store.jobs, events, runners: { infer: runner, train: runner } });
     const a = q.start(infer('sl_a'));
     expect(() => q.start(infer('sl_a'))).toThrow(ApiError);
     const b = q.start(infer('sl_b'));
@@ -96,22 +93,22 @@ describe('createJobQueue', () => {
   });
 
   it('marks failures with their code and fails interrupted jobs at startup', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 });
+    const events: JobEventSink = { emit: () => {} };
     const failing: JobRunner = async () => {
       throw new ApiError('NO_TRAINING_DATA', 'nothing to train on');
     };
-    const q = createJobQueue({ jobs: store.jobs, hub, runners: { infer: failing, train: failing } });
+    const q = createJobQueue({ jobs: store.jobs, events, runners: { infer: failing, train: failing } });
     const j = q.start({ kind: 'train', mode: 'scratch' });
     await q.idle();
     expect(q.get(j.id).error).toEqual({ code: 'NO_TRAINING_DATA', message: 'nothing to train on' });
 
     // Simulate a crash mid-run: a row left 'running', then a new queue over the same store.
     const { runner } = gatedRunner([]);
-    const q2 = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner } });
+    const q2 = createJobQueue({ jobs: store.jobs, events, runners: { infer: runner, train: runner } });
     const stuck = q2.start(infer('sl_x'));
     await new Promise((r) => setTimeout(r, 5));
     expect(store.jobs.get(stuck.id)?.state).toBe('running');
-    const q3 = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner }, log: () => {} });
+    const q3 = createJobQueue({ jobs: store.jobs, events, runners: { infer: runner, train: runner }, log: () => {} });
     expect(q3.get(stuck.id)).toMatchObject({
       state: 'failed',
       error: { code: 'DAEMON_RESTARTED', message: 'daemon restarted' },
