@@ -80,18 +80,11 @@ module.exports = {
     },
     ...tierRules,
     {
-      name: 'daemon-not-viewer',
-      comment: 'the daemon and the viewer talk through protocol/ only',
+      name: 'daemon-viewer-apart',
+      comment: 'the daemon and the viewer talk through protocol/ only: neither imports the other',
       severity: 'error',
-      from: { path: '^daemon/' },
-      to: { path: '^viewer-plugin/' },
-    },
-    {
-      name: 'viewer-not-daemon',
-      comment: 'the viewer and the daemon talk through protocol/ only',
-      severity: 'error',
-      from: { path: '^viewer-plugin/' },
-      to: { path: '^daemon/' },
+      from: { path: '^(daemon|viewer-plugin)/' },
+      to: { path: '^(daemon|viewer-plugin)/', pathNot: '^$1/' },
     },
     {
       name: 'protocol-imports-zod-only',
