@@ -66,10 +66,10 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'modules do not import each other round a loop (type-only imports excepted: they vanish at run time)',
+      comment: 'modules do not import each other round a loop, not even through type-only imports',
       severity: 'error',
       from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
     {
       name: 'daemon-unlayered',

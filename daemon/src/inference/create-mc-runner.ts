@@ -1,13 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict } from '../model/index.js';
+import type { McResult } from './mc-result.js';
 import { spawnOnnxWorker } from './spawn-onnx-worker.js';
 
-export interface McResult {
-  mean: Float32Array;
-  std: Float32Array;
-  probs?: Float32Array;
-}
+export type { McResult };
 
 /** Monte-Carlo dropout passes over one normalised square patch, on whichever runtime is fastest here. */
 export interface McRunner {
