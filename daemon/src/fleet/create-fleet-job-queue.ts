@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DaemonConfig } from '../config.js';
 import type { ModelEngine } from '../engine/model-engine-api.js';
 import { ApiError } from '../errors/api-error.js';
-import { type GridCell, gridCells } from '../jobs/infer-job.js';
+import { gridCells } from '../jobs/infer-job.js';
 import type { JobBackend } from '../jobs/job-backend.js';
 import type { JobEventSink } from '../jobs/job-events.js';
 import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from '../jobs/job-info.js';
@@ -344,7 +344,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
         slideId: request.slideId,
         modelVersion: t.modelVersion,
         ...(request.acquisition ? { acquisition: request.acquisition } : {}),
-        cells: cells.slice(b * batchCells, (b + 1) * batchCells) as GridCell[],
+        cells: cells.slice(b * batchCells, (b + 1) * batchCells),
         batch: b,
         batches: t.batches,
         patchSize: deps.config.patchSize,

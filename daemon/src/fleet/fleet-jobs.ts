@@ -1,4 +1,4 @@
-import { AcquisitionFunction, ERROR_CODES, type ErrorCode, TrainJobRequest } from '@activeseg/protocol';
+import { AcquisitionFunction, ErrorCode, TrainJobRequest } from '@activeseg/protocol';
 import { z } from 'zod';
 
 /**
@@ -68,6 +68,7 @@ export const cancelKey = (prefix: string, jobId: string): string => `${prefix}:$
 export const encodeFailure = (code: ErrorCode, message: string): string => `${code}: ${message}`;
 export function decodeFailure(reason: string | undefined): { code: ErrorCode; message: string } {
   const m = /^([A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  if (m && m[1]! in ERROR_CODES) return { code: m[1] as ErrorCode, message: m[2]! };
+  const code = ErrorCode.safeParse(m?.[1]);
+  if (m && code.success) return { code: code.data, message: m[2]! };
   return { code: 'INTERNAL', message: reason || 'worker failed' };
 }
