@@ -16,7 +16,7 @@ import { startFleetWorker } from '../../daemon/src/fleet/start-fleet-worker.js';
 import type { JobBackend } from '../../daemon/src/jobs/job-backend.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { startServer } from '../../daemon/src/server.js';
-import { DEMO_IMAGE, hasRedisServer, type RedisServer, startRedis, trainTinyModel } from './fleet-fixture.js';
+import { DEMO_IMAGE, hasRedisServer, type RedisServer, startRedis, trainTinyModel, until } from './fleet-fixture.js';
 
 const REDIS = hasRedisServer();
 if (!REDIS) {
@@ -25,16 +25,6 @@ if (!REDIS) {
 
 const TOKEN = 'fleet-control-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!REDIS)('fleet queue control: priorities and cancel', () => {
   let redis: RedisServer;

@@ -13,19 +13,9 @@ import type { JobEvent } from '../../daemon/src/jobs/job-events.js';
 import { createProjectPaths } from '../../daemon/src/project/project-paths.js';
 import { createSlideCatalog } from '../../daemon/src/project/slide-catalog.js';
 import { openStore } from '../../daemon/src/store/db.js';
-import { hasRedisServer, type RedisServer, startRedis } from './fleet-fixture.js';
+import { hasRedisServer, type RedisServer, startRedis, until } from './fleet-fixture.js';
 
 const REDIS = hasRedisServer();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Messages over Redis may come from another version of the code: each side parses what it receives. */
 describe.skipIf(!REDIS)('fleet messages are parsed on receipt', () => {
