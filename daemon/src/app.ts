@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
             if (!raw) return;
             session = createSocketSession(raw, {
               hub: project.hub,
+              maxInboundFramesPerSecond: config.wsMaxInboundFramesPerSecond,
               backendName: () => engine?.backendName ?? 'none',
               modelVersion: () => engine?.modelVersion() ?? 0,
               cancelJob: (jobId) => void jobs.cancel(jobId),

@@ -41,12 +41,18 @@ export const DaemonConfig = z
       .default(1 << 20),
     /** Broadcasts kept for replay on reconnect. */
     wsReplayBufferSize: z.number().int().positive().default(1024),
-    /** Over this many queued bytes on a socket, `tiles.updated` is dropped (the viewer can refetch tiles). */
+    /**
+     * Most bytes queued for one socket. A frame that would pass it is dropped if it is `tiles.updated` (the viewer
+     * can refetch tiles) and otherwise terminates the socket (the viewer reconnects and is replayed or resynced);
+     * a replay that would pass it becomes `resync`. Bounds the memory a client that stops reading can cost.
+     */
     wsMaxBufferedBytes: z
       .number()
       .int()
       .positive()
       .default(4 << 20),
+    /** Inbound frames one socket may send per second (and in one burst); more closes it with RATE_LIMITED. */
+    wsMaxInboundFramesPerSecond: z.number().int().positive().default(100),
     pingIntervalMs: z.number().int().positive().default(30_000),
     /** DZI tile edge; tiles have no overlap (see slides/dzi.ts). */
     dziTileSize: z.number().int().positive().default(256),

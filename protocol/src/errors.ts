@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   BAD_MESSAGE: 'BAD_MESSAGE',
   /** 400: the client speaks another PROTOCOL_VERSION; it must reload. */
   PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  /** 400: a valid WS frame the protocol does not allow here (a second `hello`); the socket is closed (1002). */
+  PROTOCOL_VIOLATION: 'PROTOCOL_VIOLATION',
+  /** 429: more WS frames per second than `wsMaxInboundFramesPerSecond`; the socket is closed (1008). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** 401: missing or wrong token. */
   UNAUTHORIZED: 'UNAUTHORIZED',
   /** 403: request or WS upgrade came from an Origin that is not allowed. */
@@ -32,6 +36,8 @@ export const ERROR_CODES = {
   TILE_OUT_OF_RANGE: 'TILE_OUT_OF_RANGE',
   /** 404: the overlay layer has no data yet (no inference has run for this slide). */
   LAYER_NOT_AVAILABLE: 'LAYER_NOT_AVAILABLE',
+  /** 404: the overlay was asked for at a model version (`?v=`) that has no scores for this slide. */
+  MODEL_VERSION_NOT_FOUND: 'MODEL_VERSION_NOT_FOUND',
   /** 422: the annotation region is not inside the slide. */
   ANNOTATION_OUT_OF_BOUNDS: 'ANNOTATION_OUT_OF_BOUNDS',
   /** 413: the annotation region has more pixels than the configured limit. */
@@ -70,6 +76,8 @@ const HTTP_STATUS = {
   BAD_REQUEST: 400,
   BAD_MESSAGE: 400,
   PROTOCOL_MISMATCH: 400,
+  PROTOCOL_VIOLATION: 400,
+  RATE_LIMITED: 429,
   UNAUTHORIZED: 401,
   ORIGIN_FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -80,6 +88,7 @@ const HTTP_STATUS = {
   SLIDE_TOO_LARGE: 413,
   TILE_OUT_OF_RANGE: 404,
   LAYER_NOT_AVAILABLE: 404,
+  MODEL_VERSION_NOT_FOUND: 404,
   ANNOTATION_OUT_OF_BOUNDS: 422,
   ANNOTATION_TOO_LARGE: 413,
   ANNOTATION_MASK_INVALID: 422,

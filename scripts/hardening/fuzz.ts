@@ -1,11 +1,14 @@
 // Fuzz figure: seeded malformed HTTP requests and WS frames against a real daemon (child process, 127.0.0.1).
 // Every case must be answered with a protocol error code; the store and project files must be unchanged.
-//   npx tsx scripts/hardening/fuzz.ts [--http 6000] [--ws 6000] [--seed 20260801]
+// Then the abuse families (harness/run-abuse.ts) run against a second daemon with the tiny engine, each for
+// --abuse-seconds: the daemon must not crash, health must keep answering and no acknowledged annotation may be lost.
+//   npx tsx scripts/hardening/fuzz.ts [--http 6000] [--ws 6000] [--seed 20260801] [--abuse-seconds 20]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startFuzzTarget } from '../../test/hardening/harness/fuzz-target.js';
+import { runAbuse, startAbuseTarget } from '../../test/hardening/harness/run-abuse.js';
 import { runFuzz } from '../../test/hardening/harness/run-fuzz.js';
 import { listFiles, storeDigest } from '../../test/hardening/harness/store-digest.js';
 
@@ -14,6 +17,7 @@ const { values } = parseArgs({
     http: { type: 'string', default: '6000' },
     ws: { type: 'string', default: '6000' },
     seed: { type: 'string', default: '20260801' },
+    'abuse-seconds': { type: 'string', default: '20' },
   },
 });
 const cap = (v: string) => Math.min(1_000_000, Math.max(0, Number(v)));
@@ -59,4 +63,19 @@ try {
 } finally {
   await daemon.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+}
+
+const abuseSeconds = Math.min(600, Math.max(0, Number(values['abuse-seconds'])));
+if (abuseSeconds > 0) {
+  const abuseDir = mkdtempSync(join(tmpdir(), 'activeseg-abuse-'));
+  const target = await startAbuseTarget(abuseDir);
+  try {
+    const reports = await runAbuse({ target, durationMs: abuseSeconds * 1000 });
+    for (const r of reports) console.log(JSON.stringify(r));
+    const bad = reports.filter((r) => r.crashed || r.health.failed > 0 || r.annotations.lost > 0);
+    if (bad.length > 0) process.exitCode = 1;
+  } finally {
+    await target.daemon.kill('SIGKILL');
+    rmSync(abuseDir, { recursive: true, force: true });
+  }
 }

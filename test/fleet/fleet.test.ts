@@ -109,6 +109,7 @@ describe.skipIf(!REDIS)('worker fleet on BullMQ/Redis', () => {
       readyState: 1,
       bufferedAmount: 0,
       send: (data) => frames.push(JSON.parse(data) as ServerMessage),
+      terminate() {},
     });
     await Promise.all(workers.map((w) => w.waitFor(/ready/, 90_000)));
 

@@ -53,6 +53,8 @@ it(`answers ${HTTP_CASES} malformed HTTP requests and ${WS_CASES} WS frames with
     'PAYLOAD_TOO_LARGE',
     'ANNOTATION_MASK_INVALID',
     'PROTOCOL_MISMATCH',
+    'PROTOCOL_VIOLATION',
+    'MODEL_VERSION_NOT_FOUND',
   ]) {
     expect(report.http.byCode[code] ?? report.ws.byCode[code] ?? 0).toBeGreaterThan(0);
   }

@@ -13,6 +13,7 @@ import { createHub } from '../../daemon/src/ws/hub.js';
 import { createSocketSession } from '../../daemon/src/ws/socket.js';
 import { pngWithHeader } from './harness/fuzz-cases.js';
 import { DEMO_SLIDE } from './harness/fuzz-target.js';
+import { type AbuseTarget, runAbuse, startAbuseTarget } from './harness/run-abuse.js';
 
 let dir: string;
 beforeAll(() => {
@@ -23,9 +24,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ws/socket', () => {
   it('does not echo an over-long id as replyTo (the error frame must still parse as a ServerMessage)', () => {
     const sent: string[] = [];
-    const socket = { readyState: 1, bufferedAmount: 0, send: (d: string) => void sent.push(d), close() {} };
+    const socket = {
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (d: string) => void sent.push(d),
+      close() {},
+      terminate() {},
+    };
     const session = createSocketSession(socket, {
       hub: createHub({ replayBufferSize: 8, maxBufferedBytes: 1 << 20 }),
+      maxInboundFramesPerSecond: 100,
       backendName: () => 'none',
       modelVersion: () => 0,
       cancelJob: () => {},
@@ -103,4 +111,43 @@ describe('slides/tile-cache and http/on-error', () => {
     expect(storageProblem(e('SQLITE_READONLY_DBMOVED'))).toMatch(/read-only/);
     expect(storageProblem(new Error('boom'))).toBeUndefined();
   });
+});
+
+describe('ws/hub and tiles on a real daemon (issue #14 items 1, 2, 7)', () => {
+  let target: AbuseTarget | undefined;
+  afterAll(async () => {
+    await target?.daemon.kill('SIGKILL');
+  });
+  const start = async () => {
+    target ??= await startAbuseTarget(join(dir, 'abuse'));
+    return target;
+  };
+
+  it('a paused client repeating hello after the replay buffer filled is closed at once: RSS and health stay flat', async () => {
+    const [r] = await runAbuse({ target: await start(), families: ['ws:repeated-hello-replay'], durationMs: 4000 });
+    expect(r).toMatchObject({
+      crashed: false,
+      annotations: { lost: 0 },
+      outcome: { closeCode: 1002, welcomes: 1, errorCodes: 'PROTOCOL_VIOLATION' },
+    });
+    expect(r!.tried).toBeGreaterThan(1000);
+    expect(r!.rssPeakMb - r!.rssStartMb).toBeLessThan(200);
+    expect(r!.health.failed).toBe(0);
+    expect(r!.health.p99Ms).toBeLessThan(500);
+  }, 90_000);
+
+  it('a paused client sending malformed frames is cut off; unknown ?v= tiles are 404 and never cached', async () => {
+    const [bad, unknownV] = await runAbuse({
+      target: await start(),
+      families: ['ws:non-reading:bad-message', 'http:unknown-v'],
+      durationMs: 2000,
+    });
+    expect(bad).toMatchObject({ crashed: false, annotations: { lost: 0 }, outcome: { closeCode: 1008 } });
+    expect(bad!.rssPeakMb - bad!.rssStartMb).toBeLessThan(200);
+    expect(bad!.health.p99Ms).toBeLessThan(500);
+    expect(unknownV!.outcome).toEqual({
+      '404 MODEL_VERSION_NOT_FOUND': unknownV!.tried,
+      cacheEntriesAdded: 0,
+    });
+  }, 90_000);
 });

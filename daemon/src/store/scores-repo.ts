@@ -19,6 +19,8 @@ export interface ScoresRepo {
   upsert(record: ScoreRecord): void;
   /** Latest model version with any score for the slide. */
   latestVersion(slideId: string): number | undefined;
+  /** Whether the slide has any score at this model version. */
+  hasVersion(slideId: string, modelVersion: number): boolean;
   get(slideId: string, modelVersion: number, col: number, row: number): ScoreRecord | undefined;
   /** Highest scores first, skipping cells that already have an annotation. */
   topUnannotated(slideId: string, modelVersion: number, k: number): ScoreRecord[];
@@ -66,6 +68,9 @@ export function createScoresRepo(db: Db): ScoresRepo {
   const latest = db.prepare<[string], { v: number | null }>(
     'SELECT MAX(model_version) AS v FROM scores WHERE slide_id = ?',
   );
+  const anyAt = db.prepare<[string, number], { one: number }>(
+    'SELECT 1 AS one FROM scores WHERE slide_id = ? AND model_version = ? LIMIT 1',
+  );
   const get = db.prepare<[string, number, number, number], Row>(
     'SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND col = ? AND row = ?',
   );
@@ -83,6 +88,7 @@ export function createScoresRepo(db: Db): ScoresRepo {
   return {
     upsert: (r) => void upsert.run(r),
     latestVersion: (slideId) => latest.get(slideId)?.v ?? undefined,
+    hasVersion: (slideId, v) => anyAt.get(slideId, v) !== undefined,
     get: (slideId, v, col, row) => {
       const r = get.get(slideId, v, col, row);
       return r && toRecord(r);

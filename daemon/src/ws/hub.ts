@@ -6,6 +6,8 @@ export interface HubSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
   send(data: string): void;
+  /** Drops the connection at once: a closing handshake would queue behind the backlog the peer does not read. */
+  terminate(): void;
 }
 
 const OPEN = 1;
@@ -13,7 +15,11 @@ const OPEN = 1;
 export interface HubOptions {
   /** Broadcasts kept for replay on reconnect. */
   replayBufferSize: number;
-  /** Over this many queued bytes on a socket, `tiles.updated` frames are dropped for that socket. */
+  /**
+   * Most bytes queued on one socket. A frame that would pass it terminates the socket (the viewer reconnects
+   * and gets a replay or `resync`), except `tiles.updated`, which is dropped; a replay that would pass it is
+   * answered with `resync` instead.
+   */
   maxBufferedBytes: number;
   /** Identifies this daemon run; a client whose lastSeq came from another run gets `resync`. */
   daemonId?: string;
@@ -32,14 +38,24 @@ export interface Hub {
   leave(socket: HubSocket): void;
   /** Limits slide-scoped events for the socket to these slides; an empty list means all slides. */
   subscribe(socket: HubSocket, slideIds: readonly string[]): void;
-  /** Sends the broadcasts after `lastSeq`, or `resync` when they are gone or came from another daemon run. */
+  /**
+   * Sends the broadcasts after `lastSeq`, or `resync` when they are gone, came from another daemon run, or
+   * would not fit under `maxBufferedBytes`.
+   */
   replay(socket: HubSocket, lastSeq: number, daemonId?: string): void;
   size(): number;
 }
 
+interface Buffered {
+  msg: ServerMessage;
+  /** Serialised once: replays to many sockets reuse it. */
+  frame: string;
+  bytes: number;
+}
+
 export function createHub(options: HubOptions): Hub {
   const daemonId = options.daemonId ?? randomBytes(8).toString('base64url');
-  const buffer: ServerMessage[] = [];
+  const buffer: Buffered[] = [];
   let seq = 0;
   // socket → slide filter (empty = all slides)
   const members = new Map<HubSocket, ReadonlySet<string>>();
@@ -51,12 +67,33 @@ export function createHub(options: HubOptions): Hub {
     return true;
   };
 
-  const deliver = (socket: HubSocket, msg: ServerMessage, frame: string): void => {
+  const fits = (socket: HubSocket, bytes: number): boolean => socket.bufferedAmount + bytes <= options.maxBufferedBytes;
+
+  /**
+   * The one path every outbound frame takes. `ws` queues whatever it is given, so a peer that stops reading
+   * would otherwise grow the daemon without bound; here it is cut off instead.
+   */
+  const deliver = (socket: HubSocket, msg: ServerMessage, frame: string, bytes: number): void => {
     if (socket.readyState !== OPEN) return;
-    // Tiles can be refetched, so under backpressure a stale tiles.updated is dropped rather than queued;
-    // job states and progress are not, because the viewer cannot rebuild them from a later frame.
-    if (msg.type === 'tiles.updated' && socket.bufferedAmount > options.maxBufferedBytes) return;
-    socket.send(frame);
+    if (fits(socket, bytes)) {
+      socket.send(frame);
+      return;
+    }
+    // Tiles can be refetched, so a stale tiles.updated is dropped; anything else the viewer cannot rebuild
+    // from a later frame, so the socket goes and the reconnect's replay (or resync) restores a true state.
+    if (msg.type === 'tiles.updated') return;
+    members.delete(socket);
+    socket.terminate();
+  };
+
+  const frameOf = (msg: ServerMessage): Buffered => {
+    const frame = JSON.stringify(msg);
+    return { msg, frame, bytes: Buffer.byteLength(frame) };
+  };
+
+  const send = (socket: HubSocket, msg: UnsequencedServerMessage): void => {
+    const b = frameOf({ ...msg, seq } as ServerMessage);
+    deliver(socket, b.msg, b.frame, b.bytes);
   };
 
   return {
@@ -64,17 +101,13 @@ export function createHub(options: HubOptions): Hub {
     currentSeq: () => seq,
     broadcast(msg) {
       seq += 1;
-      const full = { ...msg, seq } as ServerMessage;
-      buffer.push(full);
+      const b = frameOf({ ...msg, seq } as ServerMessage);
+      buffer.push(b);
       if (buffer.length > options.replayBufferSize) buffer.shift();
-      const frame = JSON.stringify(full);
-      for (const socket of members.keys()) if (wants(socket, full)) deliver(socket, full, frame);
-      return full;
+      for (const socket of members.keys()) if (wants(socket, b.msg)) deliver(socket, b.msg, b.frame, b.bytes);
+      return b.msg;
     },
-    send(socket, msg) {
-      if (socket.readyState !== OPEN) return;
-      socket.send(JSON.stringify({ ...msg, seq }));
-    },
+    send,
     join(socket) {
       if (!members.has(socket)) members.set(socket, new Set());
     },
@@ -85,14 +118,21 @@ export function createHub(options: HubOptions): Hub {
       members.set(socket, new Set(slideIds));
     },
     replay(socket, lastSeq, clientDaemonId) {
-      const oldest = buffer[0]?.seq ?? seq + 1;
+      const oldest = buffer[0]?.msg.seq ?? seq + 1;
       const sameRun = clientDaemonId === undefined || clientDaemonId === daemonId;
       // lastSeq > seq means the client saw a previous run; lastSeq < oldest - 1 means we dropped what it missed.
       if (!sameRun || lastSeq > seq || lastSeq < oldest - 1) {
-        this.send(socket, { type: 'resync' });
+        send(socket, { type: 'resync' });
         return;
       }
-      for (const m of buffer) if (m.seq > lastSeq && wants(socket, m)) deliver(socket, m, JSON.stringify(m));
+      const missed = buffer.filter((b) => b.msg.seq > lastSeq && wants(socket, b.msg));
+      // All or nothing: a replay cut short by the cap would leave a gap the client cannot see.
+      const total = missed.reduce((sum, b) => sum + b.bytes, 0);
+      if (!fits(socket, total)) {
+        send(socket, { type: 'resync' });
+        return;
+      }
+      for (const b of missed) deliver(socket, b.msg, b.frame, b.bytes);
     },
     size: () => members.size,
   };

@@ -1,5 +1,6 @@
 import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
+import { createFrameRateLimit } from './frame-rate-limit.js';
 import type { Hub, HubSocket } from './hub.js';
 
 export interface ClientSocket extends HubSocket {
@@ -8,6 +9,9 @@ export interface ClientSocket extends HubSocket {
 
 export interface SocketSessionDeps {
   hub: Hub;
+  /** Inbound frames a socket may send per second (sustained, and as a burst); more closes it with RATE_LIMITED. */
+  maxInboundFramesPerSecond: number;
+  now?: () => number;
   backendName(): string;
   modelVersion(): number;
   cancelJob(jobId: string): void;
@@ -22,21 +26,51 @@ export interface SocketSession {
 
 /** Close code sent after PROTOCOL_MISMATCH: the client must reload, not reconnect. */
 export const CLOSE_PROTOCOL_MISMATCH = 4001;
+/** RFC 6455 "protocol error": sent after PROTOCOL_VIOLATION (a second hello). */
+export const CLOSE_PROTOCOL_ERROR = 1002;
+/** RFC 6455 "policy violation": sent after RATE_LIMITED. */
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 /**
  * One connected viewer. Every inbound frame goes through `ClientMessage.safeParse` before anything else
  * looks at it; an invalid frame gets an `error` frame with BAD_MESSAGE and the socket stays open.
- * Broadcasts start only after `hello`, so a client always sees `welcome` first.
+ * Broadcasts start only after `hello`, so a client always sees `welcome` first. A second `hello` or more
+ * frames than the rate limit allows close the socket, and every frame after that is ignored: each one would
+ * otherwise cost a reply (a hello with `lastSeq` costs a whole replay).
  */
 export function createSocketSession(socket: ClientSocket, deps: SocketSessionDeps): SocketSession {
   const { hub } = deps;
   let welcomed = false;
+  let closed = false;
+  const rate = createFrameRateLimit({
+    perSecond: deps.maxInboundFramesPerSecond,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 
   const fail = (code: ErrorCode, message: string, replyTo?: string): void =>
     hub.send(socket, { type: 'error', code, message, ...(replyTo === undefined ? {} : { replyTo }) });
 
+  const failAndClose = (
+    code: ErrorCode,
+    message: string,
+    close: { code: number; reason: string },
+    replyTo?: string,
+  ): void => {
+    fail(code, message, replyTo);
+    closed = true;
+    hub.leave(socket);
+    socket.close(close.code, close.reason);
+  };
+
   return {
     onMessage(data) {
+      if (closed) return;
+      if (!rate.take()) {
+        return failAndClose('RATE_LIMITED', `more than ${deps.maxInboundFramesPerSecond} frames per second`, {
+          code: CLOSE_POLICY_VIOLATION,
+          reason: 'rate limited',
+        });
+      }
       if (typeof data !== 'string') return fail('BAD_MESSAGE', 'binary frames are not supported');
       let json: unknown;
       try {
@@ -60,14 +94,21 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       }
       const msg = parsed.data;
       if (msg.type === 'hello') {
-        if (msg.protocolVersion !== PROTOCOL_VERSION) {
-          fail(
-            'PROTOCOL_MISMATCH',
-            `daemon speaks protocol ${PROTOCOL_VERSION}, client ${msg.protocolVersion}`,
+        if (welcomed) {
+          return failAndClose(
+            'PROTOCOL_VIOLATION',
+            'hello was already sent on this socket',
+            { code: CLOSE_PROTOCOL_ERROR, reason: 'repeated hello' },
             msg.id,
           );
-          socket.close(CLOSE_PROTOCOL_MISMATCH, 'protocol mismatch');
-          return;
+        }
+        if (msg.protocolVersion !== PROTOCOL_VERSION) {
+          return failAndClose(
+            'PROTOCOL_MISMATCH',
+            `daemon speaks protocol ${PROTOCOL_VERSION}, client ${msg.protocolVersion}`,
+            { code: CLOSE_PROTOCOL_MISMATCH, reason: 'protocol mismatch' },
+            msg.id,
+          );
         }
         // welcome → replay → join all happen synchronously, so no broadcast can fall between them.
         hub.send(socket, {
@@ -95,6 +136,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       }
     },
     onClose() {
+      closed = true;
       hub.leave(socket);
     },
   };

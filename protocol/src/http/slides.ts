@@ -62,3 +62,17 @@ export const TileParams = z.object({
   tile: z.string().regex(/^\d{1,7}_\d{1,7}\.(jpeg|jpg|png)$/, 'tile must look like <col>_<row>.<jpeg|png>'),
 });
 export type TileParams = z.infer<typeof TileParams>;
+
+/**
+ * Query of the tile route. `v` pins an overlay to a model version (the viewer puts it in every overlay URL so
+ * caches are exact); without it the latest scored version is served. At most 9 digits: model versions count
+ * training runs, and a longer number can only be a mistake or a probe.
+ */
+export const TileQuery = z.object({
+  v: z
+    .string()
+    .regex(/^\d{1,9}$/, 'v must be a model version: an integer from 0 to 999999999')
+    .transform(Number)
+    .optional(),
+});
+export type TileQuery = z.infer<typeof TileQuery>;

@@ -413,6 +413,13 @@ export function generateHttpCase(rng: Rng, ctx: FuzzContext): HttpFuzzCase {
       const layer = rng.int(3) ? pick(rng, ['image', 'uncertainty', 'prediction']) : badSegment(rng);
       const level = pick(rng, ['-1', '99', '1e3', 'abc', '0x1', '', '12', String(rng.int(40))]);
       const tile = pick(rng, ['0_0.gif', '..%2f0_0.jpeg', '1_1', '99999_0.jpeg', '0_99999.png', '-1_0.png', 'a_b.png']);
+      if (rng.int(3) === 0) {
+        // Overlays at model versions the slide does not have (the fuzz project has no scores) or that are not numbers.
+        const v = pick(rng, [String(rng.int(1e9)), '99999999999999999999', '-1', '1e3', '', 'x', '1&v=2']);
+        const overlay = pick(rng, ['uncertainty', 'prediction']);
+        const path = `/api/slides/${ctx.slideId}/tiles/${overlay}/11/0_0.png?v=${v}&token=${ctx.token}`;
+        return { family: 'tile-unknown-v', method: 'GET', path, headers: {} };
+      }
       const invalidImage = layer !== 'image' || !/^\d+$/.test(level) || !/^\d+_\d+\.(jpeg|png)$/.test(tile);
       const path = `/api/slides/${id}/tiles/${layer}/${level}/${invalidImage ? tile : '99999_0.jpeg'}`;
       return { family: 'tile-params', method: 'GET', path: `${path}?token=${ctx.token}`, headers: {} };
@@ -502,12 +509,20 @@ const SUBSCRIBE_FIELDS: FieldSpec[] = [
 ];
 
 /**
- * One malformed client frame. Valid-but-unanswered frames (a correct `slide.subscribe` after hello, a correct
- * hello) are never produced, so every frame must get exactly one `error` frame back.
+ * One malformed client frame. Valid-but-unanswered frames (a correct `slide.subscribe` after hello, a first
+ * correct hello) are never produced, so every frame must get exactly one `error` frame back.
  */
 export function generateWsCase(rng: Rng): WsFuzzCase {
   const afterHello = rng.int(2) === 1;
-  const r = rng.int(10);
+  const r = rng.int(11);
+  if (r === 10) {
+    // A second hello (asking for a replay) is PROTOCOL_VIOLATION and closes the socket.
+    return {
+      family: 'hello:repeated',
+      afterHello: true,
+      frame: stringify({ type: 'hello', protocolVersion: 1, lastSeq: rng.int(3) }),
+    };
+  }
   if (r === 0) return { family: 'binary-frame', afterHello, frame: randomBytes(rng, 1 + rng.int(2048)) };
   if (r === 1) {
     const g = garbageBody(rng);

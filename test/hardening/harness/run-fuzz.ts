@@ -43,6 +43,13 @@ export interface FuzzReport {
   ms: number;
 }
 
+/** Error codes after which the daemon closes the socket, with the close code it must use. */
+const CLOSING_CODES: Partial<Record<string, number>> = {
+  PROTOCOL_MISMATCH: 4001,
+  PROTOCOL_VIOLATION: 1002,
+  RATE_LIMITED: 1008,
+};
+
 const bump = (m: Record<string, number>, k: string): void => {
   m[k] = (m[k] ?? 0) + 1;
 };
@@ -227,10 +234,12 @@ async function runWs(o: RunFuzzOptions): Promise<FuzzReport['ws']> {
           bump(report.byCode, parsed.data.code);
           if (parsed.data.code === 'INTERNAL') fail(`INTERNAL: ${parsed.data.message}`);
           else report.answered++;
-          if (parsed.data.code === 'PROTOCOL_MISMATCH') {
-            // The daemon closes with 4001 after a mismatch; the client must reload (here: reconnect).
+          const closeCode = CLOSING_CODES[parsed.data.code];
+          if (closeCode !== undefined) {
+            // These errors end the socket (after a mismatch the client must reload; here: reconnect).
             const closed = await s.next(timeoutMs);
-            if (typeof closed === 'string' || closed?.close !== 4001) fail(`mismatch not followed by close 4001`);
+            if (typeof closed === 'string' || closed?.close !== closeCode)
+              fail(`${parsed.data.code} not followed by close ${closeCode}`);
           }
         }
       }

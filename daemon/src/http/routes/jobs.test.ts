@@ -49,7 +49,12 @@ afterEach(() => t.dispose());
 async function setup(engine: ModelEngine | null) {
   t = createTempProject({ engine, config: { blankPatchStd: 1 } });
   const sent: ServerMessage[] = [];
-  t.project.hub.join({ readyState: 1, bufferedAmount: 0, send: (d) => sent.push(JSON.parse(d) as ServerMessage) });
+  t.project.hub.join({
+    readyState: 1,
+    bufferedAmount: 0,
+    send: (d) => sent.push(JSON.parse(d) as ServerMessage),
+    terminate() {},
+  });
   const res = await t.app.request('/api/slides', {
     method: 'POST',
     headers: t.auth,

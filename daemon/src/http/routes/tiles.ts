@@ -1,4 +1,4 @@
-import { TileParams } from '@activeseg/protocol';
+import { TileParams, TileQuery } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
 import { ApiError } from '../../errors/api-error.js';
@@ -27,8 +27,10 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
   return new Hono().get(
     '/api/slides/:slideId/tiles/:layer/:level/:tile',
     zValidator('param', TileParams),
+    zValidator('query', TileQuery),
     async (c) => {
       const { slideId, layer, level, tile } = c.req.valid('param');
+      const { v: requested } = c.req.valid('query');
       const [colRow = '', ext = ''] = tile.split('.');
       const [col, row] = colRow.split('_').map(Number) as [number, number];
       const format = ext === 'png' ? 'png' : 'jpeg';
@@ -71,11 +73,17 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
         });
       }
 
-      const requested = c.req.query('v');
-      const modelVersion =
-        requested !== undefined && /^\d+$/.test(requested) ? Number(requested) : deps.scores.latestVersion(slideId);
+      const modelVersion = requested ?? deps.scores.latestVersion(slideId);
       if (modelVersion === undefined) {
         throw new ApiError('LAYER_NOT_AVAILABLE', `no ${layer} overlay yet for slide ${slideId}; run inference first`);
+      }
+      // Checked before the cache: every made-up version would otherwise leave an empty tile (and its folders) on disk.
+      if (requested !== undefined && !deps.scores.hasVersion(slideId, requested)) {
+        throw new ApiError(
+          'MODEL_VERSION_NOT_FOUND',
+          `slide ${slideId} has no ${layer} overlay at model version ${requested}`,
+          'v',
+        );
       }
       const bytes = await deps.tileCache.getOrRender(
         deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png' }),
