@@ -1,29 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/db.js';
+import { describe, expect, it } from 'vitest';
+import { useTempStore } from '../testing/temp-store.js';
 import type { JobEvent } from './job-events.js';
 import { queuedJobRecord } from './job-info.js';
 import { createJobReporter } from './job-reporter.js';
 
-let dir: string;
-let store: Store;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'activeseg-reporter-'));
-  store = openStore(dir);
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 describe('createJobReporter', () => {
   it('persists and emits states; throttles progress but always reports the last step, with an ETA from the rate', () => {
     let t = 1_000;
     const events: JobEvent[] = [];
     const reporter = createJobReporter({
-      jobs: store.jobs,
+      jobs: temp.store.jobs,
       events: { emit: (e) => events.push(e) },
       progressIntervalMs: 100,
       now: () => t,
@@ -48,14 +36,14 @@ describe('createJobReporter', () => {
     expect(events[3]).toMatchObject({ type: 'job.progress', done: 3, total: 4, etaMs: 67 });
     expect(events[4]).not.toHaveProperty('etaMs');
     expect(events[5]).toMatchObject({ type: 'job.state', state: 'done', modelVersion: 2 });
-    expect(store.jobs.get('jb_1')).toMatchObject({ state: 'done', progressDone: 4, progressTotal: 4 });
+    expect(temp.store.jobs.get('jb_1')).toMatchObject({ state: 'done', progressDone: 4, progressTotal: 4 });
   });
 
   it('marks jobs a previous process left running as failed with DAEMON_RESTARTED', () => {
-    const reporter = createJobReporter({ jobs: store.jobs, events: { emit: () => {} } });
+    const reporter = createJobReporter({ jobs: temp.store.jobs, events: { emit: () => {} } });
     reporter.queued(queuedJobRecord('jb_2', { kind: 'train', mode: 'finetune' }, 'then'));
     reporter.transition('jb_2', 'train', 'running');
     expect(reporter.failInterrupted()).toEqual(['jb_2']);
-    expect(store.jobs.get('jb_2')).toMatchObject({ state: 'failed', errorCode: 'DAEMON_RESTARTED' });
+    expect(temp.store.jobs.get('jb_2')).toMatchObject({ state: 'failed', errorCode: 'DAEMON_RESTARTED' });
   });
 });
