@@ -112,7 +112,7 @@ async function runCase(c: SlideCase): Promise<CaseResult> {
   await tf.setBackend('cpu');
   const { createUnet } = await import('../src/model/unet.js');
   const { parseUnetConfig } = await import('../src/model/unet-config.js');
-  const { randomizeNormalization } = await import('../src/onnx/reference-unet.js');
+  const { randomizeNormalization } = await import('../src/onnx/randomize-normalization.js');
   const { exportOnnx } = await import('../src/onnx/export-onnx.js');
   const { createOnnxMcSession } = await import('../src/onnx/onnx-mc-session.js');
   const { createOnnxPatchScorer, openSharpSlide, scoreSlide } = await import('./slide-throughput.js');

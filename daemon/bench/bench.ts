@@ -10,7 +10,7 @@
  * own (maxRSS never goes down within a process) and a wasm heap exhaustion cannot poison the next measurement.
  * Writes runs/bench/bench.json and prints a table plus one `ratio` line per comparison with PyTorch.
  *
- * FLOP convention: forward = 2 × convMultiplyAdds (3×3 convs, 2×2 transposed convs, 1×1 head; BN/ReLU/pool/dropout
+ * FLOP convention: forward = 2 × unetMultiplyAdds (3×3 convs, 2×2 transposed convs, 1×1 head; BN/ReLU/pool/dropout
  * ignored); training step = 3 × forward (forward + input gradients + weight gradients), per image.
  */
 import { spawnSync } from 'node:child_process';
@@ -85,12 +85,14 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Multiply-adds of one forward pass, from the same formula the daemon uses (imported lazily: it loads tfjs). */
+/** Multiply-adds of one forward pass, from the U-Net spec the daemon builds its model from. */
 async function multiplyAdds(model: ModelName): Promise<number> {
-  const { convMultiplyAdds } = await import('../src/model/unet.js');
+  const { unetMultiplyAdds, unetSpec } = await import('../src/model/unet-spec.js');
   const { parseUnetConfig } = await import('../src/model/unet-config.js');
   const m = MODELS[model];
-  return convMultiplyAdds(parseUnetConfig({ baseFilters: m.baseFilters, inputSize: m.inputSize, levels: m.levels }));
+  return unetMultiplyAdds(
+    unetSpec(parseUnetConfig({ baseFilters: m.baseFilters, inputSize: m.inputSize, levels: m.levels })),
+  );
 }
 
 interface Timed {
@@ -114,7 +116,7 @@ async function runWorker(spec: CaseSpec): Promise<CaseResult> {
   const { selectBackend } = await import('../src/model/backend.js');
   const { createUnet } = await import('../src/model/unet.js');
   const { parseUnetConfig } = await import('../src/model/unet-config.js');
-  const { randomizeNormalization } = await import('../src/onnx/reference-unet.js');
+  const { randomizeNormalization } = await import('../src/onnx/randomize-normalization.js');
   const m = MODELS[spec.model];
   const config = parseUnetConfig({
     baseFilters: m.baseFilters,
@@ -512,7 +514,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machineEnd,
     flopConvention:
-      'forward = 2 × convMultiplyAdds per image (convs, transposed convs, head); train step = 3 × forward per image',
+      'forward = 2 × unetMultiplyAdds per image (convs, transposed convs, head); train step = 3 × forward per image',
     msPerImage: 'MC forward: wall time of one batch of `batch` passes of one patch / batch; train: step time / batch',
     models: MODELS,
     pytorch: py,

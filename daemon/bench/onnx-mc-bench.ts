@@ -20,12 +20,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createUnet } from '../src/model/unet.js';
 import { parseUnetConfig } from '../src/model/unet-config.js';
+import { unetMultiplyAdds, unetSpec } from '../src/model/unet-spec.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { createOnnxMcSession } from '../src/onnx/onnx-mc-session.js';
-import { randomizeNormalization } from '../src/onnx/reference-unet.js';
+import { randomizeNormalization } from '../src/onnx/randomize-normalization.js';
 
 type Variant = 'inputs' | 'graph' | 'none';
 
@@ -81,34 +81,11 @@ function summarizeProfile(prefix: string, timedPasses: number, wallMsPerPass: nu
   }
 }
 
-/** Conv and transposed-conv multiply-adds of one forward pass of one patch, from the static layer shapes. */
-function convMultiplyAdds(model: LayersModel): number {
-  let total = 0;
-  for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className !== 'Conv2D' && className !== 'Conv2DTranspose') continue;
-    const node = layer.inboundNodes[0];
-    const inShape = node?.inputTensors[0]?.shape;
-    const outShape = node?.outputTensors[0]?.shape;
-    if (inShape === undefined || outShape === undefined) throw new Error(`${layer.name}: not connected`);
-    const kernel = layer.getWeights()[0]?.shape;
-    if (kernel === undefined) throw new Error(`${layer.name}: no kernel`);
-    const [kH, kW] = kernel as [number, number];
-    if (className === 'Conv2D') {
-      // Every output value sums kH·kW·Cin products.
-      total += (outShape[1] ?? 0) * (outShape[2] ?? 0) * (outShape[3] ?? 0) * kH * kW * (inShape[3] ?? 0);
-    } else {
-      // Every input value scatters into kH·kW·Cout outputs.
-      total += (inShape[1] ?? 0) * (inShape[2] ?? 0) * (inShape[3] ?? 0) * kH * kW * (outShape[3] ?? 0);
-    }
-  }
-  return total;
-}
-
 async function timeCase(c: BenchCase): Promise<void> {
-  const model = createUnet(parseUnetConfig({ inputSize: c.size, levels: c.levels, baseFilters: c.base, initSeed: 1 }));
+  const config = parseUnetConfig({ inputSize: c.size, levels: c.levels, baseFilters: c.base, initSeed: 1 });
+  const model = createUnet(config);
   randomizeNormalization(model);
-  const flopsPerPass = 2 * convMultiplyAdds(model);
+  const flopsPerPass = 2 * unetMultiplyAdds(unetSpec(config));
   let started = performance.now();
   const exports: Record<Variant, Uint8Array> = {
     inputs: exportOnnx(model),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer reference for `npm run bench`: the activeseg U-Net in PyTorch, timed on the CPU.
 
-Same graph as daemon/src/model/unet.ts: per level two 3x3 'same' conv + BatchNorm + ReLU; 2x2 max-pool then
+Same graph as daemon/src/model/unet-spec.ts (which this Python peer cannot import; keep the two in step): per level two 3x3 'same' conv + BatchNorm + ReLU; 2x2 max-pool then
 dropout 0.2 going down; 2x2 stride-2 ConvTranspose, concat (up, skip) then dropout going up; 1x1 conv + sigmoid.
 Monte-Carlo forward: BatchNorm in eval mode while dropout stays on (F.dropout(training=True)), a batch of copies of
 one patch under no_grad. Train step: BatchNorm in train mode, dropout on, soft Dice loss, Adam.

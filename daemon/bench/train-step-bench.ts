@@ -12,8 +12,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../src/model/backend.js';
 import { withMcDropoutSettings } from '../src/model/layers/mc-dropout.js';
-import { convMultiplyAdds, createUnet } from '../src/model/unet.js';
+import { createUnet } from '../src/model/unet.js';
 import { parseUnetConfig, type UnetConfigInput } from '../src/model/unet-config.js';
+import { unetMultiplyAdds, unetSpec } from '../src/model/unet-spec.js';
 import { startKernelTimer } from './kernel-timer.js';
 
 interface Case {
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const c of cases) {
     const config = parseUnetConfig({ ...c.config, initSeed: 1 });
-    const gflop = (2 * convMultiplyAdds(config)) / 1e9;
+    const gflop = (2 * unetMultiplyAdds(unetSpec(config))) / 1e9;
     await tf.setBackend('wasm');
     const model = createUnet(config);
     const { x, y } = makeBatch(c.batch, config.inputSize);

@@ -10,6 +10,9 @@ export { type ConnectionState, createWsClient, type WsClient, type WsClientOptio
 export { decodeRle, encodeRle } from './codec/rle.js';
 export { invalidatedTileRanges, type PyramidGeometry, type TileRange } from './layers/tile-invalidation.js';
 export { DaemonTileSource, type DaemonTileSourceOptions } from './sources/daemon-tile-source.js';
+export { applyServerMessage, type ServerCommand, serverMessageCommands } from './state/apply-server-message.js';
+export { reduceViewerState } from './state/reduce-viewer-state.js';
+export { initialViewerState, type ViewerAction, type ViewerState } from './state/viewer-state.js';
 export type { ToolName } from './tools/annotation-tool.js';
 export { MaskCanvas } from './tools/mask-canvas.js';
 export { UndoStack, type UndoStackOptions } from './tools/undo-stack.js';

@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../model/backend.js';
-import { convMultiplyAdds, createUnet, parseUnetConfig, predictProbabilities } from '../model/index.js';
+import { createUnet, parseUnetConfig, predictProbabilities, unetMultiplyAdds, unetSpec } from '../model/index.js';
 import { getPreset } from '../training/presets.js';
 import { createTrainStepEngine } from '../training/train-step-engine.js';
 
@@ -41,7 +41,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
 
   const config = parseUnetConfig({ ...preset.unet, initSeed: 1 });
   const size = config.inputSize;
-  const flops = 2 * convMultiplyAdds(config);
+  const flops = 2 * unetMultiplyAdds(unetSpec(config));
   const model = createUnet(config);
   const input = new Float32Array(size * size).map((_, i) => Math.sin(i));
   const repeats = size >= 256 ? 1 : 5;

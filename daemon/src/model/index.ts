@@ -7,7 +7,8 @@ export {
   setMcDropoutSeed,
   withMcDropoutSettings,
 } from './layers/mc-dropout.js';
-export { type LossName, lossFunction, softDiceLoss, WBCE_POSITIVE_WEIGHT, weightedBceLoss } from './losses.js';
+export { WBCE_POSITIVE_WEIGHT } from './loss-constants.js';
+export { type LossName, lossFunction, softDiceLoss, weightedBceLoss } from './losses.js';
 export {
   BUNDLE_FILE,
   BundleManifest,
@@ -30,6 +31,7 @@ export {
   type Segmenter,
 } from './segmenter.js';
 export { type TrainStepOptions, trainStep } from './train-step.js';
-export { convMultiplyAdds, createUnet } from './unet.js';
+export { createUnet } from './unet.js';
 export { filtersAtLevel, parseUnetConfig, UnetConfig, type UnetConfigInput, type UnetLoss } from './unet-config.js';
+export { type LayerSpec, unetMultiplyAdds, unetSpec } from './unet-spec.js';
 export { restoreWeights, snapshotWeights, type WeightSnapshot } from './weight-snapshot.js';

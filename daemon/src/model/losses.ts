@@ -2,11 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Side effect: the tfjs-layers bundle registers the gradients of core ops (Sub, RealDiv, …); tfjs-core's node
 // bundle ships without them, so tf.grad on these losses would fail in a process that never loaded layers.
 import '@tensorflow/tfjs-layers';
-
-/** Weight of foreground (myelin) pixels in the paper's weighted BCE; background gets 1 − this. */
-export const WBCE_POSITIVE_WEIGHT = 0.3;
-const DICE_SMOOTH = 1;
-const BCE_EPSILON = 1e-7;
+import { BCE_EPSILON, DICE_SMOOTH, WBCE_POSITIVE_WEIGHT } from './loss-constants.js';
 
 /**
  * Soft Dice loss over the whole batch, 1 − (2·Σ w·y·p + 1) / (Σ w·y + Σ w·p + 1), on [b, h, w, 1] tensors.

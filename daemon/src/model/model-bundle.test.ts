@@ -80,6 +80,23 @@ describe('model bundle', () => {
     await expect(loadBundle(dir3)).rejects.toThrow(/bundle\.json is not valid JSON/);
   });
 
+  it('loads a bundle written before decoderDropout existed as the paper network (dropout in the decoder too)', async () => {
+    const dir = await savedCopy('before-decoder-dropout');
+    const manifest = JSON.parse(await readFile(join(dir, 'bundle.json'), 'utf8'));
+    const { decoderDropout, ...olderConfig } = manifest.unetConfig;
+    expect(decoderDropout).toBe(true);
+    await writeFile(join(dir, 'bundle.json'), JSON.stringify({ ...manifest, unetConfig: olderConfig }));
+    const loaded = await loadBundle(dir);
+    expect(loaded.config).toEqual(config);
+    expect(loaded.model.layers.filter((l) => l instanceof McDropout).map((l) => l.name)).toEqual([
+      'drop_pool1',
+      'drop_pool2',
+      'drop_concat2',
+      'drop_concat1',
+    ]);
+    loaded.model.dispose();
+  });
+
   it('leaves no temp files behind and overwrites an existing bundle', async () => {
     const dir = await savedCopy('twice');
     await savedCopy('twice');

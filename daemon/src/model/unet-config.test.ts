@@ -9,6 +9,7 @@ describe('parseUnetConfig', () => {
       levels: 5,
       baseFilters: 32,
       dropoutRate: 0.2,
+      decoderDropout: true,
       loss: 'dice',
       kernelInitializer: 'heNormal',
     });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Architecture and loss choice of the U-Net. Defaults are the paper's: 512² single-channel input, 5 levels,
- * 32 base filters doubling per level, dropout 0.2, soft Dice loss, He-normal kernels.
+ * 32 base filters doubling per level, dropout 0.2 after every max-pool and decoder concat, soft Dice loss, He-normal kernels.
  */
 export const UnetConfig = z
   .object({
@@ -11,6 +11,11 @@ export const UnetConfig = z
     levels: z.number().int().min(2).max(8).default(5),
     baseFilters: z.number().int().positive().default(32),
     dropoutRate: z.number().min(0).lt(1).default(0.2),
+    /**
+     * Dropout after each decoder concat as well as after each max-pool (the paper's network). False keeps only the
+     * encoder's; bundles written before this option existed read as true.
+     */
+    decoderDropout: z.boolean().default(true),
     loss: z.enum(['dice', 'wbce']).default('dice'),
     kernelInitializer: z.enum(['heNormal', 'glorotUniform']).default('heNormal'),
     /** Seeds the kernel initializers so two models built from the same config start identical (tests, runs that repeat). */

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { McDropout } from './layers/mc-dropout.js';
 import { useCpuBackend } from './test-utils.js';
-import { convMultiplyAdds, createUnet } from './unet.js';
+import { createUnet } from './unet.js';
 import { parseUnetConfig } from './unet-config.js';
+import { unetMultiplyAdds, unetSpec } from './unet-spec.js';
 
 describe('createUnet', () => {
   beforeAll(useCpuBackend);
@@ -64,20 +65,76 @@ describe('createUnet', () => {
   });
 });
 
-describe('convMultiplyAdds', () => {
-  it('matches a hand count for a 4×4, 2-level, 2-filter U-Net', () => {
-    const config = parseUnetConfig({ inputSize: 4, levels: 2, baseFilters: 2 });
-    const enc1 = 16 * 9 * 1 * 2 + 16 * 9 * 2 * 2; // 288 + 576
-    const enc2 = 4 * 9 * 2 * 4 + 4 * 9 * 4 * 4; // 288 + 576 on 2×2
-    const up1 = 4 * (2 * 2) * 4 * 2; // 2×2 input pixels, each a 2×2 kernel of 4 → 2 channels: 128
-    const dec1 = 16 * 9 * 4 * 2 + 16 * 9 * 2 * 2; // 1152 + 576
-    const head = 16 * 2;
-    expect(convMultiplyAdds(config)).toBe(enc1 + enc2 + up1 + dec1 + head);
-    expect(convMultiplyAdds(config)).toBe(3616);
-  });
+describe('createUnet follows unetSpec', () => {
+  beforeAll(useCpuBackend);
 
-  it('scales with the pixel count', () => {
-    const small = parseUnetConfig({ inputSize: 64, levels: 3, baseFilters: 4 });
-    expect(convMultiplyAdds({ ...small, inputSize: 128 })).toBe(4 * convMultiplyAdds(small));
+  // A variant no preset uses: 4 levels, base 12, odd-sized 48² input, no dropout in the decoder.
+  const variant = parseUnetConfig({ inputSize: 48, levels: 4, baseFilters: 12, decoderDropout: false, initSeed: 2 });
+  const configs = [
+    ['the tiny preset', parseUnetConfig({ inputSize: 64, levels: 3, baseFilters: 8 })],
+    ['4 levels, base 12, no decoder dropout', variant],
+  ] as const;
+
+  for (const [label, config] of configs) {
+    it(`has one layer per spec layer with the spec's name and output shape (${label})`, () => {
+      const model = createUnet(config);
+      const spec = unetSpec(config);
+      expect(model.layers.map((l) => l.name).sort()).toEqual(spec.map((l) => l.name).sort());
+      for (const layer of spec) {
+        expect(model.getLayer(layer.name).outputShape, layer.name).toEqual([null, ...layer.shape]);
+      }
+      model.dispose();
+    });
+
+    it(`has the spec's trainable weights in the spec's order and shapes (${label})`, () => {
+      const model = createUnet(config);
+      const fromModel = model.trainableWeights.map((w) => [w.originalName, w.shape]);
+      const fromSpec = unetSpec(config).flatMap((layer) =>
+        layer.weights.map((w) => [`${layer.name}/${w.weight}`, [...w.shape]]),
+      );
+      expect(fromModel).toEqual(fromSpec);
+      model.dispose();
+    });
+
+    it(`gives the multiply-adds that the tfjs layers' static shapes give (${label})`, () => {
+      const model = createUnet(config);
+      expect(unetMultiplyAdds(unetSpec(config))).toBe(multiplyAddsFromLayers(model));
+      model.dispose();
+    });
+  }
+
+  it('leaves the dropout out of the decoder only, and the initial weights of the shared layers unchanged', () => {
+    const withDecoderDropout = createUnet({ ...variant, decoderDropout: true });
+    const without = createUnet(variant);
+    const dropouts = (m: typeof without) => m.layers.filter((l) => l instanceof McDropout).map((l) => l.name);
+    expect(dropouts(without)).toEqual(['drop_pool1', 'drop_pool2', 'drop_pool3']);
+    expect(dropouts(withDecoderDropout)).toEqual([
+      'drop_pool1',
+      'drop_pool2',
+      'drop_pool3',
+      'drop_concat3',
+      'drop_concat2',
+      'drop_concat1',
+    ]);
+    const kernel = (m: typeof without) => m.getLayer('dec1_conv2').getWeights()[0]?.dataSync();
+    expect(kernel(without)).toEqual(kernel(withDecoderDropout));
+    withDecoderDropout.dispose();
+    without.dispose();
   });
 });
+
+/** Conv and transposed-conv multiply-adds read off a built tfjs model (kernels and connected shapes). */
+function multiplyAddsFromLayers(model: ReturnType<typeof createUnet>): number {
+  let total = 0;
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    if (className !== 'Conv2D' && className !== 'Conv2DTranspose') continue;
+    const numbers = (shape: readonly (number | null)[] | undefined) => (shape ?? []).map((d) => d ?? 0);
+    const [, inH = 0, inW = 0, inC = 0] = numbers(layer.inboundNodes[0]?.inputTensors[0]?.shape);
+    const [, outH = 0, outW = 0, outC = 0] = numbers(layer.inboundNodes[0]?.outputTensors[0]?.shape);
+    const [kH = 0, kW = 0] = numbers(layer.getWeights()[0]?.shape);
+    // A conv's output value sums kH·kW·Cin products; a transposed conv's input value scatters into kH·kW·Cout.
+    total += className === 'Conv2D' ? outH * outW * outC * kH * kW * inC : inH * inW * inC * kH * kW * outC;
+  }
+  return total;
+}

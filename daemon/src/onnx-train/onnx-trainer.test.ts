@@ -1,8 +1,5 @@
 import { createRng } from '@activeseg/shared';
-import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type LossName, lossFunction } from '../model/losses.js';
 import { createPaperOptimizer } from '../model/optimizer.js';
 import { predictProbabilities } from '../model/segmenter.js';
 import { expectNoTensorLeak, useCpuBackend } from '../model/test-utils.js';
@@ -10,67 +7,18 @@ import { trainStep } from '../model/train-step.js';
 import { createUnet } from '../model/unet.js';
 import { parseUnetConfig, type UnetConfigInput } from '../model/unet-config.js';
 import { createOnnxTrainer } from './onnx-trainer.js';
+import { expectTfjsGradients, maxAbs, maxDiff, trainBatch } from './test-utils.js';
 import { readBatchNormState, readParams, unetParamSpecs, writeParams } from './unet-params.js';
 
 const SIZE = 32;
 const BATCH = 3;
 
-/** Smooth images with flat regions (ties inside max-pool windows), a stripe mask, and a weight mask with holes. */
 function batchData(seed: number) {
-  const rng = createRng(seed);
-  const n = BATCH * SIZE * SIZE;
-  const images = new Float32Array(n);
-  const masks = new Float32Array(n);
-  const weights = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = i % SIZE;
-    images[i] = x < 6 ? 0.5 : Math.sin(i * 0.37) + 0.3 * rng.normal();
-    masks[i] = Math.sin(i * 0.05) > 0.2 ? 1 : 0;
-    weights[i] = rng.next() < 0.15 ? 0 : 1;
-  }
-  return { images, masks, weights };
+  return trainBatch({ seed, size: SIZE, batch: BATCH });
 }
 
 function tinyConfig(overrides: UnetConfigInput = {}) {
   return parseUnetConfig({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0, initSeed: 3, ...overrides });
-}
-
-/** tfjs' own gradients (cpu backend, BatchNorm on batch moments), keyed like the ONNX parameters, in ONNX layout. */
-function tfjsGradients(model: LayersModel, loss: LossName, data: ReturnType<typeof batchData>) {
-  const shape: [number, number, number, number] = [BATCH, SIZE, SIZE, 1];
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const x = tf.tensor4d(data.images, shape);
-  const y = tf.tensor4d(data.masks, shape);
-  const w = tf.tensor4d(data.weights, shape);
-  const { value, grads } = tf.variableGrads(
-    () => lossFunction(loss)(y, model.apply(x, { training: true }) as tf.Tensor, w),
-    vars,
-  );
-  // Reuse the layout conversion under test's sibling: write the gradients into a scratch model, read them back.
-  const scratch = createUnet(tinyConfig({ loss }));
-  vars.forEach((v, i) => {
-    const target = scratch.trainableWeights[i]?.read() as tf.Variable;
-    target.assign(grads[v.name] as tf.Tensor);
-  });
-  const { params } = unetParamSpecs(tinyConfig({ loss }));
-  const values = readParams(scratch, params);
-  const out = new Map(params.map((p, i) => [p.name, values[i] as Float32Array]));
-  const lossValue = value.dataSync()[0] as number;
-  tf.dispose([x, y, w, value, ...Object.values(grads)]);
-  scratch.dispose();
-  return { loss: lossValue, grads: out };
-}
-
-function maxAbs(a: Float32Array): number {
-  let m = 0;
-  for (const v of a) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
 }
 
 describe('onnxruntime training graph', () => {
@@ -80,17 +28,7 @@ describe('onnxruntime training graph', () => {
     it(`gives the loss and every parameter gradient tfjs gives (${loss}, dropout off, within 1e-4 relative)`, async () => {
       const config = tinyConfig({ loss });
       const model = createUnet(config);
-      const data = batchData(1);
-      const trainer = await createOnnxTrainer({ model, config, learningRate: 1e-2, epochs: 10, seed: 1 });
-      const onnx = await trainer.gradients({ ...data, batch: BATCH }, { dropout: false });
-      await trainer.dispose();
-      const reference = tfjsGradients(model, loss, data);
-      expect(onnx.loss).toBeCloseTo(reference.loss, 5);
-      expect(onnx.grads.size).toBe(reference.grads.size);
-      for (const [name, g] of onnx.grads) {
-        const want = reference.grads.get(name) as Float32Array;
-        expect(maxDiff(g, want), name).toBeLessThanOrEqual(1e-4 * maxAbs(want) + 1e-7);
-      }
+      await expectTfjsGradients(model, config, batchData(1));
       model.dispose();
     });
   }

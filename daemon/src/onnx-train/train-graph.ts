@@ -1,14 +1,25 @@
-import { filtersAtLevel, type UnetConfig } from '../model/unet-config.js';
-import { encodeOnnxModel } from '../onnx/onnx-proto.js';
-import { int, ints, OnnxGraphBuilder } from './graph-builder.js';
+import { BCE_EPSILON, DICE_SMOOTH, WBCE_POSITIVE_WEIGHT } from '../model/loss-constants.js';
+import type { UnetConfig } from '../model/unet-config.js';
+import {
+  type ActivationShape,
+  type BatchNormLayerSpec,
+  type ConcatLayerSpec,
+  type ConvLayerSpec,
+  type ConvTransposeLayerSpec,
+  type DropoutLayerSpec,
+  type InputLayerSpec,
+  type LayerKind,
+  type LayerSpec,
+  type MaxPoolLayerSpec,
+  type ReluLayerSpec,
+  unetSpec,
+} from '../model/unet-spec.js';
+import { int, ints, OnnxGraphBuilder } from '../onnx/onnx-graph-builder.js';
 import { type BatchNormSpec, type ParamSpec, unetParamSpecs } from './unet-params.js';
 
-/** Keep in step with losses.ts: the graph reproduces softDiceLoss and weightedBceLoss and their tfjs gradients. */
-const DICE_SMOOTH = 1;
-const BCE_EPSILON = 1e-7;
-const WBCE_POSITIVE_WEIGHT = 0.3;
 const OPSET = 17;
 
+/** NCHW, batch included. */
 type Shape = readonly [number, number, number, number];
 interface Value {
   readonly name: string;
@@ -43,9 +54,10 @@ export interface TrainGraph {
 }
 
 /**
- * One training step of the paper's U-Net as a plain ONNX inference graph: forward with BatchNorm on batch moments,
- * the loss, and the hand-written backward pass of every op, so onnxruntime's native multithreaded kernels compute
- * the gradients (onnxruntime-node has no training API, and tfjs-wasm is single-threaded in Node).
+ * One training step of the U-Net of {@link unetSpec} as a plain ONNX inference graph: forward with BatchNorm on batch
+ * moments, the loss, and the hand-written backward pass of every op, so onnxruntime's native multithreaded kernels
+ * compute the gradients (onnxruntime-node has no training API, and tfjs-wasm is single-threaded in Node). The spec is
+ * walked in order through {@link LAYER_OPS}; the backward steps then run in reverse.
  *
  * Inputs: `image`, `target`, `weight` ([N, S, S, C] / [N, S, S, 1], NHWC like the tfjs trainer), every parameter
  * under its {@link ParamSpec} name in ONNX layout, and one dropout mask per dropout layer (drawn outside, so the
@@ -53,9 +65,91 @@ export interface TrainGraph {
  * `bn_var/<layer>` (the biased batch moments tfjs-layers feeds its moving averages).
  */
 export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
-  const writer = new TrainGraphWriter(options);
-  writer.writeUnet();
-  return writer.finish();
+  const { config, batch: n } = options;
+  const infer = options.mode === 'infer';
+  const spec = unetSpec(config);
+  const { params, batchNorms } = unetParamSpecs(config);
+  if (options.bnEpsilon.length !== batchNorms.length) {
+    throw new Error(`buildTrainGraph: ${options.bnEpsilon.length} BatchNorm epsilons for ${batchNorms.length} layers`);
+  }
+  const epsilons = new Map(batchNorms.map((bn, i) => [bn.layer, options.bnEpsilon[i] as number]));
+  const g = new OnnxGraphBuilder();
+  const dropouts: DropoutInput[] = [];
+  const paramGrads = new Map<string, string>();
+  for (const p of params) g.input(p.name, p.dims);
+  const context: GraphContext = {
+    g,
+    n,
+    infer,
+    epsilon: (layer) => epsilons.get(layer) as number,
+    mask: (layer, shape) => {
+      const name = g.input(`mask/${layer}`, shape);
+      dropouts.push({ name, dims: shape });
+      return name;
+    },
+    setParamGrad: (name, grad) => {
+      if (paramGrads.has(name)) throw new Error(`buildTrainGraph: ${name} used twice`);
+      paramGrads.set(name, grad);
+    },
+  };
+
+  // Forward, in spec order, keeping what each backward step needs.
+  const values = new Map<string, Value>();
+  const needsGrad = new Set<string>();
+  const tape: { layer: LayerSpec; inputs: Value[]; output: Value; saved: unknown }[] = [];
+  let last: Value | undefined;
+  for (const layer of spec) {
+    const inputs = layer.inputs.map((name) => {
+      const value = values.get(name);
+      if (value === undefined) throw new Error(`buildTrainGraph: ${layer.name} reads '${name}' before it exists`);
+      return value;
+    });
+    const { output, saved } = opOf(layer).forward(context, layer, inputs);
+    values.set(layer.name, output);
+    last = output;
+    if (layer.weights.length > 0 || layer.inputs.some((name) => needsGrad.has(name))) needsGrad.add(layer.name);
+    // A layer that wrote no node (dropout off) has nothing to differentiate.
+    if (inputs.some((x) => x.name === output.name)) continue;
+    tape.push({ layer, inputs, output, saved });
+  }
+  const p = last as Value;
+  if (infer) {
+    g.output('probability', p.name, p.shape);
+  } else {
+    const s = config.inputSize;
+    const target = g.input('target', [n, 1, s, s]);
+    const weight = g.input('weight', [n, 1, s, s]);
+    const { loss, dp } = lossAndGradient(g, config.loss, p.name, target, weight);
+    g.output('loss', loss, []);
+
+    // Backward, in reverse; a value read twice (skip connections) sums its gradient contributions.
+    const contributions = new Map<string, string[]>([[p.name, [dp]]]);
+    const gradOf = (value: string): string | undefined => {
+      const list = contributions.get(value);
+      if (list === undefined || list.length === 0) return undefined;
+      return list.length === 1 ? list[0] : g.op('Sum', list);
+    };
+    for (let i = tape.length - 1; i >= 0; i--) {
+      const step = tape[i] as (typeof tape)[number];
+      const dy = gradOf(step.output.name);
+      if (dy === undefined) continue;
+      const wanted = step.layer.inputs.map((name) => needsGrad.has(name));
+      const grads = opOf(step.layer).backward(context, step.layer, { ...step, dy, wanted });
+      grads.forEach((grad, k) => {
+        const x = step.inputs[k] as Value;
+        if (grad === undefined) return;
+        const list = contributions.get(x.name);
+        if (list === undefined) contributions.set(x.name, [grad]);
+        else list.push(grad);
+      });
+    }
+    for (const param of params) {
+      const grad = paramGrads.get(param.name);
+      if (grad === undefined) throw new Error(`buildTrainGraph: no gradient reached ${param.name}`);
+      g.output(`grad/${param.name}`, grad, param.dims);
+    }
+  }
+  return { bytes: g.encode('unet_train_step', OPSET), params, batchNorms, dropouts };
 }
 
 /** The forward-only graph of {@link TrainGraphOptions} mode 'infer'. */
@@ -63,368 +157,324 @@ export function buildInferenceGraph(options: Omit<TrainGraphOptions, 'mode'>): T
   return buildTrainGraph({ ...options, mode: 'infer' });
 }
 
-class TrainGraphWriter {
-  private readonly g = new OnnxGraphBuilder();
-  private readonly config: UnetConfig;
-  private readonly n: number;
-  private readonly specs: ReturnType<typeof unetParamSpecs>;
-  private readonly epsilons: readonly number[];
-  private bnIndex = 0;
-  private readonly dropouts: DropoutInput[] = [];
-  /** Backward steps in forward order; run in reverse once the loss gradient is known. */
-  private readonly tape: (() => void)[] = [];
-  private readonly contributions = new Map<string, string[]>();
-  private readonly paramGrads = new Map<string, string>();
-  private readonly infer: boolean;
+// --- one {forward, backward} per layer kind --------------------------------------------------------------------
 
-  constructor(options: TrainGraphOptions) {
-    this.infer = options.mode === 'infer';
-    this.config = options.config;
-    this.n = options.batch;
-    this.specs = unetParamSpecs(options.config);
-    this.epsilons = options.bnEpsilon;
-    if (this.epsilons.length !== this.specs.batchNorms.length) {
-      throw new Error(
-        `buildTrainGraph: ${this.epsilons.length} BatchNorm epsilons for ${this.specs.batchNorms.length} layers`,
-      );
-    }
-    for (const p of this.specs.params) this.g.input(p.name, p.dims);
-  }
+interface GraphContext {
+  readonly g: OnnxGraphBuilder;
+  /** Batch size. */
+  readonly n: number;
+  readonly infer: boolean;
+  epsilon(layer: string): number;
+  /** Declares the dropout mask input of `layer` and returns its name. */
+  mask(layer: string, shape: Shape): string;
+  setParamGrad(name: string, grad: string): void;
+}
 
-  writeUnet(): void {
-    const { config, n } = this;
-    const s = config.inputSize;
-    const g = this.g;
-    const image = g.input('image', [n, s, s, config.channels]);
+interface BackwardStep<S> {
+  readonly inputs: readonly Value[];
+  readonly output: Value;
+  readonly saved: S;
+  /** Gradient of the loss with respect to the output. */
+  readonly dy: string;
+  /** Per input: whether anything upstream needs its gradient (the image does not). */
+  readonly wanted: readonly boolean[];
+}
+
+/**
+ * A layer kind's part of the training graph. `forward` writes the forward nodes and returns the output (NCHW) and
+ * what `backward` needs; `backward` writes the parameter gradients (through `setParamGrad`) and returns the gradient
+ * of each input (undefined where not wanted).
+ */
+interface LayerOp<L extends LayerSpec, S = unknown> {
+  forward(context: GraphContext, layer: L, inputs: readonly Value[]): { output: Value; saved: S };
+  backward(context: GraphContext, layer: L, step: BackwardStep<S>): (string | undefined)[];
+}
+
+const nchw = (n: number, [h, w, c]: ActivationShape): Shape => [n, c, h, w];
+const only = (inputs: readonly Value[]) => inputs[0] as Value;
+const reduceToChannels = (g: OnnxGraphBuilder, dy: string) =>
+  g.op('ReduceSum', [dy, g.int64([0, 2, 3])], [int('keepdims', 0)]);
+
+const inputOp: LayerOp<InputLayerSpec> = {
+  forward({ g, n }, layer) {
+    const [s, , channels] = layer.shape;
+    const image = g.input(layer.name, [n, s, s, channels]);
     // NHWC → NCHW; with one channel the two layouts share their memory order and a Reshape is free.
-    const x0 =
-      config.channels === 1
+    const name =
+      channels === 1
         ? g.op('Reshape', [image, g.int64([n, 1, s, s])])
         : g.op('Transpose', [image], [ints('perm', [0, 3, 1, 2])]);
-    let x: Value = { name: x0, shape: [n, config.channels, s, s] };
-    const skips: Value[] = [];
-    for (let level = 1; level <= config.levels; level++) {
-      x = this.convBlock(`enc${level}`, x, level > 1);
-      if (level === config.levels) break;
-      skips.push(x);
-      x = this.dropout(`drop_pool${level}`, this.maxPool(x));
-    }
-    for (let level = config.levels - 1; level >= 1; level--) {
-      const skip = skips[level - 1] as Value;
-      const up = this.convTranspose2(`up${level}`, x, filtersAtLevel(config, level));
-      x = this.dropout(`drop_concat${level}`, this.concat(up, skip));
-      x = this.convBlock(`dec${level}`, x, true);
-    }
-    const logits = this.conv('head', x, 1, 1, true);
-    const p = g.op('Sigmoid', [logits.name]);
-    if (this.infer) {
-      g.output('probability', p, [n, 1, s, s]);
-      return;
-    }
-    const target = g.input('target', [n, 1, s, s]);
-    const weight = g.input('weight', [n, 1, s, s]);
-    const { loss, dLogits } = this.lossAndGradient(p, target, weight);
-    g.output('loss', loss, []);
-    this.addGrad(logits.name, dLogits);
-    for (let i = this.tape.length - 1; i >= 0; i--) this.tape[i]?.();
-  }
+    return { output: { name, shape: nchw(n, layer.shape) }, saved: undefined };
+  },
+  backward: () => [],
+};
 
-  finish(): TrainGraph {
-    for (const p of this.infer ? [] : this.specs.params) {
-      const grad = this.paramGrads.get(p.name);
-      if (grad === undefined) throw new Error(`buildTrainGraph: no gradient reached ${p.name}`);
-      this.g.output(`grad/${p.name}`, grad, p.dims);
-    }
-    return {
-      bytes: encodeOnnxModel(this.g.model('unet_train_step', OPSET)),
-      params: this.specs.params,
-      batchNorms: this.specs.batchNorms,
-      dropouts: this.dropouts,
-    };
-  }
-
-  // --- gradient bookkeeping -------------------------------------------------------------------------------------
-
-  private addGrad(value: string, grad: string): void {
-    const list = this.contributions.get(value);
-    if (list === undefined) this.contributions.set(value, [grad]);
-    else list.push(grad);
-  }
-
-  /** Sum of the gradient contributions to `value` (skip connections feed two consumers). */
-  private gradOf(value: string): string | undefined {
-    const list = this.contributions.get(value);
-    if (list === undefined || list.length === 0) return undefined;
-    if (list.length === 1) return list[0];
-    const sum = this.g.op('Sum', list);
-    this.contributions.set(value, [sum]);
-    return sum;
-  }
-
-  private setParamGrad(name: string, grad: string): void {
-    if (this.paramGrads.has(name)) throw new Error(`buildTrainGraph: ${name} used twice`);
-    this.paramGrads.set(name, grad);
-  }
-
-  // --- layers ----------------------------------------------------------------------------------------------------
-
-  private convBlock(prefix: string, input: Value, inputNeedsGrad: boolean): Value {
-    let x = input;
-    for (const i of [1, 2]) {
-      const cout = this.paramDims(`${prefix}_conv${i}/kernel`)[0] as number;
-      const z = this.conv(`${prefix}_conv${i}`, x, cout, 3, i === 2 || inputNeedsGrad);
-      x = this.relu(this.batchNorm(`${prefix}_bn${i}`, z));
-    }
-    return x;
-  }
-
-  /** Stride-1 'same' conv with bias; k = 3 (blocks) or 1 (head). */
-  private conv(layer: string, x: Value, cout: number, k: number, needsInputGrad: boolean): Value {
-    const g = this.g;
-    const w = `${layer}/kernel`;
-    const b = `${layer}/bias`;
+/** Stride-1 'same' conv with bias; k = 3 (blocks) or 1 (head), sigmoid on the head. */
+const convOp: LayerOp<ConvLayerSpec> = {
+  forward({ g, n }, layer, inputs) {
+    const k = layer.kernel;
     const pad = (k - 1) / 2;
     const attrs = [ints('kernel_shape', [k, k]), ints('pads', [pad, pad, pad, pad])];
-    const [n, , h, wd] = x.shape;
-    const y: Value = { name: g.op('Conv', [x.name, w, b], attrs), shape: [n, cout, h, wd] };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      this.setParamGrad(w, this.convKernelGrad(x, dy, cout, k));
-      this.setParamGrad(b, g.op('ReduceSum', [dy, g.int64([0, 2, 3])], [int('keepdims', 0)]));
-      if (needsInputGrad) {
-        // dx is the 'same' conv of dy with the kernel flipped in space and its channel axes swapped. A Conv rather
-        // than ConvTranspose(dy, w): onnxruntime's blocked-layout Conv kernels made the step 8 % faster.
-        const swapped = g.op('Transpose', [w], [ints('perm', [1, 0, 2, 3])]);
-        const flipped =
-          k === 1
-            ? swapped
-            : g.op('Slice', [
-                swapped,
-                g.int64([-1, -1]),
-                g.int64([-(k + 1), -(k + 1)]),
-                g.int64([2, 3]),
-                g.int64([-1, -1]),
-              ]);
-        this.addGrad(x.name, g.op('Conv', [dy, flipped], attrs));
-      }
-    });
-    return y;
-  }
-
-  /**
-   * dW[co, ci, i, j] = Σ_{n,y,x} dy[n, co, y, x] · xpad[n, ci, y + i, x + j]: per tap one GEMM of dy [Co, N·H·W]
-   * with the shifted input [Ci, N·H·W]. Measured on 2 cores (base 8, 128², batch 5): 18 % faster per step than one
-   * GEMM over a concatenated im2col matrix, whose copy cost more than the GEMM calls saved.
-   */
-  private convKernelGrad(x: Value, dy: string, cout: number, k: number): string {
-    const g = this.g;
-    const [n, cin, h, w] = x.shape;
-    const pixels = n * h * w;
-    const xT = g.op('Transpose', [x.name], [ints('perm', [1, 0, 2, 3])]);
-    const dyT = g.op('Reshape', [g.op('Transpose', [dy], [ints('perm', [1, 0, 2, 3])]), g.int64([cout, pixels])]);
-    const product = (taps: string) =>
-      g.op('Gemm', [dyT, g.op('Reshape', [taps, g.int64([cin, pixels])])], [int('transB', 1)]);
-    if (k === 1) return g.op('Reshape', [product(xT), g.int64([cout, cin, 1, 1])]);
+    const z = g.op('Conv', [only(inputs).name, `${layer.name}/kernel`, `${layer.name}/bias`], attrs);
+    const name = layer.activation === 'sigmoid' ? g.op('Sigmoid', [z]) : z;
+    return { output: { name, shape: nchw(n, layer.shape) }, saved: undefined };
+  },
+  backward({ g, setParamGrad }, layer, { inputs, output, dy, wanted }) {
+    const x = only(inputs);
+    const k = layer.kernel;
+    const cout = layer.shape[2];
+    const w = `${layer.name}/kernel`;
+    // Through the sigmoid: dz = dy · p · (1 − p).
+    const dz =
+      layer.activation === 'sigmoid'
+        ? g.op('Mul', [dy, g.op('Mul', [output.name, g.op('Sub', [g.scalar(1), output.name])])])
+        : dy;
+    setParamGrad(w, convKernelGrad(g, x, dz, cout, k));
+    setParamGrad(`${layer.name}/bias`, reduceToChannels(g, dz));
+    if (!wanted[0]) return [undefined];
+    // dx is the 'same' conv of dz with the kernel flipped in space and its channel axes swapped. A Conv rather than
+    // ConvTranspose(dz, w): onnxruntime's blocked-layout Conv kernels made the step 8 % faster.
     const pad = (k - 1) / 2;
-    const padded = g.op('Pad', [xT, g.int64([0, 0, pad, pad, 0, 0, pad, pad])]);
-    const parts: string[] = [];
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) {
-        const shifted = g.op('Slice', [padded, g.int64([i, j]), g.int64([i + h, j + w]), g.int64([2, 3])]);
-        parts.push(g.op('Reshape', [product(shifted), g.int64([cout, cin, 1])]));
-      }
-    }
-    return g.op('Reshape', [g.op('Concat', parts, [int('axis', 2)]), g.int64([cout, cin, k, k])]);
-  }
+    const attrs = [ints('kernel_shape', [k, k]), ints('pads', [pad, pad, pad, pad])];
+    const swapped = g.op('Transpose', [w], [ints('perm', [1, 0, 2, 3])]);
+    const flipped =
+      k === 1
+        ? swapped
+        : g.op('Slice', [
+            swapped,
+            g.int64([-1, -1]),
+            g.int64([-(k + 1), -(k + 1)]),
+            g.int64([2, 3]),
+            g.int64([-1, -1]),
+          ]);
+    return [g.op('Conv', [dz, flipped], attrs)];
+  },
+};
 
-  /** Training-mode BatchNormalization (batch moments, biased variance, as tfjs-layers' normalizeBatchInTraining). */
-  private batchNorm(layer: string, z: Value): Value {
-    const g = this.g;
-    const [n, c, h, w] = z.shape;
-    const count = n * h * w;
-    const eps = this.epsilons[this.bnIndex++] as number;
-    const gamma = `${layer}/gamma`;
-    const beta = `${layer}/beta`;
-    if (this.infer) {
-      const movingMean = g.input(`moving_mean/${layer}`, [1, c, 1, 1]);
-      const movingVar = g.input(`moving_var/${layer}`, [1, c, 1, 1]);
-      const scale = g.op('Mul', [gamma, g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [movingVar, g.scalar(eps)])])])]);
+/**
+ * dW[co, ci, i, j] = Σ_{n,y,x} dy[n, co, y, x] · xpad[n, ci, y + i, x + j]: per tap one GEMM of dy [Co, N·H·W]
+ * with the shifted input [Ci, N·H·W]. Measured on 2 cores (base 8, 128², batch 5): 18 % faster per step than one
+ * GEMM over a concatenated im2col matrix, whose copy cost more than the GEMM calls saved.
+ */
+function convKernelGrad(g: OnnxGraphBuilder, x: Value, dy: string, cout: number, k: number): string {
+  const [n, cin, h, w] = x.shape;
+  const pixels = n * h * w;
+  const xT = g.op('Transpose', [x.name], [ints('perm', [1, 0, 2, 3])]);
+  const dyT = g.op('Reshape', [g.op('Transpose', [dy], [ints('perm', [1, 0, 2, 3])]), g.int64([cout, pixels])]);
+  const product = (taps: string) =>
+    g.op('Gemm', [dyT, g.op('Reshape', [taps, g.int64([cin, pixels])])], [int('transB', 1)]);
+  if (k === 1) return g.op('Reshape', [product(xT), g.int64([cout, cin, 1, 1])]);
+  const pad = (k - 1) / 2;
+  const padded = g.op('Pad', [xT, g.int64([0, 0, pad, pad, 0, 0, pad, pad])]);
+  const parts: string[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const shifted = g.op('Slice', [padded, g.int64([i, j]), g.int64([i + h, j + w]), g.int64([2, 3])]);
+      parts.push(g.op('Reshape', [product(shifted), g.int64([cout, cin, 1])]));
+    }
+  }
+  return g.op('Reshape', [g.op('Concat', parts, [int('axis', 2)]), g.int64([cout, cin, k, k])]);
+}
+
+interface BatchNormSaved {
+  readonly xhat: string;
+  readonly invStd: string;
+}
+
+/**
+ * Training: batch moments, biased variance, as tfjs-layers' normalizeBatchInTraining (and outputs `bn_mean/<layer>`,
+ * `bn_var/<layer>` for the moving averages). Inference: the moving statistics, fed as inputs.
+ */
+const batchNormOp: LayerOp<BatchNormLayerSpec, BatchNormSaved | undefined> = {
+  forward({ g, n, infer, epsilon }, layer, inputs) {
+    const z = only(inputs);
+    const shape = nchw(n, layer.shape);
+    const c = shape[1];
+    const eps = g.scalar(epsilon(layer.name));
+    const gamma = `${layer.name}/gamma`;
+    const beta = `${layer.name}/beta`;
+    if (infer) {
+      const movingMean = g.input(`moving_mean/${layer.name}`, [1, c, 1, 1]);
+      const movingVar = g.input(`moving_var/${layer.name}`, [1, c, 1, 1]);
+      const scale = g.op('Mul', [gamma, g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [movingVar, eps])])])]);
       const shifted = g.op('Sub', [beta, g.op('Mul', [movingMean, scale])]);
-      return { name: g.op('Add', [g.op('Mul', [z.name, scale]), shifted]), shape: z.shape };
+      return { output: { name: g.op('Add', [g.op('Mul', [z.name, scale]), shifted]), shape }, saved: undefined };
     }
     const axes = g.int64([0, 2, 3]);
-    const invCount = g.scalar(1 / count);
+    const invCount = g.scalar(1 / (shape[0] * shape[2] * shape[3]));
     const keep = [int('keepdims', 1)];
     const mean = g.op('Mul', [g.op('ReduceSum', [z.name, axes], keep), invCount]);
     const centered = g.op('Sub', [z.name, mean]);
     const variance = g.op('Mul', [g.op('ReduceSum', [g.op('Mul', [centered, centered]), axes], keep), invCount]);
-    const invStd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(eps)])])]);
+    const invStd = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, eps])])]);
     const xhat = g.op('Mul', [centered, invStd]);
-    const y: Value = { name: g.op('Add', [g.op('Mul', [xhat, gamma]), beta]), shape: z.shape };
-    g.output(`bn_mean/${layer}`, g.op('Reshape', [mean, g.int64([c])]), [c]);
-    g.output(`bn_var/${layer}`, g.op('Reshape', [variance, g.int64([c])]), [c]);
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      const dBeta = g.op('ReduceSum', [dy, axes], keep);
-      const dGamma = g.op('ReduceSum', [g.op('Mul', [dy, xhat]), axes], keep);
-      this.setParamGrad(beta, dBeta);
-      this.setParamGrad(gamma, dGamma);
-      // dz = a·(dy − dβ/M − x̂·dγ/M) with a = γ/σ, folded into per-channel factors so only 3 full-size ops remain.
-      const a = g.op('Mul', [gamma, invStd]);
-      const negA = g.op('Mul', [g.op('Neg', [a]), invCount]);
-      const c1 = g.op('Mul', [negA, dGamma]);
-      const c0 = g.op('Mul', [negA, dBeta]);
-      const dz = g.op('Add', [g.op('Mul', [dy, a]), g.op('Add', [g.op('Mul', [xhat, c1]), c0])]);
-      this.addGrad(z.name, dz);
-    });
-    return y;
-  }
+    const name = g.op('Add', [g.op('Mul', [xhat, gamma]), beta]);
+    g.output(`bn_mean/${layer.name}`, g.op('Reshape', [mean, g.int64([c])]), [c]);
+    g.output(`bn_var/${layer.name}`, g.op('Reshape', [variance, g.int64([c])]), [c]);
+    return { output: { name, shape }, saved: { xhat, invStd } };
+  },
+  backward({ g, setParamGrad }, layer, { output, saved, dy }) {
+    if (saved === undefined) throw new Error(`buildTrainGraph: ${layer.name} has no training forward`);
+    const { xhat, invStd } = saved;
+    const [n, , h, w] = output.shape;
+    const axes = g.int64([0, 2, 3]);
+    const invCount = g.scalar(1 / (n * h * w));
+    const keep = [int('keepdims', 1)];
+    const gamma = `${layer.name}/gamma`;
+    const dBeta = g.op('ReduceSum', [dy, axes], keep);
+    const dGamma = g.op('ReduceSum', [g.op('Mul', [dy, xhat]), axes], keep);
+    setParamGrad(`${layer.name}/beta`, dBeta);
+    setParamGrad(gamma, dGamma);
+    // dz = a·(dy − dβ/M − x̂·dγ/M) with a = γ/σ, folded into per-channel factors so only 3 full-size ops remain.
+    const a = g.op('Mul', [gamma, invStd]);
+    const negA = g.op('Mul', [g.op('Neg', [a]), invCount]);
+    const c1 = g.op('Mul', [negA, dGamma]);
+    const c0 = g.op('Mul', [negA, dBeta]);
+    return [g.op('Add', [g.op('Mul', [dy, a]), g.op('Add', [g.op('Mul', [xhat, c1]), c0])])];
+  },
+};
 
-  private relu(x: Value): Value {
-    const g = this.g;
-    const y: Value = { name: g.op('Relu', [x.name]), shape: x.shape };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      const zero = g.scalar(0);
-      this.addGrad(x.name, g.op('Where', [g.op('Greater', [y.name, zero]), dy, zero]));
-    });
-    return y;
-  }
+const reluOp: LayerOp<ReluLayerSpec> = {
+  forward({ g }, _layer, inputs) {
+    const x = only(inputs);
+    return { output: { name: g.op('Relu', [x.name]), shape: x.shape }, saved: undefined };
+  },
+  backward({ g }, _layer, { output, dy }) {
+    const zero = g.scalar(0);
+    return [g.op('Where', [g.op('Greater', [output.name, zero]), dy, zero])];
+  },
+};
 
-  /**
-   * 2×2 max-pool. The gradient goes to the first maximum of each window (onnxruntime's Indices output, the same tie
-   * rule as tfjs' MaxPoolGrad): routing to every tied input would be wrong where a flat image region ties after ReLU.
-   */
-  private maxPool(x: Value): Value {
-    const g = this.g;
-    const [n, c, h, w] = x.shape;
+/**
+ * 2×2 max-pool. The gradient goes to the first maximum of each window (onnxruntime's Indices output, the same tie
+ * rule as tfjs' MaxPoolGrad): routing to every tied input would be wrong where a flat image region ties after ReLU.
+ */
+const maxPoolOp: LayerOp<MaxPoolLayerSpec, string> = {
+  forward({ g, n }, layer, inputs) {
     const attrs = [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])];
-    const [pooled, indices] = g.opN('MaxPool', [x.name], 2, attrs);
-    const y: Value = { name: pooled as string, shape: [n, c, h / 2, w / 2] };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      const total = n * c * h * w;
-      const flat = g.int64([-1]);
-      const zeros = g.op('ConstantOfShape', [g.int64([total])]);
-      const scattered = g.op('ScatterElements', [
-        zeros,
-        g.op('Reshape', [indices as string, flat]),
-        g.op('Reshape', [dy, flat]),
-      ]);
-      this.addGrad(x.name, g.op('Reshape', [scattered, g.int64([n, c, h, w])]));
-    });
-    return y;
-  }
+    const [pooled, indices] = g.opN('MaxPool', [only(inputs).name], 2, attrs);
+    return { output: { name: pooled as string, shape: nchw(n, layer.shape) }, saved: indices as string };
+  },
+  backward({ g }, _layer, { inputs, saved: indices, dy }) {
+    const shape = only(inputs).shape;
+    const flat = g.int64([-1]);
+    const zeros = g.op('ConstantOfShape', [g.int64([shape.reduce((a, b) => a * b, 1)])]);
+    const scattered = g.op('ScatterElements', [zeros, g.op('Reshape', [indices, flat]), g.op('Reshape', [dy, flat])]);
+    return [g.op('Reshape', [scattered, g.int64([...shape])])];
+  },
+};
 
-  private dropout(layer: string, x: Value): Value {
-    if (this.config.dropoutRate === 0 || this.infer) return x;
-    const g = this.g;
-    const mask = g.input(`mask/${layer}`, x.shape);
-    this.dropouts.push({ name: mask, dims: x.shape });
-    const y: Value = { name: g.op('Mul', [x.name, mask]), shape: x.shape };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy !== undefined) this.addGrad(x.name, g.op('Mul', [dy, mask]));
-    });
-    return y;
-  }
+/** Multiplies by a mask input (0 or 1/(1 − rate)); the identity at rate 0 and in inference. */
+const dropoutOp: LayerOp<DropoutLayerSpec, string> = {
+  forward({ g, infer, mask }, layer, inputs) {
+    const x = only(inputs);
+    // No node written: the walker records no backward step for it.
+    if (layer.rate === 0 || infer) return { output: x, saved: '' };
+    const m = mask(layer.name, x.shape);
+    return { output: { name: g.op('Mul', [x.name, m]), shape: x.shape }, saved: m };
+  },
+  backward: ({ g }, _layer, { saved: m, dy }) => [g.op('Mul', [dy, m])],
+};
 
-  /** Conv2DTranspose 2×2 stride 2 (ONNX weight [Cin, Cout, 2, 2]). */
-  private convTranspose2(layer: string, x: Value, cout: number): Value {
-    const g = this.g;
-    const w = `${layer}/kernel`;
-    const b = `${layer}/bias`;
+/** Conv2DTranspose 2×2 stride 2 (ONNX weight [Cin, Cout, 2, 2]). */
+const convTransposeOp: LayerOp<ConvTransposeLayerSpec> = {
+  forward({ g, n }, layer, inputs) {
+    const attrs = [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])];
+    const name = g.op('ConvTranspose', [only(inputs).name, `${layer.name}/kernel`, `${layer.name}/bias`], attrs);
+    return { output: { name, shape: nchw(n, layer.shape) }, saved: undefined };
+  },
+  backward({ g, setParamGrad }, layer, { inputs, output, dy, wanted }) {
+    const x = only(inputs);
+    const w = `${layer.name}/kernel`;
     const [n, cin, h, wd] = x.shape;
+    const cout = output.shape[1];
+    const pixels = n * h * wd;
+    const xT = g.op('Reshape', [g.op('Transpose', [x.name], [ints('perm', [1, 0, 2, 3])]), g.int64([cin, pixels])]);
+    // dy[n, co, 2y + i, 2x + j] → rows (n, y, x), columns (co, i, j).
+    const blocks = g.op('Reshape', [dy, g.int64([n, cout, h, 2, wd, 2])]);
+    const rows = g.op('Transpose', [blocks], [ints('perm', [0, 2, 4, 1, 3, 5])]);
+    const dyR = g.op('Reshape', [rows, g.int64([pixels, cout * 4])]);
+    setParamGrad(w, g.op('Reshape', [g.op('Gemm', [xT, dyR]), g.int64([cin, cout, 2, 2])]));
+    setParamGrad(`${layer.name}/bias`, reduceToChannels(g, dy));
+    // Conv with the same [Cin, Cout, 2, 2] tensor read as [M, C, kH, kW] is the input gradient.
     const attrs = [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])];
-    const y: Value = { name: g.op('ConvTranspose', [x.name, w, b], attrs), shape: [n, cout, 2 * h, 2 * wd] };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      // Conv with the same [Cin, Cout, 2, 2] tensor read as [M, C, kH, kW] is the input gradient.
-      this.addGrad(x.name, g.op('Conv', [dy, w], attrs));
-      const pixels = n * h * wd;
-      const xT = g.op('Reshape', [g.op('Transpose', [x.name], [ints('perm', [1, 0, 2, 3])]), g.int64([cin, pixels])]);
-      // dy[n, co, 2y + i, 2x + j] → rows (n, y, x), columns (co, i, j).
-      const blocks = g.op('Reshape', [dy, g.int64([n, cout, h, 2, wd, 2])]);
-      const rows = g.op('Transpose', [blocks], [ints('perm', [0, 2, 4, 1, 3, 5])]);
-      const dyR = g.op('Reshape', [rows, g.int64([pixels, cout * 4])]);
-      const product = g.op('Gemm', [xT, dyR]);
-      this.setParamGrad(w, g.op('Reshape', [product, g.int64([cin, cout, 2, 2])]));
-      this.setParamGrad(b, g.op('ReduceSum', [dy, g.int64([0, 2, 3])], [int('keepdims', 0)]));
-    });
-    return y;
-  }
+    return [wanted[0] ? g.op('Conv', [dy, w], attrs) : undefined];
+  },
+};
 
-  private concat(a: Value, b: Value): Value {
-    const g = this.g;
-    const [n, ca, h, w] = a.shape;
-    const cb = b.shape[1];
-    const y: Value = { name: g.op('Concat', [a.name, b.name], [int('axis', 1)]), shape: [n, ca + cb, h, w] };
-    this.tape.push(() => {
-      const dy = this.gradOf(y.name);
-      if (dy === undefined) return;
-      const [da, db] = g.opN('Split', [dy, g.int64([ca, cb])], 2, [int('axis', 1)]);
-      this.addGrad(a.name, da as string);
-      this.addGrad(b.name, db as string);
-    });
-    return y;
-  }
+const concatOp: LayerOp<ConcatLayerSpec> = {
+  forward({ g, n }, layer, inputs) {
+    const name = g.op(
+      'Concat',
+      inputs.map((x) => x.name),
+      [int('axis', 1)],
+    );
+    return { output: { name, shape: nchw(n, layer.shape) }, saved: undefined };
+  },
+  backward({ g }, _layer, { inputs, dy }) {
+    const sizes = inputs.map((x) => x.shape[1]);
+    return g.opN('Split', [dy, g.int64(sizes)], inputs.length, [int('axis', 1)]);
+  },
+};
 
-  /** The configured loss on sigmoid outputs p and its gradient with respect to the logits (through the sigmoid). */
-  private lossAndGradient(p: string, y: string, w: string): { loss: string; dLogits: string } {
-    const g = this.g;
-    const one = g.scalar(1);
-    const sumAll = (v: string) => g.op('ReduceSum', [v], [int('keepdims', 0)]);
-    let loss: string;
-    let dp: string;
-    if (this.config.loss === 'dice') {
-      const wy = g.op('Mul', [w, y]);
-      const intersection = sumAll(g.op('Mul', [wy, p]));
-      const denominator = g.op('Add', [g.op('Add', [sumAll(wy), sumAll(g.op('Mul', [w, p]))]), g.scalar(DICE_SMOOTH)]);
-      const numerator = g.op('Add', [g.op('Mul', [intersection, g.scalar(2)]), g.scalar(DICE_SMOOTH)]);
-      loss = g.op('Sub', [one, g.op('Div', [numerator, denominator])]);
-      // d/dp of 1 − num/den = −(2·w·y·den − num·w) / den²
-      const top = g.op('Sub', [
-        g.op('Mul', [w, numerator]),
-        g.op('Mul', [g.op('Mul', [wy, g.scalar(2)]), denominator]),
-      ]);
-      dp = g.op('Div', [top, g.op('Mul', [denominator, denominator])]);
-    } else {
-      const lo = g.scalar(BCE_EPSILON);
-      const hi = g.scalar(1 - BCE_EPSILON);
-      const pc = g.op('Clip', [p, lo, hi]);
-      const notY = g.op('Sub', [one, y]);
-      const notP = g.op('Sub', [one, pc]);
-      const bce = g.op('Neg', [
-        g.op('Add', [g.op('Mul', [y, g.op('Log', [pc])]), g.op('Mul', [notY, g.op('Log', [notP])])]),
-      ]);
-      const classWeight = g.op('Add', [
-        g.op('Mul', [y, g.scalar(WBCE_POSITIVE_WEIGHT)]),
-        g.op('Mul', [notY, g.scalar(1 - WBCE_POSITIVE_WEIGHT)]),
-      ]);
-      const ww = g.op('Mul', [w, classWeight]);
-      const count = g.op('Max', [sumAll(w), one]);
-      loss = g.op('Div', [sumAll(g.op('Mul', [ww, bce])), count]);
-      // tfjs' clipByValue passes the gradient only where lo ≤ p ≤ hi.
-      const inside = g.op(
-        'Cast',
-        [g.op('And', [g.op('GreaterOrEqual', [p, lo]), g.op('LessOrEqual', [p, hi])])],
-        [int('to', 1)],
-      );
-      const dBce = g.op('Add', [g.op('Neg', [g.op('Div', [y, pc])]), g.op('Div', [notY, notP])]);
-      dp = g.op('Div', [g.op('Mul', [g.op('Mul', [ww, dBce]), inside]), count]);
-    }
-    const dLogits = g.op('Mul', [dp, g.op('Mul', [p, g.op('Sub', [one, p])])]);
-    return { loss, dLogits };
-  }
+/** Every layer kind of the spec; the type makes a new kind without training ops a compile error. */
+const LAYER_OPS: { readonly [K in LayerKind]: LayerOp<Extract<LayerSpec, { kind: K }>> } = {
+  input: inputOp,
+  conv: convOp,
+  batchNorm: batchNormOp,
+  relu: reluOp,
+  maxPool: maxPoolOp,
+  dropout: dropoutOp,
+  convTranspose: convTransposeOp,
+  concat: concatOp,
+};
 
-  private paramDims(name: string): readonly number[] {
-    const spec = this.specs.params.find((p) => p.name === name);
-    if (spec === undefined) throw new Error(`buildTrainGraph: unknown parameter ${name}`);
-    return spec.dims;
+function opOf(layer: LayerSpec): LayerOp<LayerSpec> {
+  // The registry's type pairs each kind with its op; TypeScript cannot carry that pairing through an index.
+  return LAYER_OPS[layer.kind] as LayerOp<LayerSpec>;
+}
+
+/** The configured loss on sigmoid outputs p and its gradient with respect to p. */
+function lossAndGradient(
+  g: OnnxGraphBuilder,
+  lossName: UnetConfig['loss'],
+  p: string,
+  y: string,
+  w: string,
+): { loss: string; dp: string } {
+  const one = g.scalar(1);
+  const sumAll = (v: string) => g.op('ReduceSum', [v], [int('keepdims', 0)]);
+  if (lossName === 'dice') {
+    const wy = g.op('Mul', [w, y]);
+    const intersection = sumAll(g.op('Mul', [wy, p]));
+    const denominator = g.op('Add', [g.op('Add', [sumAll(wy), sumAll(g.op('Mul', [w, p]))]), g.scalar(DICE_SMOOTH)]);
+    const numerator = g.op('Add', [g.op('Mul', [intersection, g.scalar(2)]), g.scalar(DICE_SMOOTH)]);
+    const loss = g.op('Sub', [one, g.op('Div', [numerator, denominator])]);
+    // d/dp of 1 − num/den = −(2·w·y·den − num·w) / den²
+    const top = g.op('Sub', [g.op('Mul', [w, numerator]), g.op('Mul', [g.op('Mul', [wy, g.scalar(2)]), denominator])]);
+    return { loss, dp: g.op('Div', [top, g.op('Mul', [denominator, denominator])]) };
   }
+  const lo = g.scalar(BCE_EPSILON);
+  const hi = g.scalar(1 - BCE_EPSILON);
+  const pc = g.op('Clip', [p, lo, hi]);
+  const notY = g.op('Sub', [one, y]);
+  const notP = g.op('Sub', [one, pc]);
+  const bce = g.op('Neg', [
+    g.op('Add', [g.op('Mul', [y, g.op('Log', [pc])]), g.op('Mul', [notY, g.op('Log', [notP])])]),
+  ]);
+  const classWeight = g.op('Add', [
+    g.op('Mul', [y, g.scalar(WBCE_POSITIVE_WEIGHT)]),
+    g.op('Mul', [notY, g.scalar(1 - WBCE_POSITIVE_WEIGHT)]),
+  ]);
+  const ww = g.op('Mul', [w, classWeight]);
+  const count = g.op('Max', [sumAll(w), one]);
+  const loss = g.op('Div', [sumAll(g.op('Mul', [ww, bce])), count]);
+  // tfjs' clipByValue passes the gradient only where lo ≤ p ≤ hi.
+  const inside = g.op(
+    'Cast',
+    [g.op('And', [g.op('GreaterOrEqual', [p, lo]), g.op('LessOrEqual', [p, hi])])],
+    [int('to', 1)],
+  );
+  const dBce = g.op('Add', [g.op('Neg', [g.op('Div', [y, pc])]), g.op('Div', [notY, notP])]);
+  return { loss, dp: g.op('Div', [g.op('Mul', [g.op('Mul', [ww, dBce]), inside]), count]) };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { filtersAtLevel, type UnetConfig } from '../model/unet-config.js';
+import type { UnetConfig } from '../model/unet-config.js';
+import { unetSpec, type WeightSpec } from '../model/unet-spec.js';
 import { findLayerWeight, reorderKernel } from '../onnx/tfjs-weight-layout.js';
 
 /** One trainable tensor of the U-Net in ONNX layout (conv kernels [Cout, Cin, k, k], transposed [Cin, Cout, 2, 2]). */
@@ -28,33 +29,29 @@ export interface BatchNormSpec {
   readonly channels: number;
 }
 
-/** The U-Net's parameters in the order the training graph declares them, and its BatchNorm layers. */
+const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** ONNX dims of a spec weight: kernels [kH, kW, c2, c3] → [c3, c2, kH, kW], BatchNorm γ/β broadcast as [1, C, 1, 1]. */
+function onnxDims({ weight, shape }: WeightSpec): number[] {
+  if (weight === 'kernel') {
+    const [kH, kW, c2, c3] = shape as [number, number, number, number];
+    return [c3, c2, kH, kW];
+  }
+  return weight === 'bias' ? [...shape] : [1, shape[0] as number, 1, 1];
+}
+
+/** The U-Net's parameters in the order the training graph declares them ({@link unetSpec} order), and its BatchNorms. */
 export function unetParamSpecs(config: UnetConfig): { params: ParamSpec[]; batchNorms: BatchNormSpec[] } {
-  const params: ParamSpec[] = [];
-  const batchNorms: BatchNormSpec[] = [];
-  const add = (layer: string, weight: ParamSpec['weight'], dims: number[]) =>
-    params.push({ name: `${layer}/${weight}`, layer, weight, dims, size: dims.reduce((a, b) => a * b, 1) });
-  const block = (prefix: string, cin: number, cout: number) => {
-    for (const i of [1, 2]) {
-      add(`${prefix}_conv${i}`, 'kernel', [cout, i === 1 ? cin : cout, 3, 3]);
-      add(`${prefix}_conv${i}`, 'bias', [cout]);
-      add(`${prefix}_bn${i}`, 'gamma', [1, cout, 1, 1]);
-      add(`${prefix}_bn${i}`, 'beta', [1, cout, 1, 1]);
-      batchNorms.push({ layer: `${prefix}_bn${i}`, channels: cout });
-    }
-  };
-  for (let level = 1; level <= config.levels; level++) {
-    const cin = level === 1 ? config.channels : filtersAtLevel(config, level - 1);
-    block(`enc${level}`, cin, filtersAtLevel(config, level));
-  }
-  for (let level = config.levels - 1; level >= 1; level--) {
-    const f = filtersAtLevel(config, level);
-    add(`up${level}`, 'kernel', [filtersAtLevel(config, level + 1), f, 2, 2]);
-    add(`up${level}`, 'bias', [f]);
-    block(`dec${level}`, 2 * f, f);
-  }
-  add('head', 'kernel', [1, config.baseFilters, 1, 1]);
-  add('head', 'bias', [1]);
+  const spec = unetSpec(config);
+  const params = spec.flatMap((layer) =>
+    layer.weights.map((w): ParamSpec => {
+      const dims = onnxDims(w);
+      return { name: `${layer.name}/${w.weight}`, layer: layer.name, weight: w.weight, dims, size: product(dims) };
+    }),
+  );
+  const batchNorms = spec
+    .filter((layer) => layer.kind === 'batchNorm')
+    .map((layer) => ({ layer: layer.name, channels: layer.shape[2] }));
   return { params, batchNorms };
 }
 

@@ -6,16 +6,8 @@ import {
   type SpatialStep,
   spatialSize,
 } from './dropout-mask-spec.js';
-import {
-  encodeOnnxModel,
-  type OnnxAttribute,
-  OnnxAttributeType,
-  OnnxDataType,
-  type OnnxDimension,
-  type OnnxNode,
-  type OnnxTensor,
-  type OnnxValueInfo,
-} from './onnx-proto.js';
+import { type Dimension, float, int, ints, OnnxGraphBuilder, text } from './onnx-graph-builder.js';
+import { type OnnxAttribute, OnnxDataType, type OnnxTensor } from './onnx-proto.js';
 import { findLayerWeight, reorderKernel } from './tfjs-weight-layout.js';
 
 export interface ExportOnnxOptions {
@@ -53,8 +45,6 @@ type LayerNode = Layer['inboundNodes'][number];
 /** Config values as tfjs-layers serializes them; narrowed with the readers below. */
 type LayerConfig = Record<string, unknown>;
 
-// IR version 8 is the one that introduced opset 17; onnxruntime accepts it as is.
-const IR_VERSION = 8;
 // tfjs-layers is channels-last; NHWC axis → NCHW axis.
 const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
 
@@ -67,38 +57,25 @@ const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
  */
 export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;
-  const builder = new GraphBuilder({
+  const converter = new TfjsGraphConverter({
     mcDropout: options.mcDropout ?? true,
     dropoutMasks: options.dropoutMasks ?? 'inputs',
     seed: options.seed,
     batch: options.batch ?? 'dynamic',
     spatial: options.spatial ?? 'model',
   });
-  builder.build(model);
-  return encodeOnnxModel({
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: opset }],
-    producerName: 'activeseg',
-    producerVersion: '0.1.0',
-    graph: {
-      name: model.name,
-      node: builder.nodes,
-      initializer: builder.initializers,
-      input: builder.graphInputs,
-      output: builder.graphOutputs,
-    },
-    metadataProps: [
-      { key: 'activeseg.layout', value: 'NHWC' },
-      { key: 'activeseg.mcDropout', value: String(builder.stochasticDropoutCount > 0) },
-      { key: 'activeseg.dropoutLayers', value: String(builder.stochasticDropoutCount) },
-      ...(builder.maskSpecs.length === 0
-        ? []
-        : [
-            { key: DROPOUT_MASKS_KEY, value: JSON.stringify(builder.maskSpecs) },
-            ...(options.seed === undefined ? [] : [{ key: DROPOUT_SEED_KEY, value: String(options.seed) }]),
-          ]),
-    ],
-  });
+  converter.build(model);
+  return converter.g.encode(model.name, opset, [
+    { key: 'activeseg.layout', value: 'NHWC' },
+    { key: 'activeseg.mcDropout', value: String(converter.stochasticDropoutCount > 0) },
+    { key: 'activeseg.dropoutLayers', value: String(converter.stochasticDropoutCount) },
+    ...(converter.maskSpecs.length === 0
+      ? []
+      : [
+          { key: DROPOUT_MASKS_KEY, value: JSON.stringify(converter.maskSpecs) },
+          ...(options.seed === undefined ? [] : [{ key: DROPOUT_SEED_KEY, value: String(options.seed) }]),
+        ]),
+  ]);
 }
 
 interface BuilderSettings {
@@ -119,11 +96,9 @@ interface FoldableConv {
   output: string;
 }
 
-class GraphBuilder {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
-  readonly graphInputs: OnnxValueInfo[] = [];
-  readonly graphOutputs: OnnxValueInfo[] = [];
+/** Walks a tfjs-layers graph and writes the equivalent NCHW ONNX graph into {@link OnnxGraphBuilder} `g`. */
+class TfjsGraphConverter {
+  readonly g = new OnnxGraphBuilder();
   stochasticDropoutCount = 0;
   readonly maskSpecs: DropoutMaskSpec[] = [];
 
@@ -158,8 +133,8 @@ class GraphBuilder {
     model.outputs.forEach((output, index) => {
       const source = this.valueOf(output);
       const name = this.uniqueName(model.outputNames[index] ?? `output_${index}`);
-      this.addNode('Transpose', [source], [name], [intsAttribute('perm', [0, 2, 3, 1])]);
-      this.graphOutputs.push(this.valueInfo(name, output));
+      this.g.node('Transpose', [source], [name], [ints('perm', [0, 2, 3, 1])]);
+      this.g.output(name, name, this.dimsOf(output));
     });
     for (const { tensor, data } of this.pendingWeights) {
       tensor.rawData = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -252,9 +227,9 @@ class GraphBuilder {
     const [, height, width] = output.shape;
     if (typeof height === 'number' && typeof width === 'number') this.inputSize = [height, width];
     const name = this.uniqueName(layer.name);
-    this.graphInputs.push(this.valueInfo(name, output));
+    this.g.input(name, this.dimsOf(output));
     const nchw = this.uniqueName(`${layer.name}_nchw`);
-    this.addNode('Transpose', [name], [nchw], [intsAttribute('perm', [0, 3, 1, 2])]);
+    this.g.node('Transpose', [name], [nchw], [ints('perm', [0, 3, 1, 2])]);
     this.values.set(output.id, nchw);
   }
 
@@ -284,17 +259,17 @@ class GraphBuilder {
     }
 
     const attributes: OnnxAttribute[] = [
-      intsAttribute('kernel_shape', [kH, kW]),
-      intsAttribute('strides', [sH, sW]),
-      intsAttribute('dilations', [dH, dW]),
+      ints('kernel_shape', [kH, kW]),
+      ints('strides', [sH, sW]),
+      ints('dilations', [dH, dW]),
     ];
     if (transposed) {
       // TF crops max(k − s, 0) from the full transposed output, the smaller half at the start (as its forward
       // 'same' conv pads); 'valid' crops nothing. output_padding then restores TF's output size when k < s.
       const cropH = padding === 'same' ? Math.max(kH - sH, 0) : 0;
       const cropW = padding === 'same' ? Math.max(kW - sW, 0) : 0;
-      attributes.push(intsAttribute('pads', [cropH >> 1, cropW >> 1, cropH - (cropH >> 1), cropW - (cropW >> 1)]));
-      attributes.push(intsAttribute('output_padding', [Math.max(sH - kH, 0), Math.max(sW - kW, 0)]));
+      attributes.push(ints('pads', [cropH >> 1, cropW >> 1, cropH - (cropH >> 1), cropW - (cropW >> 1)]));
+      attributes.push(ints('output_padding', [Math.max(sH - kH, 0), Math.max(sW - kW, 0)]));
     } else {
       attributes.push(...convPadding(padding, [kH, kW], [sH, sW], [dH, dW]));
     }
@@ -302,7 +277,7 @@ class GraphBuilder {
     const weightName = this.addWeight(`${layer.name}_W`, weight, weightDims);
     const biasName = this.addWeight(`${layer.name}_B`, bias, [cOut]);
     const convOut = this.uniqueName(`${layer.name}_conv`);
-    this.addNode(
+    this.g.node(
       transposed ? 'ConvTranspose' : 'Conv',
       [this.valueOf(input), weightName, biasName],
       [convOut],
@@ -349,7 +324,7 @@ class GraphBuilder {
       this.addWeight(`${layer.name}_var`, variance, [channels]),
     ];
     const out = this.uniqueName(layer.name);
-    this.addNode('BatchNormalization', [this.valueOf(input), ...names], [out], [floatAttribute('epsilon', epsilon)]);
+    this.g.node('BatchNormalization', [this.valueOf(input), ...names], [out], [float('epsilon', epsilon)]);
     this.values.set(output.id, out);
   }
 
@@ -367,7 +342,7 @@ class GraphBuilder {
       const min = this.addWeight(`${layer.name}_min`, new Float32Array([0]), []);
       const max = this.addWeight(`${layer.name}_max`, new Float32Array([maxValue]), []);
       const out = this.uniqueName(layer.name);
-      this.addNode('Clip', [this.valueOf(input), min, max], [out]);
+      this.g.node('Clip', [this.valueOf(input), min, max], [out]);
       this.values.set(output.id, out);
       return;
     }
@@ -381,15 +356,11 @@ class GraphBuilder {
     const padding = readString(config, 'padding');
     if (padding !== 'same' && padding !== 'valid') throw unsupported(layer, `padding '${padding}'`);
     const out = this.uniqueName(layer.name);
-    this.addNode(
+    this.g.node(
       'MaxPool',
       [this.valueOf(input)],
       [out],
-      [
-        intsAttribute('kernel_shape', pool),
-        intsAttribute('strides', strides),
-        ...convPadding(padding, pool, strides, [1, 1]),
-      ],
+      [ints('kernel_shape', pool), ints('strides', strides), ...convPadding(padding, pool, strides, [1, 1])],
     );
     this.values.set(output.id, out);
   }
@@ -399,18 +370,18 @@ class GraphBuilder {
     const axis = NHWC_TO_NCHW_AXIS[rawAxis < 0 ? rawAxis + 4 : rawAxis];
     if (axis === undefined) throw unsupported(layer, `concat axis ${rawAxis}`);
     const out = this.uniqueName(layer.name);
-    this.addNode(
+    this.g.node(
       'Concat',
       inputs.map((tensor) => this.valueOf(tensor)),
       [out],
-      [intAttribute('axis', axis)],
+      [int('axis', axis)],
     );
     this.values.set(output.id, out);
   }
 
   private emitSimple(layer: Layer, opType: string, inputs: SymbolicTensor[], output: SymbolicTensor): void {
     const out = this.uniqueName(layer.name);
-    this.addNode(
+    this.g.node(
       opType,
       inputs.map((tensor) => this.valueOf(tensor)),
       [out],
@@ -433,7 +404,7 @@ class GraphBuilder {
     if (foldScale) this.inputScales.set(output.id, scale);
     if (this.settings.dropoutMasks === 'inputs') {
       const mask = this.addMaskInput(layer, base, rate, foldScale ? 1 : scale, output);
-      this.addNode('Mul', [source, mask], [base]);
+      this.g.node('Mul', [source, mask], [base]);
     } else {
       this.emitRandomMask(layer, source, base, rate, foldScale ? undefined : scale);
     }
@@ -455,13 +426,12 @@ class GraphBuilder {
     const name = this.uniqueName(`${base}_mask`);
     const { batch, spatial } = this.settings;
     const fixed = spatial === 'model' && typeof height === 'number' && typeof width === 'number';
-    const dims: OnnxDimension[] = [
-      batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch },
-      { dimValue: channels },
-      fixed ? { dimValue: height } : { dimParam: `${name}_height` },
-      fixed ? { dimValue: width } : { dimParam: `${name}_width` },
-    ];
-    this.graphInputs.push({ name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims } } } });
+    this.g.input(name, [
+      batch === 'dynamic' ? 'batch' : batch,
+      channels,
+      fixed ? height : `${name}_height`,
+      fixed ? width : `${name}_width`,
+    ]);
     this.maskSpecs.push({ input: name, rate, keep, channels, steps });
     return name;
   }
@@ -474,28 +444,26 @@ class GraphBuilder {
   private emitRandomMask(layer: Layer, source: string, base: string, rate: number, scale: number | undefined): void {
     const uniform = `${base}_uniform`;
     const keep = `${base}_keep`;
-    this.addNode(
+    this.g.node(
       'RandomUniformLike',
       [source],
       [uniform],
       [
-        intAttribute('dtype', OnnxDataType.FLOAT),
-        floatAttribute('low', -rate),
-        floatAttribute('high', 1 - rate),
-        ...(this.settings.seed === undefined
-          ? []
-          : [floatAttribute('seed', this.settings.seed + this.stochasticDropoutCount)]),
+        int('dtype', OnnxDataType.FLOAT),
+        float('low', -rate),
+        float('high', 1 - rate),
+        ...(this.settings.seed === undefined ? [] : [float('seed', this.settings.seed + this.stochasticDropoutCount)]),
       ],
     );
-    this.addNode('Ceil', [uniform], [keep]);
+    this.g.node('Ceil', [uniform], [keep]);
     if (scale === undefined) {
-      this.addNode('Mul', [source, keep], [base]);
+      this.g.node('Mul', [source, keep], [base]);
       return;
     }
     const masked = `${base}_masked`;
     const scaleName = this.addWeight(`${layer.name}_scale`, new Float32Array([scale]), []);
-    this.addNode('Mul', [source, keep], [masked]);
-    this.addNode('Mul', [masked, scaleName], [base]);
+    this.g.node('Mul', [source, keep], [masked]);
+    this.g.node('Mul', [masked, scaleName], [base]);
   }
 
   /** Emits the activation after `source` and returns the value holding its result. */
@@ -505,7 +473,7 @@ class GraphBuilder {
     if (opType === undefined) throw unsupported(layer, `activation '${activation}'`);
     const out = this.uniqueName(`${layer.name}_${activation}`);
     // NCHW: channels are axis 1, where Keras' softmax (last axis) now lives.
-    this.addNode(opType, [source], [out], activation === 'softmax' ? [intAttribute('axis', 1)] : []);
+    this.g.node(opType, [source], [out], activation === 'softmax' ? [int('axis', 1)] : []);
     return out;
   }
 
@@ -515,28 +483,23 @@ class GraphBuilder {
     return name;
   }
 
-  private valueInfo(name: string, tensor: SymbolicTensor): OnnxValueInfo {
+  /** NHWC dims of a model input or output as the settings declare them. */
+  private dimsOf(tensor: SymbolicTensor): Dimension[] {
     const [, height, width, channels] = tensor.shape;
     const { batch, spatial } = this.settings;
-    const dims: OnnxDimension[] = [
-      batch === 'dynamic' ? { dimParam: 'batch' } : { dimValue: batch },
-      spatial === 'model' && typeof height === 'number' ? { dimValue: height } : { dimParam: 'height' },
-      spatial === 'model' && typeof width === 'number' ? { dimValue: width } : { dimParam: 'width' },
-      typeof channels === 'number' ? { dimValue: channels } : { dimParam: 'channels' },
+    return [
+      batch === 'dynamic' ? 'batch' : batch,
+      spatial === 'model' && typeof height === 'number' ? height : 'height',
+      spatial === 'model' && typeof width === 'number' ? width : 'width',
+      typeof channels === 'number' ? channels : 'channels',
     ];
-    return { name, type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: dims } } } };
   }
 
   private addWeight(name: string, data: Float32Array, dims: number[]): string {
     const unique = this.uniqueName(name);
-    const tensor: OnnxTensor = { name: unique, dims, dataType: OnnxDataType.FLOAT };
-    this.initializers.push(tensor);
+    const tensor = this.g.initializer({ name: unique, dims, dataType: OnnxDataType.FLOAT });
     this.pendingWeights.push({ tensor, data });
     return unique;
-  }
-
-  private addNode(opType: string, input: string[], output: string[], attribute: OnnxAttribute[] = []): void {
-    this.nodes.push({ opType, input, output, name: output[0] ?? opType, attribute });
   }
 
   private uniqueName(wanted: string): string {
@@ -615,14 +578,14 @@ function convPadding(
   strides: readonly number[],
   dilations: readonly number[],
 ): OnnxAttribute[] {
-  if (padding === 'valid') return [intsAttribute('pads', [0, 0, 0, 0])];
+  if (padding === 'valid') return [ints('pads', [0, 0, 0, 0])];
   if (strides.every((s) => s === 1)) {
     // Stride 1: the padding does not depend on the input size, so explicit pads keep the graph static.
     const totals = kernel.map((k, i) => (k - 1) * (dilations[i] ?? 1));
     const begins = totals.map((t) => t >> 1);
-    return [intsAttribute('pads', [...begins, ...totals.map((t, i) => t - begins[i]!)])];
+    return [ints('pads', [...begins, ...totals.map((t, i) => t - begins[i]!)])];
   }
-  return [stringAttribute('auto_pad', 'SAME_UPPER')];
+  return [text('auto_pad', 'SAME_UPPER')];
 }
 
 interface WeightValue {
@@ -670,20 +633,4 @@ function foldBatchNorm(conv: FoldableConv, stats: BatchNormStats): void {
       for (let p = 0; p < plane; p++) weight[base + p] = weight[base + p]! * s;
     }
   }
-}
-
-function intAttribute(name: string, value: number): OnnxAttribute {
-  return { name, type: OnnxAttributeType.INT, i: value };
-}
-
-function intsAttribute(name: string, values: readonly number[]): OnnxAttribute {
-  return { name, type: OnnxAttributeType.INTS, ints: [...values] };
-}
-
-function floatAttribute(name: string, value: number): OnnxAttribute {
-  return { name, type: OnnxAttributeType.FLOAT, f: value };
-}
-
-function stringAttribute(name: string, value: string): OnnxAttribute {
-  return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
 }

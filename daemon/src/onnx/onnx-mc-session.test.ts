@@ -2,9 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withMcDropoutSettings } from '../model/layers/mc-dropout.js';
+import { createUnet } from '../model/unet.js';
+import { parseUnetConfig } from '../model/unet-config.js';
 import { exportOnnx } from './export-onnx.js';
 import { createOnnxMcSession } from './onnx-mc-session.js';
-import { buildReferenceUnet, randomizeNormalization } from './reference-unet.js';
+import { randomizeNormalization } from './randomize-normalization.js';
 
 const SIZE = 32;
 const PASSES = 200;
@@ -14,7 +16,9 @@ beforeAll(async () => {
 });
 
 function smallUnet() {
-  const model = buildReferenceUnet({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0.2, seed: 21 });
+  const model = createUnet(
+    parseUnetConfig({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0.2, initSeed: 21 }),
+  );
   randomizeNormalization(model, 13);
   return model;
 }

@@ -1,9 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createUnet } from '../model/unet.js';
+import { parseUnetConfig } from '../model/unet-config.js';
 import { exportOnnx } from './export-onnx.js';
 import { createOnnxMcSession } from './onnx-mc-session.js';
-import { buildReferenceUnet } from './reference-unet.js';
 
 const SIZE = 32;
 
@@ -12,7 +13,8 @@ beforeAll(async () => {
 });
 
 describe('exportOnnx with a dropout seed', () => {
-  const model = () => buildReferenceUnet({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0.2, seed: 3 });
+  const model = () =>
+    createUnet(parseUnetConfig({ inputSize: SIZE, levels: 3, baseFilters: 4, dropoutRate: 0.2, initSeed: 3 }));
   const patch = Float32Array.from({ length: SIZE * SIZE }, (_, i) => Math.sin(i / 7));
 
   it('repeats the same Monte-Carlo sequence in a fresh session, while passes within a session still differ', async () => {

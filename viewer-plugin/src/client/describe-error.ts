@@ -10,7 +10,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   PROTOCOL_MISMATCH: 'The viewer and the daemon are different versions; reload the page',
   PROTOCOL_VIOLATION: 'The viewer broke the message protocol; the daemon closed the connection',
   RATE_LIMITED: 'The viewer sent messages too fast; the daemon closed the connection',
-  UNAUTHORIZED: 'The access token is missing or wrong; open the link the daemon printed',
+  UNAUTHORIZED:
+    "This page's access token was refused by the daemon (it was restarted with a new token, or the token was rotated with --new-token). Open the URL the daemon printed when it started (activeseg serve prints it)",
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to the daemon (origin not allowed)',
   NOT_FOUND: 'The daemon does not know this address',
   SLIDE_NOT_FOUND: 'That slide is not in this project',

@@ -80,6 +80,20 @@ describe('createHttpClient', () => {
     await expect(down.health()).rejects.toThrow('Cannot reach the daemon at http://d (GET /api/health)');
   });
 
+  it("checkToken says refused only on the daemon's UNAUTHORIZED, unknown when it is down or failing", async () => {
+    const check = (fetch: FetchLike) => createHttpClient({ daemonUrl: 'http://d', token: 't', fetch }).checkToken();
+    await expect(check(fakeFetch(200, { slides: [slide] }).fetch)).resolves.toBe('accepted');
+    await expect(
+      check(fakeFetch(401, { error: { code: 'UNAUTHORIZED', message: 'missing or invalid token' } }).fetch),
+    ).resolves.toBe('refused');
+    await expect(check(fakeFetch(502, '<html>').fetch)).resolves.toBe('unknown');
+    await expect(
+      check(async () => {
+        throw new TypeError('fetch failed');
+      }),
+    ).resolves.toBe('unknown');
+  });
+
   it('builds query strings for suggestions and uploads', async () => {
     const f = fakeFetch(200, { slideId: 'sl_1', modelVersion: null, suggestions: [] });
     const client = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: f.fetch });

@@ -14,6 +14,7 @@ import {
 import type { z } from 'zod';
 import { trimSlash } from '../sources/tile-url.js';
 import { describeError } from './describe-error.js';
+import type { TokenCheck } from './ws-client.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -48,6 +49,8 @@ export class DaemonError extends Error {
 
 export interface HttpClient {
   health(): Promise<HealthResponse>;
+  /** Whether the daemon still accepts the token: `refused` only on its 401 `UNAUTHORIZED`, never on a network error. */
+  checkToken(): Promise<TokenCheck>;
   listSlides(): Promise<SlideList>;
   getSlide(slideId: string): Promise<SlideInfo>;
   addSlide(request: AddSlideRequest): Promise<SlideInfo>;
@@ -128,9 +131,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   const id = encodeURIComponent;
+  const listSlides = () => request(SlideList, 'GET', '/api/slides');
   return {
     health: () => request(HealthResponse, 'GET', '/api/health'),
-    listSlides: () => request(SlideList, 'GET', '/api/slides'),
+    // The slide list is the cheapest route behind the token guard.
+    checkToken: () =>
+      listSlides().then(
+        (): TokenCheck => 'accepted',
+        (err: unknown): TokenCheck =>
+          err instanceof DaemonError && err.code === 'UNAUTHORIZED' ? 'refused' : 'unknown',
+      ),
+    listSlides,
     getSlide: (slideId) => request(SlideInfo, 'GET', `/api/slides/${id(slideId)}`),
     addSlide: (req) => request(SlideInfo, 'POST', '/api/slides', { json: req }),
     uploadSlide: (file, opts = {}) => {

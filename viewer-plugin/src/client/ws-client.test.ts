@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION } from '@activeseg/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReconnectPolicy } from './reconnect-policy.js';
-import { type ConnectionChange, createWsClient, type WebSocketLike } from './ws-client.js';
+import { type ConnectionChange, createWsClient, type TokenCheck, type WebSocketLike } from './ws-client.js';
 
 class FakeSocket implements WebSocketLike {
   static all: FakeSocket[] = [];
@@ -54,12 +54,13 @@ describe('createWsClient', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const make = (slideIds?: string[]) =>
+  const make = (slideIds?: string[], checkToken?: () => Promise<TokenCheck>) =>
     createWsClient({
       url: 'ws://d/ws?token=t',
       WebSocket: FakeSocket,
       policy: createReconnectPolicy({ initialDelayMs: 100, jitter: 0 }),
       ...(slideIds ? { slideIds } : {}),
+      ...(checkToken ? { checkToken } : {}),
     });
 
   it('says hello without lastSeq first, adopts the welcome seq, then subscribes', () => {
@@ -150,6 +151,64 @@ describe('createWsClient', () => {
     expect(client.state).toBe('failed');
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('stops retrying once the daemon refuses the token, and says so with UNAUTHORIZED', async () => {
+    let answer: TokenCheck = 'unknown';
+    const checks: TokenCheck[] = [];
+    const client = make(undefined, async () => {
+      checks.push(answer);
+      return answer;
+    });
+    const states: ConnectionChange[] = [];
+    client.on('connection', (c) => states.push(c));
+    latest().open();
+    latest().receive(welcome(5));
+    // A drop after welcome is a restart or a network blip: retry at once, no check.
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(checks).toEqual([]);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 0 });
+    // Daemon down: the upgrade fails without a welcome, the check cannot tell, so keep retrying.
+    await vi.advanceTimersByTimeAsync(100);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(checks).toEqual(['unknown']);
+    expect(states.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    // Back with a new token: the upgrade gets 401 (close 1006 in a browser), the check says refused.
+    answer = 'refused';
+    await vi.advanceTimersByTimeAsync(200);
+    expect(FakeSocket.all).toHaveLength(3);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.at(-1)).toEqual({ state: 'failed', code: 'UNAUTHORIZED', reason: 'token refused' });
+    expect(client.state).toBe('failed');
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.all).toHaveLength(3);
+    expect(checks).toEqual(['unknown', 'refused']);
+  });
+
+  it('retries when the token check itself fails, and not at all after close during a check', async () => {
+    let fail = true;
+    let release: () => void = () => {};
+    const client = make(undefined, () =>
+      fail
+        ? Promise.reject(new Error('boom'))
+        : new Promise<TokenCheck>((resolve) => {
+            release = () => resolve('refused');
+          }),
+    );
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('reconnecting');
+    fail = false;
+    await vi.advanceTimersByTimeAsync(100);
+    latest().drop();
+    client.close();
+    release();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(client.state).toBe('closed');
+    expect(FakeSocket.all).toHaveLength(2);
   });
 
   it('send only works while open; close stops retries and listeners', () => {

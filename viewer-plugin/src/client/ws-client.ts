@@ -1,4 +1,10 @@
-import { type ClientMessage, PROTOCOL_VERSION, ServerMessage, type ServerMessageType } from '@activeseg/protocol';
+import {
+  type ClientMessage,
+  type ErrorCode,
+  PROTOCOL_VERSION,
+  ServerMessage,
+  type ServerMessageType,
+} from '@activeseg/protocol';
 import { createEmitter } from './create-emitter.js';
 import { createReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
 
@@ -25,7 +31,15 @@ export interface ConnectionChange {
   delayMs?: number;
   /** Why the socket stopped, for `failed` (no more retries) or a close. */
   reason?: string;
+  /** For `failed`: `UNAUTHORIZED` (the daemon refused the token) or `PROTOCOL_MISMATCH`. */
+  code?: ErrorCode;
 }
+
+/**
+ * Answer of a token check over HTTP. `unknown` covers everything that is not a clear "no" (daemon down,
+ * network error, 5xx): the client keeps retrying then.
+ */
+export type TokenCheck = 'accepted' | 'refused' | 'unknown';
 
 export interface InvalidFrame {
   /** The frame as received (string), or undefined for binary frames. */
@@ -50,6 +64,13 @@ export interface WsClientOptions {
   policy?: ReconnectPolicy;
   /** Slides whose slide-scoped events to receive; re-sent after every (re)connect. */
   slideIds?: readonly string[];
+  /**
+   * Asks the daemon over HTTP whether the token is still good. Browsers hide the status of a refused upgrade
+   * (a 401 and a daemon that is down both end in close 1006), so after a socket closes without a `welcome`
+   * the client asks; on `refused` it stops with state `failed`, code `UNAUTHORIZED`, instead of retrying
+   * forever. Without it, every close is retried.
+   */
+  checkToken?: () => Promise<TokenCheck>;
 }
 
 export interface WsClient {
@@ -79,7 +100,8 @@ const BROADCAST_TYPES: ReadonlySet<ServerMessageType> = new Set([
 /**
  * WebSocket to the daemon: says `hello` with the last seen `seq` and `daemonId` so the daemon can replay what
  * was missed, validates every inbound frame with `ServerMessage.safeParse` (invalid ones are reported and
- * dropped, never passed on), and reconnects with backoff until closed.
+ * dropped, never passed on), and reconnects with backoff until closed, unless the daemon refuses the token
+ * (see `checkToken`) or speaks another protocol version: then it stops in state `failed`.
  */
 export function createWsClient(options: WsClientOptions): WsClient {
   const Ctor = options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
@@ -96,6 +118,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let slideIds = options.slideIds ? [...options.slideIds] : undefined;
   // Whether this socket's hello asked for a replay; decides if `welcome.seq` becomes the new baseline.
   let askedReplay = false;
+  // Whether the current socket got its `welcome`: only a socket that never did can have been refused.
+  let welcomed = false;
 
   const setState = (change: ConnectionChange): void => {
     state = change.state;
@@ -136,6 +160,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       // Without a replay the stream continues from the daemon's current position.
       if (!askedReplay || restarted) lastSeq = msg.seq;
       attempt = 0;
+      welcomed = true;
       setState({ state: 'open' });
       if (slideIds && socket) rawSend(socket, { type: 'slide.subscribe', slideIds });
     } else if (msg.type === 'resync') {
@@ -151,6 +176,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     if (stopped) return;
     const ws = new Ctor(options.url);
     socket = ws;
+    welcomed = false;
     ws.onopen = () => {
       askedReplay = lastSeq !== undefined && daemonId !== undefined;
       rawSend(ws, {
@@ -169,14 +195,34 @@ export function createWsClient(options: WsClientOptions): WsClient {
       socket = undefined;
       if (stopped) return;
       if (ev.code === CLOSE_PROTOCOL_MISMATCH) {
-        setState({ state: 'failed', reason: ev.reason || 'protocol mismatch: reload the page' });
+        setState({
+          state: 'failed',
+          code: 'PROTOCOL_MISMATCH',
+          reason: ev.reason || 'protocol mismatch: reload the page',
+        });
         return;
       }
-      const delayMs = policy.delayMs(attempt);
-      setState({ state: 'reconnecting', attempt, delayMs, reason: ev.reason || `closed (${ev.code})` });
-      attempt++;
-      retryTimer = setTimeout(connect, delayMs);
+      const reason = ev.reason || `closed (${ev.code})`;
+      if (welcomed || !options.checkToken) {
+        retry(reason);
+        return;
+      }
+      options
+        .checkToken()
+        .catch((): TokenCheck => 'unknown')
+        .then((answer) => {
+          if (stopped) return;
+          if (answer === 'refused') setState({ state: 'failed', code: 'UNAUTHORIZED', reason: 'token refused' });
+          else retry(reason);
+        });
     };
+  };
+
+  const retry = (reason: string): void => {
+    const delayMs = policy.delayMs(attempt);
+    setState({ state: 'reconnecting', attempt, delayMs, reason });
+    attempt++;
+    retryTimer = setTimeout(connect, delayMs);
   };
 
   connect();

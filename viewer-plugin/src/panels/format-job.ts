@@ -1,18 +1,4 @@
-import type { JobKind, JobState } from '@activeseg/protocol';
-
-/** What the jobs panel knows about one job, folded from `job.progress` and `job.state` frames. */
-export interface JobView {
-  jobId: string;
-  kind: JobKind;
-  state: JobState;
-  done: number;
-  total: number;
-  etaMs?: number | undefined;
-  epoch?: number | undefined;
-  loss?: number | undefined;
-  valDice?: number | undefined;
-  error?: string | undefined;
-}
+import type { JobView } from '../state/viewer-state.js';
 
 /** "12 s", "3 min 5 s", "1 h 02 min": coarse enough to not flicker every frame. */
 export function formatDuration(ms: number): string {

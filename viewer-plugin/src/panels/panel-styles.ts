@@ -21,6 +21,8 @@ export const PANEL_STYLES = `
 .activeseg .as-muted { color: #9aa0aa; font-size: 12px; }
 .activeseg .as-ok { color: #69f0ae; }
 .activeseg .as-error { color: #ff8a80; }
+.activeseg section.as-alert { background: #3b1f22; border-left: 3px solid #ff8a80; }
+.activeseg section[hidden] { display: none; }
 .activeseg-status { font: 12px system-ui, sans-serif; color: #e8e8e8; background: #15161a; padding: 3px 8px; display: flex; gap: 12px; flex-wrap: wrap; }
 .activeseg-outline { border: 2px solid #ffd600; box-shadow: 0 0 0 1px #000; pointer-events: none; }
 .activeseg-mask { pointer-events: none; image-rendering: pixelated; width: 100%; height: 100%; }

@@ -1,0 +1,134 @@
+import type { AnnotationAck, AnnotationRequest, Region } from '@activeseg/protocol';
+import OpenSeadragon from 'openseadragon';
+import { DaemonError } from '../client/http-client.js';
+import { encodeRle } from '../codec/rle.js';
+import { stepIndex } from '../panels/suggestion-cursor.js';
+import type { ToolView } from '../state/viewer-state.js';
+import { cellRegionAt, suggestionRegion } from '../tools/annotation-region.js';
+import type { AnnotationTool, ToolName } from '../tools/annotation-tool.js';
+import { loadPredictionMask } from '../tools/load-prediction-mask.js';
+import type { ActionDeps } from './action-deps.js';
+import type { SlideActions } from './slide-actions.js';
+
+/** Patch edge for "annotate view centre" when the slide has no suggestions to take it from. */
+const DEFAULT_PATCH_SIZE = 512;
+
+export interface AnnotationActions {
+  selectSuggestion(index: number): Promise<void>;
+  step(direction: 1 | -1): void;
+  skip(): void;
+  setTool(tool: ToolName): void;
+  annotateViewCentre(): Promise<void>;
+  submit(): Promise<void>;
+}
+
+/** What the panels show of the tool, read from the tool itself. */
+export function toolViewOf(tool: AnnotationTool): ToolView {
+  return { tool: tool.tool, radius: tool.radius, active: tool.active, canUndo: tool.canUndo, canRedo: tool.canRedo };
+}
+
+export function createAnnotationActions(
+  deps: Pick<
+    ActionDeps,
+    'viewer' | 'daemonUrl' | 'token' | 'http' | 'store' | 'slideView' | 'tool' | 'raise' | 'report'
+  > & { slides: Pick<SlideActions, 'loadSuggestions'> },
+): AnnotationActions {
+  const { viewer, store, slideView, tool } = deps;
+  const notice = (tone: 'muted' | 'busy' | 'ok' | 'error', text: string) =>
+    store.dispatch({ type: 'annotation.status', notice: { tone, text } });
+
+  const begin = async (region: Region): Promise<void> => {
+    const { slide, startFrom } = store.state;
+    const prediction = slideView.layer('prediction');
+    let initial: Awaited<ReturnType<typeof loadPredictionMask>> | undefined;
+    if (startFrom === 'prediction') {
+      if (!slide || !prediction) throw new Error('No prediction yet for this slide: run inference first');
+      initial = await loadPredictionMask({
+        daemonUrl: deps.daemonUrl,
+        token: deps.token,
+        slide,
+        modelVersion: prediction.modelVersion,
+        region,
+      });
+    }
+    tool.begin(region, initial);
+    if (tool.tool === 'pan') actions.setTool('brush');
+  };
+
+  const actions: AnnotationActions = {
+    async selectSuggestion(index) {
+      const { slide, suggestions } = store.state;
+      const suggestion = suggestions[index];
+      const image = slideView.imageItem;
+      if (!slide || !suggestion || !image) return;
+      store.dispatch({ type: 'suggestion.selected', index });
+      const region = suggestionRegion(suggestion, slide);
+      const rect = image.imageToViewportRectangle(region.x, region.y, region.width, region.height);
+      // Leave a margin around the patch so its context is visible.
+      viewer.viewport.fitBounds(
+        new OpenSeadragon.Rect(
+          rect.x - rect.width * 0.25,
+          rect.y - rect.height * 0.25,
+          rect.width * 1.5,
+          rect.height * 1.5,
+        ),
+      );
+      slideView.showOutline(rect);
+      deps.raise('activeseg-suggestion-select', { suggestion, index });
+      notice('muted', '');
+      await begin(region).catch(deps.report);
+    },
+    step(direction) {
+      const next = stepIndex(store.state.selected, direction, store.state.suggestions.length);
+      if (next >= 0) void actions.selectSuggestion(next);
+    },
+    skip() {
+      tool.end();
+      slideView.hideOutline();
+      actions.step(1);
+    },
+    setTool(name) {
+      tool.setTool(name);
+      deps.raise('activeseg-tool-change', { tool: name });
+    },
+    async annotateViewCentre() {
+      const { slide, suggestions } = store.state;
+      const image = slideView.imageItem;
+      if (!slide || !image) return;
+      const centre = image.viewportToImageCoordinates(viewer.viewport.getCenter());
+      await begin(cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide));
+    },
+    async submit() {
+      const mask = tool.mask;
+      const slide = store.state.slide;
+      if (!slide || !mask) return;
+      const request: AnnotationRequest = {
+        slideId: slide.id,
+        region: mask.region,
+        mask: encodeRle(mask.data),
+        clientId: crypto.randomUUID(),
+      };
+      notice('busy', 'Sending…');
+      let ack: AnnotationAck;
+      try {
+        try {
+          ack = await deps.http.submitAnnotation(request);
+        } catch (err) {
+          // Lost connection: the same clientId makes the retry idempotent, so a duplicate can never be stored.
+          if (err instanceof DaemonError && err.code === undefined && err.status === undefined) {
+            ack = await deps.http.submitAnnotation(request);
+          } else throw err;
+        }
+      } catch (err) {
+        notice('error', err instanceof Error ? err.message : String(err));
+        return;
+      }
+      notice('ok', `Stored ✓ ${ack.id} (${ack.patches.length} patch${ack.patches.length === 1 ? '' : 'es'})`);
+      deps.raise('activeseg-annotation-stored', { ack });
+      tool.end();
+      slideView.hideOutline();
+      await deps.slides.loadSuggestions().catch(deps.report);
+    },
+  };
+  return actions;
+}

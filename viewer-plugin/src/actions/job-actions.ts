@@ -1,0 +1,26 @@
+import type { ActionDeps } from './action-deps.js';
+
+export interface JobActions {
+  startInference(): void;
+  startTraining(): void;
+  cancelJob(jobId: string): void;
+}
+
+export function createJobActions(deps: Pick<ActionDeps, 'http' | 'ws' | 'store' | 'report'>): JobActions {
+  const { http, store } = deps;
+  const track = (request: ReturnType<typeof http.startJob>) =>
+    void request.then((info) => store.dispatch({ type: 'job.info', info })).catch(deps.report);
+  return {
+    startInference() {
+      const slide = store.state.slide;
+      if (slide) track(http.startJob({ kind: 'infer', slideId: slide.id, acquisition: 'uncertainty' }));
+    },
+    startTraining() {
+      track(http.startJob({ kind: 'train', mode: 'finetune' }));
+    },
+    cancelJob(jobId) {
+      // Over the socket when it is up (the daemon answers with job.state); HTTP otherwise.
+      if (!deps.ws.send({ type: 'job.cancel', jobId })) track(http.cancelJob(jobId));
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { ActionDeps } from './action-deps.js';
+
+export interface SlideActions {
+  /** Shows the slide with its overlays and suggestions; rejects when the daemon does not have it. */
+  openSlide(slideId: string): Promise<void>;
+  refreshSlides(): Promise<void>;
+  loadSuggestions(): Promise<void>;
+}
+
+export function createSlideActions(
+  deps: Pick<
+    ActionDeps,
+    'viewer' | 'http' | 'ws' | 'store' | 'slideView' | 'tool' | 'raise' | 'suggestionCount' | 'isDestroyed'
+  >,
+): SlideActions {
+  const { http, store, slideView } = deps;
+  const actions: SlideActions = {
+    async openSlide(slideId) {
+      if (deps.isDestroyed()) return;
+      const slide = await http.getSlide(slideId);
+      if (deps.isDestroyed()) return;
+      deps.tool.end();
+      slideView.clear();
+      store.dispatch({ type: 'slide.opened', slide });
+      deps.ws.subscribe([slide.id]);
+      await slideView.show(slide, 'image', store.state.layers.image).ready;
+      deps.viewer.viewport.goHome(true);
+      await actions.loadSuggestions();
+      const version = store.state.suggestionsVersion;
+      if (version !== null && store.state.slide?.id === slide.id) {
+        for (const layer of ['prediction', 'uncertainty'] as const) {
+          slideView.show(slide, layer, { ...store.state.layers[layer], modelVersion: version });
+          store.dispatch({ type: 'layer.shown', layer, modelVersion: version });
+        }
+      }
+      deps.raise('activeseg-slide-open', { slide });
+    },
+    async refreshSlides() {
+      const list = await http.listSlides();
+      store.dispatch({ type: 'slides.listed', slides: list.slides });
+    },
+    async loadSuggestions() {
+      const slide = store.state.slide;
+      if (!slide) return;
+      const list = await http.listSuggestions({ slideId: slide.id, k: deps.suggestionCount });
+      store.dispatch({ type: 'suggestions.loaded', list });
+    },
+  };
+  return actions;
+}

@@ -1,0 +1,30 @@
+import type { TileLayer } from '@activeseg/protocol';
+import type { StartFrom } from '../state/viewer-state.js';
+import type { ToolName } from '../tools/annotation-tool.js';
+
+/**
+ * Everything a person can ask the plugin to do, from a panel, a key or a drop. Each intent does its own error
+ * reporting (into the state), so callers fire and forget.
+ */
+export interface ViewerIntents {
+  openSlide(slideId: string): void;
+  openLocalFile(file: File): void;
+  setLayerVisible(layer: TileLayer, visible: boolean): void;
+  setLayerOpacity(layer: TileLayer, opacity: number): void;
+  selectSuggestion(index: number): void;
+  stepSuggestion(direction: 1 | -1): void;
+  /** Ends the current region unsaved and moves on to the next suggestion. */
+  skipSuggestion(): void;
+  setTool(tool: ToolName): void;
+  setRadius(radiusPx: number): void;
+  setStartFrom(startFrom: StartFrom): void;
+  annotateViewCentre(): void;
+  undo(): void;
+  redo(): void;
+  closePolygon(): void;
+  cancelPolygon(): void;
+  submitAnnotation(): void;
+  startInference(): void;
+  startTraining(): void;
+  cancelJob(jobId: string): void;
+}

@@ -1,0 +1,24 @@
+import { el } from './el.js';
+import { type CreatePanel, renderOnChange } from './panel.js';
+
+/** Connection, backend, model version, running jobs and the latest error, in one line. */
+export const createStatusBar: CreatePanel = () => {
+  const element = el('div', { class: 'activeseg-status', 'data-testid': 'activeseg-status' });
+  return {
+    element,
+    render: renderOnChange(
+      (s) => [s.connection, s.backend, s.modelVersion, s.jobs, s.lastError],
+      (s) => {
+        const running = s.jobs.filter((j) => j.state === 'running' || j.state === 'queued').length;
+        element.replaceChildren(
+          el('span', { 'data-connection': s.connection.state, text: `● ${s.connection.state}` }),
+          el('span', { text: `backend ${s.backend}` }),
+          el('span', { text: `model ${s.modelVersion === undefined ? '–' : `v${s.modelVersion}`}` }),
+          el('span', { text: `${running} job${running === 1 ? '' : 's'} running` }),
+          s.lastError && el('span', { class: 'as-error', 'data-testid': 'activeseg-error', text: s.lastError }),
+        );
+      },
+    ),
+    destroy: () => element.remove(),
+  };
+};

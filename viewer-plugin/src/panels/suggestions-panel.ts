@@ -1,0 +1,44 @@
+import type { ViewerState } from '../state/viewer-state.js';
+import { el } from './el.js';
+import { type CreatePanel, renderOnChange } from './panel.js';
+
+const summary = (s: ViewerState): string => {
+  if (!s.slide) return 'Open a slide.';
+  if (s.suggestionsVersion === null) return 'No inference on this slide yet: run inference in Jobs.';
+  const range = s.suggestions.length
+    ? `${s.suggestions.at(-1)!.score.toFixed(3)}–${s.suggestions[0]!.score.toFixed(3)}`
+    : '–';
+  return `${s.suggestions.length} most informative patches (model v${s.suggestionsVersion}); score: ${range}`;
+};
+
+/** The most informative patches of the open slide, best first; a click flies there and starts annotating. */
+export const createSuggestionsPanel: CreatePanel = ({ intents }) => {
+  const note = el('p', { class: 'as-muted' });
+  const list = el('ul', { 'data-testid': 'activeseg-suggestions' });
+  const element = el('section', {}, el('h3', { text: 'Suggestions (n / p)' }), note, list);
+  list.addEventListener('click', (e) => {
+    const index =
+      e.target instanceof Element ? e.target.closest<HTMLElement>('[data-index]')?.dataset.index : undefined;
+    if (index !== undefined) intents.selectSuggestion(Number(index));
+  });
+  return {
+    element,
+    render: renderOnChange(
+      (s) => [s.slide, s.suggestions, s.suggestionsVersion, s.selected],
+      (s) => {
+        note.textContent = summary(s);
+        list.replaceChildren(
+          ...s.suggestions.map((sug, i) =>
+            el(
+              'li',
+              { class: 'as-item', 'aria-selected': i === s.selected ? 'true' : 'false', 'data-index': i },
+              el('span', { text: `#${i + 1} patch ${sug.patch.col},${sug.patch.row}` }),
+              el('span', { class: 'as-muted', text: sug.score.toFixed(3) }),
+            ),
+          ),
+        );
+      },
+    ),
+    destroy: () => element.remove(),
+  };
+};

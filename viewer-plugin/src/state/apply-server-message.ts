@@ -1,0 +1,79 @@
+import type { ServerMessage } from '@activeseg/protocol';
+import { describeError } from '../client/describe-error.js';
+import { upsertJob, type ViewerState, withLayer } from './viewer-state.js';
+
+/**
+ * Folds one server frame into the state, without side effects. What a frame asks the viewer to do besides
+ * (refetch tiles, suggestions, the slide) is `serverMessageCommands`.
+ */
+export function applyServerMessage(state: ViewerState, message: ServerMessage): ViewerState {
+  switch (message.type) {
+    case 'welcome':
+      return { ...state, backend: message.backend, modelVersion: message.modelVersion };
+    case 'job.progress':
+      return {
+        ...state,
+        jobs: upsertJob(state.jobs, message.jobId, (prev) => ({
+          ...prev,
+          jobId: message.jobId,
+          kind: message.kind,
+          state: 'running',
+          done: message.done,
+          total: message.total,
+          etaMs: message.etaMs,
+          ...(message.detail
+            ? { epoch: message.detail.epoch, loss: message.detail.loss, valDice: message.detail.valDice }
+            : {}),
+        })),
+      };
+    case 'job.state':
+      return {
+        ...state,
+        modelVersion: message.modelVersion ?? state.modelVersion,
+        jobs: upsertJob(state.jobs, message.jobId, (prev) => ({
+          done: 0,
+          total: 0,
+          ...prev,
+          jobId: message.jobId,
+          kind: message.kind,
+          state: message.state,
+          error: message.error ? describeError(message.error.code, { detail: message.error.message }) : undefined,
+        })),
+      };
+    case 'tiles.updated': {
+      if (message.slideId !== state.slide?.id || message.layer === 'image') return state;
+      const shown = state.layers[message.layer].modelVersion;
+      // Updates of an older inference can still be in flight after a newer one started: never step back.
+      if (shown !== undefined && shown >= message.modelVersion) return state;
+      return withLayer(state, message.layer, { modelVersion: message.modelVersion });
+    }
+    case 'error':
+      return { ...state, lastError: describeError(message.code, { detail: message.message }) };
+    case 'suggestions.updated':
+    case 'resync':
+      return state;
+  }
+}
+
+/** Work a server frame asks for beyond the state change: each is done by the wiring, outside the reducer. */
+export type ServerCommand =
+  | { type: 'layer.update'; message: Extract<ServerMessage, { type: 'tiles.updated' }> }
+  | { type: 'suggestions.reload'; slideId: string }
+  | { type: 'slide.reopen'; slideId: string };
+
+/** Decided on the state the frame arrives in (before `applyServerMessage`). */
+export function serverMessageCommands(state: ViewerState, message: ServerMessage): ServerCommand[] {
+  const slideId = state.slide?.id;
+  switch (message.type) {
+    case 'tiles.updated':
+      return message.slideId === slideId && message.layer !== 'image' ? [{ type: 'layer.update', message }] : [];
+    case 'suggestions.updated':
+      // Do not pull the list out from under someone who is painting.
+      return message.slideId === slideId && !state.tool.active ? [{ type: 'suggestions.reload', slideId }] : [];
+    case 'resync':
+      // Missed broadcasts are gone: reload everything that they could have changed.
+      return slideId === undefined ? [] : [{ type: 'slide.reopen', slideId }];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,173 @@
+import { PROTOCOL_VERSION, type SlideInfo } from '@activeseg/protocol';
+import { describe, expect, it } from 'vitest';
+import { describeError } from '../client/describe-error.js';
+import { reduceViewerState } from './reduce-viewer-state.js';
+import { initialViewerState, type ViewerAction, type ViewerState } from './viewer-state.js';
+
+const slide = (id: string): SlideInfo => ({
+  id,
+  name: `${id}.png`,
+  width: 1000,
+  height: 800,
+  tileSize: 256,
+  levels: 11,
+  format: 'png',
+  createdAt: '2026-01-01T00:00:00Z',
+});
+const run = (actions: ViewerAction[], from: ViewerState = initialViewerState()): ViewerState =>
+  actions.reduce(reduceViewerState, from);
+const suggestion = (col: number, score: number) => ({ patch: { col, row: 0, x: col * 512, y: 0, size: 512 }, score });
+
+describe('reduceViewerState', () => {
+  it('starts with the slide visible, prediction hidden and uncertainty shown at 0.85', () => {
+    const s = initialViewerState();
+    expect(s.layers).toEqual({
+      image: { opacity: 1, visible: true, modelVersion: undefined },
+      prediction: { opacity: 0.5, visible: false, modelVersion: undefined },
+      uncertainty: { opacity: 0.85, visible: true, modelVersion: undefined },
+    });
+    expect(s.connection.state).toBe('connecting');
+    expect(s.selected).toBe(-1);
+  });
+
+  it("opening a slide forgets the previous slide's overlays and error, then takes its suggestions", () => {
+    const s = run([
+      { type: 'slide.opened', slide: slide('sl_1') },
+      { type: 'layer.shown', layer: 'uncertainty', modelVersion: 1 },
+      { type: 'error', message: 'boom' },
+      { type: 'slide.opened', slide: slide('sl_2') },
+    ]);
+    expect(s.slide?.id).toBe('sl_2');
+    expect(s.layers.uncertainty.modelVersion).toBeUndefined();
+    expect(s.lastError).toBe('');
+    const loaded = run(
+      [
+        { type: 'suggestion.selected', index: 0 },
+        {
+          type: 'suggestions.loaded',
+          list: { slideId: 'sl_2', modelVersion: 3, suggestions: [suggestion(1, 0.9), suggestion(2, 0.5)] },
+        },
+        { type: 'suggestion.selected', index: 1 },
+      ],
+      s,
+    );
+    expect(loaded).toMatchObject({ suggestionsVersion: 3, selected: 1 });
+    expect(loaded.suggestions.map((x) => x.patch.col)).toEqual([1, 2]);
+  });
+
+  it('drops suggestions that arrive for a slide that is no longer open', () => {
+    const s = run([{ type: 'slide.opened', slide: slide('sl_2') }]);
+    expect(
+      reduceViewerState(s, {
+        type: 'suggestions.loaded',
+        list: { slideId: 'sl_1', modelVersion: 1, suggestions: [suggestion(0, 1)] },
+      }),
+    ).toBe(s);
+  });
+
+  it('selects only existing suggestions; a new list clears the selection', () => {
+    const s = run([
+      { type: 'slide.opened', slide: slide('sl_1') },
+      { type: 'suggestions.loaded', list: { slideId: 'sl_1', modelVersion: 1, suggestions: [suggestion(0, 1)] } },
+    ]);
+    expect(reduceViewerState(s, { type: 'suggestion.selected', index: 1 })).toBe(s);
+    const picked = reduceViewerState(s, { type: 'suggestion.selected', index: 0 });
+    expect(picked.selected).toBe(0);
+    expect(
+      reduceViewerState(picked, {
+        type: 'suggestions.loaded',
+        list: { slideId: 'sl_1', modelVersion: 2, suggestions: [] },
+      }).selected,
+    ).toBe(-1);
+  });
+
+  it('closing the slide for a local preview empties suggestions and overlays', () => {
+    const s = run([
+      { type: 'slide.opened', slide: slide('sl_1') },
+      { type: 'suggestions.loaded', list: { slideId: 'sl_1', modelVersion: 1, suggestions: [suggestion(0, 1)] } },
+      { type: 'layer.shown', layer: 'prediction', modelVersion: 1 },
+      { type: 'slide.closed' },
+    ]);
+    expect(s).toMatchObject({ slide: undefined, suggestions: [], selected: -1 });
+    expect(s.layers.prediction.modelVersion).toBeUndefined();
+  });
+
+  it('clamps opacity and keeps it while a layer is hidden', () => {
+    const s = run([
+      { type: 'layer.opacity', layer: 'prediction', opacity: 1.7 },
+      { type: 'layer.visible', layer: 'prediction', visible: true },
+      { type: 'layer.opacity', layer: 'uncertainty', opacity: -1 },
+      { type: 'layer.visible', layer: 'uncertainty', visible: false },
+    ]);
+    expect(s.layers.prediction).toMatchObject({ opacity: 1, visible: true });
+    expect(s.layers.uncertainty).toMatchObject({ opacity: 0, visible: false });
+  });
+
+  it('an HTTP job answer never takes a job back to an earlier state than its WS frames did', () => {
+    const s = run([
+      {
+        type: 'server',
+        message: {
+          type: 'job.state',
+          seq: 1,
+          jobId: 'jb_1',
+          kind: 'infer',
+          state: 'failed',
+          error: { code: 'INTERNAL', message: 'x' },
+        },
+      },
+      { type: 'job.info', info: { id: 'jb_1', kind: 'infer', state: 'queued', progress: { done: 0, total: 5 } } },
+    ]);
+    expect(s.jobs).toHaveLength(1);
+    expect(s.jobs[0]?.state).toBe('failed');
+    const fresh = run([
+      { type: 'job.info', info: { id: 'jb_2', kind: 'train', state: 'queued', progress: { done: 0, total: 4 } } },
+    ]);
+    expect(fresh.jobs).toEqual([{ jobId: 'jb_2', kind: 'train', state: 'queued', done: 0, total: 4 }]);
+  });
+
+  it('connection: open after welcome, then a refused token fails for good with words on how to get back in', () => {
+    const open = run([
+      { type: 'connection', change: { state: 'open' } },
+      {
+        type: 'server',
+        message: {
+          type: 'welcome',
+          seq: 0,
+          protocolVersion: PROTOCOL_VERSION,
+          daemonId: 'd1',
+          backend: 'cpu',
+          modelVersion: 1,
+        },
+      },
+      { type: 'connection', change: { state: 'reconnecting', attempt: 0, delayMs: 500, reason: 'closed (1006)' } },
+    ]);
+    expect(open.connection).toEqual({ state: 'reconnecting' });
+    // Retrying is not an error worth showing.
+    expect(open.lastError).toBe('');
+    const refused = reduceViewerState(open, {
+      type: 'connection',
+      change: { state: 'failed', code: 'UNAUTHORIZED', reason: 'token refused' },
+    });
+    expect(refused.connection).toEqual({ state: 'failed', code: 'UNAUTHORIZED' });
+    expect(refused.lastError).toBe(describeError('UNAUTHORIZED'));
+    expect(refused.lastError).toMatch(/access token was refused by the daemon/);
+    expect(refused.lastError).toMatch(/activeseg serve/);
+    const mismatch = reduceViewerState(open, {
+      type: 'connection',
+      change: { state: 'failed', code: 'PROTOCOL_MISMATCH', reason: 'protocol mismatch' },
+    });
+    expect(mismatch.lastError).toBe('The viewer and the daemon are different versions; reload the page');
+  });
+
+  it('mirrors the annotation tool, the start mode and the annotation notice', () => {
+    const s = run([
+      { type: 'tool.changed', tool: { tool: 'polygon', radius: 20, active: true, canUndo: true, canRedo: false } },
+      { type: 'start-from.changed', startFrom: 'prediction' },
+      { type: 'annotation.status', notice: { tone: 'ok', text: 'Stored ✓' } },
+    ]);
+    expect(s.tool).toEqual({ tool: 'polygon', radius: 20, active: true, canUndo: true, canRedo: false });
+    expect(s.startFrom).toBe('prediction');
+    expect(s.annotationStatus).toEqual({ tone: 'ok', text: 'Stored ✓' });
+  });
+});

@@ -1,0 +1,83 @@
+import { describeError } from '../client/describe-error.js';
+import { applyServerMessage } from './apply-server-message.js';
+import {
+  type JobView,
+  TILE_LAYERS,
+  upsertJob,
+  type ViewerAction,
+  type ViewerState,
+  withLayer,
+} from './viewer-state.js';
+
+const STATE_RANK: Record<JobView['state'], number> = { queued: 0, running: 1, done: 2, failed: 2, cancelled: 2 };
+
+/** The viewer's one reducer: pure, so any screen can be rebuilt from the actions that led to it. */
+export function reduceViewerState(state: ViewerState, action: ViewerAction): ViewerState {
+  switch (action.type) {
+    case 'server':
+      return applyServerMessage(state, action.message);
+    case 'connection': {
+      const { change } = action;
+      const connection = { state: change.state, ...(change.code ? { code: change.code } : {}) };
+      if (change.state !== 'failed') return { ...state, connection };
+      const why = change.code ? describeError(change.code) : change.reason;
+      return { ...state, connection, lastError: why ?? state.lastError };
+    }
+    case 'error':
+      return { ...state, lastError: action.message };
+    case 'slides.listed':
+      return { ...state, slides: action.slides };
+    case 'slide.opened': {
+      let next: ViewerState = { ...state, slide: action.slide, lastError: '' };
+      for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
+      return next;
+    }
+    case 'slide.closed': {
+      let next: ViewerState = { ...state, slide: undefined, suggestions: [], selected: -1, lastError: '' };
+      for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
+      return next;
+    }
+    case 'suggestions.loaded':
+      // An answer for a slide that is no longer open is stale.
+      if (action.list.slideId !== state.slide?.id) return state;
+      return {
+        ...state,
+        suggestions: action.list.suggestions,
+        suggestionsVersion: action.list.modelVersion,
+        selected: -1,
+      };
+    case 'suggestion.selected':
+      return action.index >= 0 && action.index < state.suggestions.length
+        ? { ...state, selected: action.index }
+        : state;
+    case 'layer.shown':
+      return withLayer(state, action.layer, { modelVersion: action.modelVersion });
+    case 'layer.opacity':
+      return withLayer(state, action.layer, { opacity: Math.min(1, Math.max(0, action.opacity)) });
+    case 'layer.visible':
+      return withLayer(state, action.layer, { visible: action.visible });
+    case 'job.info': {
+      const { info } = action;
+      const prev = state.jobs.find((j) => j.jobId === info.id);
+      // An HTTP answer can arrive after the WS frames that already moved the job on (a job that fails at once):
+      // never let it take the job back to an earlier state.
+      if (prev && STATE_RANK[prev.state] > STATE_RANK[info.state]) return state;
+      return {
+        ...state,
+        jobs: upsertJob(state.jobs, info.id, (p) => ({
+          ...p,
+          jobId: info.id,
+          kind: info.kind,
+          state: info.state,
+          ...info.progress,
+        })),
+      };
+    }
+    case 'tool.changed':
+      return { ...state, tool: action.tool };
+    case 'start-from.changed':
+      return { ...state, startFrom: action.startFrom };
+    case 'annotation.status':
+      return { ...state, annotationStatus: action.notice };
+  }
+}

@@ -1,0 +1,150 @@
+import type {
+  ErrorCode,
+  JobInfo,
+  JobKind,
+  JobState,
+  ServerMessage,
+  SlideInfo,
+  Suggestion,
+  SuggestionList,
+  TileLayer,
+} from '@activeseg/protocol';
+import type { ConnectionChange, ConnectionState } from '../client/ws-client.js';
+import type { ToolName } from '../tools/annotation-tool.js';
+
+export const TILE_LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
+
+/** What the viewer knows about one job, folded from `job.progress` and `job.state` frames. */
+export interface JobView {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  done: number;
+  total: number;
+  etaMs?: number | undefined;
+  epoch?: number | undefined;
+  loss?: number | undefined;
+  valDice?: number | undefined;
+  error?: string | undefined;
+}
+
+export interface LayerView {
+  /** 0–1, kept while the layer is hidden. */
+  readonly opacity: number;
+  readonly visible: boolean;
+  /** Model version the overlay shows; undefined while the slide has none (and always for `image`). */
+  readonly modelVersion: number | undefined;
+}
+
+/** What the panels show of the annotation tool; the tool itself (canvases on the viewer) stays outside the state. */
+export interface ToolView {
+  readonly tool: ToolName;
+  readonly radius: number;
+  /** A region is being edited. */
+  readonly active: boolean;
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+}
+
+export interface ConnectionView {
+  readonly state: ConnectionState;
+  /** Why the connection failed for good, when the daemon said (`UNAUTHORIZED`, `PROTOCOL_MISMATCH`). */
+  readonly code?: ErrorCode | undefined;
+}
+
+export interface Notice {
+  /** `busy`: a request is in flight (reading, uploading, sending) and must not be started twice. */
+  readonly tone: 'muted' | 'busy' | 'ok' | 'error';
+  readonly text: string;
+}
+
+export type StartFrom = 'empty' | 'prediction';
+
+/**
+ * Everything the panels render, in one serialisable object. OSD objects, sockets and canvases live outside it;
+ * they follow it (wiring) or feed it (actions).
+ */
+export interface ViewerState {
+  readonly connection: ConnectionView;
+  readonly backend: string;
+  /** The daemon's current model version (from `welcome` and finished train jobs). */
+  readonly modelVersion: number | undefined;
+  readonly slides: readonly SlideInfo[];
+  readonly slide: SlideInfo | undefined;
+  readonly layers: Readonly<Record<TileLayer, LayerView>>;
+  readonly suggestions: readonly Suggestion[];
+  /** Model version the suggestions came from; null when inference never ran on the open slide. */
+  readonly suggestionsVersion: number | null;
+  /** Index into `suggestions`, -1 for none. */
+  readonly selected: number;
+  /** In the order the viewer first heard of them. */
+  readonly jobs: readonly JobView[];
+  readonly tool: ToolView;
+  readonly startFrom: StartFrom;
+  readonly annotationStatus: Notice;
+  /** The latest error worth showing in the status bar; '' for none. */
+  readonly lastError: string;
+}
+
+/** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
+export type ViewerAction =
+  | { type: 'server'; message: ServerMessage }
+  | { type: 'connection'; change: ConnectionChange }
+  | { type: 'error'; message: string }
+  | { type: 'slides.listed'; slides: readonly SlideInfo[] }
+  | { type: 'slide.opened'; slide: SlideInfo }
+  /** A local file is shown as a preview: no daemon slide is open until its upload is done. */
+  | { type: 'slide.closed' }
+  | { type: 'suggestions.loaded'; list: SuggestionList }
+  | { type: 'suggestion.selected'; index: number }
+  | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
+  | { type: 'layer.opacity'; layer: TileLayer; opacity: number }
+  | { type: 'layer.visible'; layer: TileLayer; visible: boolean }
+  | { type: 'job.info'; info: Pick<JobInfo, 'id' | 'kind' | 'state' | 'progress'> }
+  | { type: 'tool.changed'; tool: ToolView }
+  | { type: 'start-from.changed'; startFrom: StartFrom }
+  | { type: 'annotation.status'; notice: Notice };
+
+export interface InitialViewerStateOptions {
+  tool?: ToolView;
+}
+
+export function initialViewerState(options: InitialViewerStateOptions = {}): ViewerState {
+  return {
+    connection: { state: 'connecting' },
+    backend: '…',
+    modelVersion: undefined,
+    slides: [],
+    slide: undefined,
+    layers: {
+      image: { opacity: 1, visible: true, modelVersion: undefined },
+      prediction: { opacity: 0.5, visible: false, modelVersion: undefined },
+      uncertainty: { opacity: 0.85, visible: true, modelVersion: undefined },
+    },
+    suggestions: [],
+    suggestionsVersion: null,
+    selected: -1,
+    jobs: [],
+    tool: options.tool ?? { tool: 'brush', radius: 12, active: false, canUndo: false, canRedo: false },
+    startFrom: 'empty',
+    annotationStatus: { tone: 'muted', text: '' },
+    lastError: '',
+  };
+}
+
+/** Replaces the job with `jobId` in place (keeping list order), or appends it. */
+export function upsertJob(
+  jobs: readonly JobView[],
+  jobId: string,
+  update: (prev: JobView | undefined) => JobView,
+): readonly JobView[] {
+  const i = jobs.findIndex((j) => j.jobId === jobId);
+  if (i < 0) return [...jobs, update(undefined)];
+  const next = [...jobs];
+  next[i] = update(jobs[i]);
+  return next;
+}
+
+export function withLayer(state: ViewerState, layer: TileLayer, change: Partial<LayerView>): ViewerState {
+  return { ...state, layers: { ...state.layers, [layer]: { ...state.layers[layer], ...change } } };
+}
