@@ -22,7 +22,7 @@ import { adaptiveMcTopK } from '../src/inference/adaptive-mc.js';
 import { selectBackend } from '../src/model/backend.js';
 import { createUnet, restoreWeights, snapshotWeights } from '../src/model/index.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
-import { createOnnxMcEngine } from '../src/onnx/onnx-mc-engine.js';
+import { createOnnxMcSession } from '../src/onnx/onnx-mc-session.js';
 import { loadSimulationPatches } from '../src/simulate/load-simulation-patches.js';
 import { PRESETS } from '../src/training/presets.js';
 import { trainModel } from '../src/training/train-model.js';
@@ -70,7 +70,7 @@ console.log(
 const inner = 512 * preset.scale;
 const inferModel = createUnet({ ...trained.config, inputSize: inner, initSeed: 1 });
 restoreWeights(inferModel, snapshotWeights(trained.model));
-const engine = await createOnnxMcEngine({ model: exportOnnx(inferModel, { mcDropout: true }) });
+const engine = await createOnnxMcSession({ model: exportOnnx(inferModel, { mcDropout: true }) });
 inferModel.dispose();
 
 const { data, info } = await sharp(path.join(DATA, 'images', `${SLIDE_ID}.png`))

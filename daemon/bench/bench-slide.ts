@@ -114,15 +114,15 @@ async function runCase(c: SlideCase): Promise<CaseResult> {
   const { parseUnetConfig } = await import('../src/model/unet-config.js');
   const { randomizeNormalization } = await import('../src/onnx/randomize-normalization.js');
   const { exportOnnx } = await import('../src/onnx/export-onnx.js');
-  const { createOnnxMcEngine } = await import('../src/onnx/onnx-mc-engine.js');
-  const { createOnnxPatchScorer, openSharpSlide, scoreSlide } = await import('../src/inference/slide-throughput.js');
+  const { createOnnxMcSession } = await import('../src/onnx/onnx-mc-session.js');
+  const { createOnnxPatchScorer, openSharpSlide, scoreSlide } = await import('./slide-throughput.js');
   const m = MODELS[c.model];
   const inner = 512 * m.scale;
   const model = createUnet(
     parseUnetConfig({ inputSize: inner, baseFilters: m.baseFilters, levels: m.levels, dropoutRate: 0.2, initSeed: 1 }),
   );
   randomizeNormalization(model);
-  const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: true }) });
+  const engine = await createOnnxMcSession({ model: exportOnnx(model, { mcDropout: true }) });
   model.dispose();
   const reader = await openSharpSlide(c.slide);
   const scorer = createOnnxPatchScorer({

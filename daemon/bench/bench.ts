@@ -143,8 +143,8 @@ async function runWorker(spec: CaseSpec): Promise<CaseResult> {
 
   if (spec.kind === 'mc-forward' && spec.engine === 'onnxruntime') {
     const { exportOnnx } = await import('../src/onnx/export-onnx.js');
-    const { createOnnxMcEngine } = await import('../src/onnx/onnx-mc-engine.js');
-    const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: true }) });
+    const { createOnnxMcSession } = await import('../src/onnx/onnx-mc-session.js');
+    const engine = await createOnnxMcSession({ model: exportOnnx(model, { mcDropout: true }) });
     model.dispose();
     const run = () => engine.mcPredict(patch, size, { passes: spec.batch, batchSize: spec.batch });
     await run(); // warm-up: arena allocation, kernel selection

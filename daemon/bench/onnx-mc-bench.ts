@@ -24,7 +24,7 @@ import { createUnet } from '../src/model/unet.js';
 import { parseUnetConfig } from '../src/model/unet-config.js';
 import { unetMultiplyAdds, unetSpec } from '../src/model/unet-spec.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
-import { createOnnxMcEngine } from '../src/onnx/onnx-mc-engine.js';
+import { createOnnxMcSession } from '../src/onnx/onnx-mc-session.js';
 import { randomizeNormalization } from '../src/onnx/randomize-normalization.js';
 
 type Variant = 'inputs' | 'graph' | 'none';
@@ -111,7 +111,7 @@ async function timeCase(c: BenchCase): Promise<void> {
     started = performance.now();
     const profileFilePrefix = c.profile ? join(PROFILE_DIR, `onnx-mc-profile-${variant}-${c.size}`) : undefined;
     if (profileFilePrefix !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
-    const engine = await createOnnxMcEngine({ model: bytes, ...(profileFilePrefix ? { profileFilePrefix } : {}) });
+    const engine = await createOnnxMcSession({ model: bytes, ...(profileFilePrefix ? { profileFilePrefix } : {}) });
     const sessionMs = performance.now() - started;
     // Warm-up: the first run allocates the arena and picks kernels.
     await engine.mcPredict(patch, c.size, { passes: c.batch, batchSize: c.batch });

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { WebSocket } from 'ws';
+import type { Project } from './compose-project.js';
+import { ApiError } from './errors/api-error.js';
 import { requireToken } from './http/middleware/require-token.js';
 import { createErrorHandler, type Logger } from './http/on-error.js';
 import { createAnnotationsRoutes } from './http/routes/annotations.js';
@@ -17,12 +19,10 @@ import { createUploadsRoutes } from './http/routes/uploads.js';
 import { createVendorRoutes } from './http/routes/vendor.js';
 import { createViewerPageRoutes } from './http/routes/viewer-page.js';
 import { resolveStaticDirs, type StaticDirs } from './http/static/static-dirs.js';
-import { ApiError } from './project/api-error.js';
-import type { Project } from './project/open-project.js';
 import { type ClientSocket, createSocketSession, type SocketSession } from './ws/socket.js';
 
 export interface AppDeps {
-  /** Store, slides, hub, jobs, engine and config of the open project (see `openProject`). */
+  /** Store, slides, hub, jobs, engine and config of the open project (see `composeProject`). */
   project: Project;
   token: string;
   /** Read per request; server.ts adds its own origin once the port is bound. */

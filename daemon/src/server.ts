@@ -4,11 +4,12 @@ import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { createApp } from './app.js';
+import { composeProject } from './compose-project.js';
 import { type DaemonConfig, parseConfig } from './config.js';
+import type { ModelEngine } from './engine/model-engine-api.js';
+import { ApiError } from './errors/api-error.js';
 import { createErrorHandler } from './http/on-error.js';
-import type { Engine } from './jobs/engine.js';
-import { ApiError } from './project/api-error.js';
-import { type JobBackend, openProject } from './project/open-project.js';
+import type { JobBackend } from './jobs/job-backend.js';
 import { startHeartbeat } from './ws/heartbeat.js';
 
 export interface StartServerOptions {
@@ -21,7 +22,7 @@ export interface StartServerOptions {
   token?: string;
   /** Partial config, parsed and defaulted by `parseConfig`. */
   config?: Partial<DaemonConfig>;
-  engine?: Engine | null;
+  engine?: ModelEngine | null;
   /** Remote job execution (`serve --redis`); default: the embedded queue. */
   jobBackend?: JobBackend;
   log?: (message: string, err?: unknown) => void;
@@ -41,7 +42,7 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
   const config = parseConfig(options.config ?? {});
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const project = openProject({
+  const project = composeProject({
     projectDir: options.projectDir,
     config,
     engine: options.engine ?? null,

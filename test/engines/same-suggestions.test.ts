@@ -19,7 +19,7 @@ vi.mock('../../daemon/src/inference/create-mc-runner.js', async (importOriginal)
 import { bootstrapDemoModel } from '../../daemon/src/cli/bootstrap-demo-model.js';
 import { DEMO_DATA_DIR } from '../../daemon/src/cli/demo-paths.js';
 import { parseConfig } from '../../daemon/src/config.js';
-import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { gridCells, runInference } from '../../daemon/src/jobs/infer-job.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { createProjectPaths } from '../../daemon/src/project/project-paths.js';
@@ -43,7 +43,7 @@ interface SlideRun {
 }
 
 /**
- * Scores the demo slide's whole patch grid through the infer job's own path (runInference → ModelEngine.scorePatch →
+ * Scores the demo slide's whole patch grid through the infer job's own path (runInference → ReloadableModelEngine.scorePatch →
  * the project store), once per engine, and compares the lists `GET /api/suggestions` would return. Seeds are fixed
  * (training, onnxruntime sessions, tfjs per-patch seeds), so repeated runs give bit-identical scores.
  */
@@ -54,7 +54,7 @@ describe('tfjs and onnxruntime Monte-Carlo engines', () => {
     const config = parseConfig({});
     const preset = PRESETS.tiny;
     const modelsDir = join(dir, 'models');
-    const engines: ModelEngine[] = [];
+    const engines: ReloadableModelEngine[] = [];
     const store = openStore(dir);
     try {
       const tfjs = await createModelEngine({ modelsDir, preset, tfjsBackend: backend.name, onnx: false });
@@ -76,7 +76,7 @@ describe('tfjs and onnxruntime Monte-Carlo engines', () => {
       const paths = createProjectPaths(dir);
 
       /** One infer job over the whole slide, as the daemon runs it, filed under its own slide id. */
-      const scoreSlide = async (engine: ModelEngine, slideId: string, seed: number): Promise<SlideRun> => {
+      const scoreSlide = async (engine: ReloadableModelEngine, slideId: string, seed: number): Promise<SlideRun> => {
         store.slides.insert({
           id: slideId,
           name: DEMO_SLIDE,

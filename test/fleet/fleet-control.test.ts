@@ -6,35 +6,25 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApp } from '../../daemon/src/app.js';
+import { composeProject } from '../../daemon/src/compose-project.js';
 import { parseConfig } from '../../daemon/src/config.js';
-import type { ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import type { ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { type FleetJobBackendOptions, fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { createRedisClient } from '../../daemon/src/fleet/create-redis-client.js';
 import { batchJobId, FLEET_QUEUE, type InferBatchData, parseBatchJobId } from '../../daemon/src/fleet/fleet-jobs.js';
 import { startFleetWorker } from '../../daemon/src/fleet/start-fleet-worker.js';
+import type { JobBackend } from '../../daemon/src/jobs/job-backend.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
-import type { JobBackend } from '../../daemon/src/project/open-project.js';
-import { openProject } from '../../daemon/src/project/open-project.js';
 import { startServer } from '../../daemon/src/server.js';
-import { DEMO_IMAGE, type RedisServer, startRedis, trainTinyModel } from './fleet-fixture.js';
+import { DEMO_IMAGE, type RedisServer, startRedis, trainTinyModel, until } from './fleet-fixture.js';
 
 const TOKEN = 'fleet-control-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('fleet queue control: priorities and cancel', () => {
   let redis: RedisServer;
   let dir: string;
-  let engine: ModelEngine;
+  let engine: ReloadableModelEngine;
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
   const backend = (prefix: string, extra: Partial<FleetJobBackendOptions> = {}): JobBackend =>
@@ -138,7 +128,7 @@ describe('fleet queue control: priorities and cancel', () => {
   it('POST /api/jobs/:id/cancel stops a running fleet inference: cancelled, waiting batches gone, no more rows', async () => {
     const prefix = 'cancel';
     const config = parseConfig({});
-    const project = openProject({
+    const project = composeProject({
       projectDir: dir,
       config,
       engine,

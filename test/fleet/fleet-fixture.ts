@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
 import type { TrainingPreset } from '../../daemon/src/training/presets.js';
 import { requireSystemCommand } from '../system/require-system-command.js';
@@ -185,7 +185,7 @@ export function spawnWorker(options: {
 }
 
 /** A tiny model on ring-like synthetic data: version 1 in the shared project's models folder. */
-export async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
+export async function trainTinyModel(modelsDir: string): Promise<ReloadableModelEngine> {
   const engine = await createModelEngine({ modelsDir, preset: FLEET_PRESET, tfjsBackend: 'wasm', onnx: false });
   const size = 128;
   const image = new Float32Array(size * size);
@@ -206,4 +206,19 @@ export async function trainTinyModel(modelsDir: string): Promise<ModelEngine> {
     onProgress: () => {},
   });
   return engine;
+}
+
+/** Polls `probe` every 50 ms until it returns something, or fails naming `what` after `ms`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { ServerMessage } from '@activeseg/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../daemon/src/app.js';
+import { composeProject, type Project } from '../../daemon/src/compose-project.js';
 import { parseConfig } from '../../daemon/src/config.js';
-import type { ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import type { ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
-import { openProject, type Project } from '../../daemon/src/project/open-project.js';
 import {
   DEMO_IMAGE,
   type RedisServer,
@@ -38,7 +38,7 @@ function scoreRows(project: Project, slideId: string): ScoreRow[] {
 describe('worker fleet on BullMQ/Redis', () => {
   let redis: RedisServer;
   let dir: string;
-  let engine: ModelEngine;
+  let engine: ReloadableModelEngine;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('worker fleet on BullMQ/Redis', () => {
   it('3 workers score one slide; a SIGKILLed worker loses no batch; one row per patch, same scores as one process', async () => {
     const config = parseConfig({});
     // Single-process reference: the embedded queue, exactly as `activeseg serve` without --redis.
-    const local = openProject({ projectDir: dir, config, engine, log: () => {} });
+    const local = composeProject({ projectDir: dir, config, engine, log: () => {} });
     const app = createApp({ project: local, token: 'fleet-test-token-0123', allowedOrigins: new Set(), log: () => {} });
     const res = await app.request('/api/slides', {
       method: 'POST',
@@ -83,7 +83,7 @@ describe('worker fleet on BullMQ/Redis', () => {
     await local.close();
 
     // The daemon with a remote job backend, and a fake viewer socket on its hub.
-    const fleet = openProject({
+    const fleet = composeProject({
       projectDir: dir,
       config,
       engine,

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../daemon/src/app.js';
+import { composeProject } from '../../daemon/src/compose-project.js';
 import { parseConfig } from '../../daemon/src/config.js';
 import { createModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
-import { openProject } from '../../daemon/src/project/open-project.js';
 import { DEMO_IMAGE, FLEET_PRESET, spawnWorker, startRedis } from './fleet-fixture.js';
 
 async function main(): Promise<void> {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     onProgress: () => {},
   });
   const config = parseConfig({});
-  const project = openProject({
+  const project = composeProject({
     projectDir: dir,
     config,
     engine,

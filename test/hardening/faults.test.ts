@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { hasRedisServer } from '../fleet/fleet-fixture.js';
 import { type FaultReport, runAnnotationKills, runTileKills, runTrainingKills } from './harness/run-faults.js';
 import { runRedisInferRestarts, runRedisTrainingRestarts } from './harness/run-redis-restarts.js';
 
@@ -44,9 +43,6 @@ it(`SIGKILL during tile generation (${KILLS}×): every cached tile decodes, all 
   expect(r.tileFilesChecked).toBeGreaterThan(0);
 });
 
-const REDIS = hasRedisServer();
-if (!REDIS) console.warn('[test/hardening] Redis restart faults SKIPPED: redis-server is not on PATH');
-
 /** Per process and outage: "unreachable", "back" and at most two lines about the jobs Redis lost. */
 const MAX_OUTAGE_LINES = 4;
 const expectRecovered = (r: FaultReport) => {
@@ -61,20 +57,12 @@ const expectRecovered = (r: FaultReport) => {
   expect(r.outageLogSample!.join('\n')).not.toMatch(/Unhandled error event/);
 };
 
-it.skipIf(!REDIS)(
-  'redis-server SIGKILLed mid fleet training and restarted empty: the job ends done on the model its worker wrote, the daemon serves it, a new train job is accepted, one log line per outage and process',
-  async () => {
-    const r = await runRedisTrainingRestarts(project(), 1, 14);
-    expectRecovered(r);
-  },
-  300_000,
-);
+it('redis-server SIGKILLed mid fleet training and restarted empty: the job ends done on the model its worker wrote, the daemon serves it, a new train job is accepted, one log line per outage and process', async () => {
+  const r = await runRedisTrainingRestarts(project(), 1, 14);
+  expectRecovered(r);
+}, 300_000);
 
-it.skipIf(!REDIS)(
-  'redis-server SIGKILLed mid fleet inference and restarted empty: lost batches are enqueued again, the job ends done, a new infer job on the slide is accepted, one log line per outage and process',
-  async () => {
-    const r = await runRedisInferRestarts(project(), 1, 15);
-    expectRecovered(r);
-  },
-  300_000,
-);
+it('redis-server SIGKILLed mid fleet inference and restarted empty: lost batches are enqueued again, the job ends done, a new infer job on the slide is accepted, one log line per outage and process', async () => {
+  const r = await runRedisInferRestarts(project(), 1, 15);
+  expectRecovered(r);
+}, 300_000);

@@ -1,4 +1,4 @@
-import type { ModelEngine } from '../engine/model-engine.js';
+import type { ReloadableModelEngine } from '../engine/model-engine.js';
 import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
 import { splitTrainVal } from '../simulate/split-train-val.js';
 import type { TrainingPreset } from '../training/presets.js';
@@ -6,7 +6,7 @@ import { trainModel } from '../training/train-model.js';
 import { createProgressBar } from './progress-bar.js';
 
 export interface BootstrapDemoModelOptions {
-  engine: ModelEngine;
+  engine: ReloadableModelEngine;
   dataDir: string;
   preset: TrainingPreset;
   /** Image id kept out of training: the slide the demo shows, so its overlay is a real prediction. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../model/backend.js';
 import { createUnet, parseUnetConfig, predictProbabilities, unetMultiplyAdds, unetSpec } from '../model/index.js';
 import { getPreset } from '../training/presets.js';
-import { createTrainStepper } from '../training/train-engine.js';
+import { createTrainStepEngine } from '../training/train-step-engine.js';
 
 export const DOCTOR_USAGE = `activeseg doctor [--preset tem|sbem|tiny] [--backend <name>]
 
@@ -54,8 +54,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   );
   try {
     const { exportOnnx } = await import('../onnx/export-onnx.js');
-    const { createOnnxMcEngine } = await import('../onnx/onnx-mc-engine.js');
-    const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: true }) });
+    const { createOnnxMcSession } = await import('../onnx/onnx-mc-session.js');
+    const engine = await createOnnxMcSession({ model: exportOnnx(model, { mcDropout: true }) });
     const onnxMs = await timeIt(() => engine.predict(input, 1, size), repeats);
     console.log(
       `  onnxruntime cpu: ${onnxMs.toFixed(1)} ms per patch forward (${(flops / 1e6 / onnxMs).toFixed(1)} GFLOP/s); used for Monte-Carlo inference`,
@@ -66,7 +66,13 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   }
   // Training: one step on the engine trainModel would pick (the paper model's 512² steps take seconds: batch 1).
   const batch = size >= 256 ? 1 : preset.batchSize;
-  const stepper = await createTrainStepper({ model, config, learningRate: preset.learningRate, epochs: 100, seed: 1 });
+  const stepper = await createTrainStepEngine({
+    model,
+    config,
+    learningRate: preset.learningRate,
+    epochs: 100,
+    seed: 1,
+  });
   const images = new Float32Array(batch * size * size).map((_, i) => Math.sin(i * 0.37));
   const masks = images.map((v) => (v > 0.3 ? 1 : 0));
   const step = () => stepper.step({ images, masks, batch, size, loss: config.loss });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModelEngine, type ModelEngine } from '../engine/model-engine.js';
+import { createModelEngine, type ReloadableModelEngine } from '../engine/model-engine.js';
 import { fleetJobBackend } from '../fleet/create-fleet-job-queue.js';
+import type { JobBackend } from '../jobs/job-backend.js';
 import { selectBackend } from '../model/backend.js';
-import type { JobBackend } from '../project/open-project.js';
 import { startServer } from '../server.js';
 import { getPreset } from '../training/presets.js';
 import { bootstrapDemoModel } from './bootstrap-demo-model.js';
@@ -123,7 +123,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 function fleetBackend(
   redisUrl: string,
   prefix: string | undefined,
-  engine: ModelEngine,
+  engine: ReloadableModelEngine,
   log: (message: string, err?: unknown) => void,
   extra: { leaseMs: number },
 ): JobBackend {

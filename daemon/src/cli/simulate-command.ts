@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { runSimulation, type SimulationEvent } from '../simulate/run-simulation.js';
 import { parseStrategies } from '../simulate/strategies.js';
 import { getPreset } from '../training/presets.js';
-import { parseTrainEngine, resolveTrainEngine } from '../training/train-engine.js';
+import { parseTrainStepEngine, resolveTrainStepEngine } from '../training/train-step-engine.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
@@ -86,8 +86,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   };
   const backend = await initBackend({ prefer: values.backend, purpose: 'train' });
   console.error(`backend: ${backend}`);
-  const trainEngine = parseTrainEngine(values['train-engine']);
-  const resolved = await resolveTrainEngine(trainEngine);
+  const trainEngine = parseTrainStepEngine(values['train-engine']);
+  const resolved = await resolveTrainStepEngine(trainEngine);
   console.error(`training engine: ${resolved.engine} (${resolved.why})`);
   const out = values.out ?? `runs/${preset.name}-${seed}`;
 

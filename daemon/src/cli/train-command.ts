@@ -3,8 +3,8 @@ import { saveBundle } from '../model/index.js';
 import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
 import { splitTrainVal } from '../simulate/split-train-val.js';
 import { getPreset } from '../training/presets.js';
-import { parseTrainEngine, resolveTrainEngine } from '../training/train-engine.js';
 import { trainModel } from '../training/train-model.js';
+import { parseTrainStepEngine, resolveTrainStepEngine } from '../training/train-step-engine.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
 import { createProgressBar } from './progress-bar.js';
@@ -55,8 +55,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const preset = getPreset(values.preset);
   const seed = intOption('seed', values.seed, { min: 0 });
   console.error(`backend: ${await initBackend({ prefer: values.backend, purpose: 'train' })}`);
-  const trainEngine = parseTrainEngine(values['train-engine']);
-  const resolved = await resolveTrainEngine(trainEngine);
+  const trainEngine = parseTrainStepEngine(values['train-engine']);
+  const resolved = await resolveTrainStepEngine(trainEngine);
   console.error(`training engine: ${resolved.engine} (${resolved.why})`);
   const { patches } = await loadSimulationPatches({
     dir: values.data,

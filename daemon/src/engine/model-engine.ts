@@ -1,8 +1,8 @@
 import { affineValues, createRng, getAcquisition, isAcquisitionName, type McSummary } from '@activeseg/shared';
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
+import { ApiError } from '../errors/api-error.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
-import type { Engine, ScorePatchOptions, ScorePatchResult, TrainOptions, TrainResult } from '../jobs/engine.js';
 import {
   createUnet,
   loadBundle,
@@ -11,10 +11,16 @@ import {
   snapshotWeights,
   type UnetConfig,
 } from '../model/index.js';
-import { ApiError } from '../project/api-error.js';
 import type { NormalizationStats } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, trainModel } from '../training/train-model.js';
+import type {
+  ModelEngine,
+  ScorePatchOptions,
+  ScorePatchResult,
+  TrainOptions,
+  TrainResult,
+} from './model-engine-api.js';
 import { listVersions, versionDir } from './model-store.js';
 import { upsampleNearest } from './resample.js';
 
@@ -40,7 +46,7 @@ export interface ModelEngineOptions {
   log?: (message: string, err?: unknown) => void;
 }
 
-export interface ModelEngine extends Engine {
+export interface ReloadableModelEngine extends ModelEngine {
   /** Loads the newest readable model version (corrupt ones are skipped with a log line). */
   reload(): Promise<number>;
   /** Saves a trained model as the next version and makes it current. */
@@ -54,7 +60,7 @@ export interface ModelEngine extends Engine {
  * 512²) are downscaled to the model's scale and run through a fully convolutional copy of the network of that size,
  * so one trained model serves every patch size.
  */
-export async function createModelEngine(options: ModelEngineOptions): Promise<ModelEngine> {
+export async function createModelEngine(options: ModelEngineOptions): Promise<ReloadableModelEngine> {
   const log = options.log ?? (() => {});
   const passes = options.mcPasses ?? options.preset.mcPasses;
   let current: Current | undefined;
@@ -88,7 +94,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Mo
     return runner;
   };
 
-  const engine: ModelEngine = {
+  const engine: ReloadableModelEngine = {
     get backendName() {
       const runtimes = current ? [...current.bySize.values()].map((r) => r.runtime) : [];
       return runtimes.includes('onnxruntime-cpu')

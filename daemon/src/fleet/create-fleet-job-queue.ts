@@ -1,31 +1,34 @@
 import type { ErrorCode, JobKind, JobState, Region, StartJobRequest } from '@activeseg/protocol';
-import { boundingRect } from '@activeseg/shared';
 import { type JobsOptions, Queue, QueueEvents, type RedisClient } from 'bullmq';
+import { z } from 'zod';
 import type { DaemonConfig } from '../config.js';
-import type { Engine } from '../jobs/engine.js';
-import { type GridCell, gridCells } from '../jobs/infer-job.js';
+import type { ModelEngine } from '../engine/model-engine-api.js';
+import { ApiError } from '../errors/api-error.js';
+import { gridCells } from '../jobs/infer-job.js';
+import type { JobBackend } from '../jobs/job-backend.js';
+import type { JobEventSink } from '../jobs/job-events.js';
 import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from '../jobs/job-info.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import { ApiError } from '../project/api-error.js';
-import type { JobBackend } from '../project/open-project.js';
+import { createJobReporter, type ReportProgress } from '../jobs/job-reporter.js';
+import { createTileUpdateCoalescer, type TileUpdateCoalescer } from '../jobs/tile-update-coalescer.js';
 import { randomId } from '../project/random-id.js';
 import type { SlideCatalog } from '../project/slide-catalog.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
-import type { Hub } from '../ws/hub.js';
 import { createRedisClient } from './create-redis-client.js';
 import {
-  type BatchProgress,
+  BatchProgress,
   batchJobId,
   cancelKey,
   DEFAULT_FLEET_PREFIX,
   decodeFailure,
   FLEET_QUEUE,
+  FleetJobResult,
   INFER_BATCH,
   type InferBatchData,
   parseBatchJobId,
   TRAIN,
   type TrainData,
-  type TrainProgressData,
+  TrainProgressData,
 } from './fleet-jobs.js';
 import { DEFAULT_LEASE_MS, leaseKey } from './job-lease.js';
 import { createFleetReconciler, type ReconcileAction, type ReconcileJob } from './reconcile-fleet-jobs.js';
@@ -35,10 +38,10 @@ export interface FleetJobQueueDeps {
   redisUrl: string;
   prefix?: string;
   jobs: JobsRepo;
-  hub: Hub;
+  events: JobEventSink;
   slides: SlideCatalog;
   /** The daemon's engine: its current version is the one batches ask workers for. */
-  engine: Engine | null;
+  engine: ModelEngine | null;
   config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
   /** Grid cells per batch: small enough that N workers share one slide, large enough to amortise a job. */
   batchCells?: number;
@@ -59,22 +62,22 @@ export interface FleetJobQueueDeps {
   log?: (message: string, err?: unknown) => void;
 }
 
-/** What a caller still chooses once a project supplies its store, hub, slides, config and overlay hook. */
+/** What a caller still chooses once a project supplies its store, event sink, slides, config and overlay hook. */
 export type FleetJobBackendOptions = Omit<
   FleetJobQueueDeps,
-  'jobs' | 'hub' | 'slides' | 'config' | 'onOverlayChanged' | 'engine'
+  'jobs' | 'events' | 'slides' | 'config' | 'onOverlayChanged' | 'engine'
 > & {
   /** Defaults to the project's engine. */
-  engine?: Engine | null;
+  engine?: ModelEngine | null;
 };
 
-/** The fleet queue as a project's job backend (`openProject({ jobBackend })`), wired to the project's own parts. */
+/** The fleet queue as a project's job backend (`composeProject({ jobBackend })`), wired to the project's own parts. */
 export function fleetJobBackend(options: FleetJobBackendOptions): JobBackend {
   return (d) =>
     createFleetJobQueue({
       ...options,
       jobs: d.store.jobs,
-      hub: d.hub,
+      events: d.events,
       slides: d.slides,
       config: d.config,
       engine: options.engine === undefined ? d.engine : options.engine,
@@ -109,33 +112,37 @@ interface Tracked {
   /** Slide size, to clip edge patches' regions as the embedded queue does. */
   width: number;
   height: number;
-  startedAt: number;
-  lastWrite: number;
+  /** Throttled `job.progress` with an ETA counted from when the job was accepted. */
+  progress: ReportProgress;
   cancelled: boolean;
   error?: { code: ErrorCode; message: string };
   trainedVersion?: number;
-  pendingTiles?: Region;
-  lastTilesFlush: number;
   /** What was added to BullMQ per batch, kept so a batch Redis lost can be added again. */
   adds?: { name: string; data: InferBatchData | TrainData; opts: JobsOptions }[];
+  /** Inference jobs: the cells workers scored, batched into `tiles.updated`. */
+  tiles?: TileUpdateCoalescer;
 }
 
 /**
  * The daemon's job queue when it runs with `--redis`: the same JobQueue contract as the embedded queue (states in
- * `jobs`, `job.state` / `job.progress` / `tiles.updated` broadcasts), but the work is enqueued on BullMQ for
+ * `jobs`, `job.state` / `job.progress` / `tiles.updated` events, one job reporter), but the work is enqueued on BullMQ for
  * `activeseg worker` processes. An inference job becomes batches of grid cells so several workers share one slide;
  * QueueEvents relay the workers' progress back to viewers.
  */
 export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
-  const { jobs, hub } = deps;
+  const { jobs, events: sink } = deps;
   const prefix = deps.prefix ?? DEFAULT_FLEET_PREFIX;
   const log = deps.log ?? ((m, e) => console.error(m, e ?? ''));
   const iso = () => new Date().toISOString();
-  const interval = deps.progressIntervalMs ?? 250;
   const tilesMs = deps.tilesUpdateIntervalMs ?? 500;
   const batchCells = deps.batchCells ?? 4;
 
-  for (const id of jobs.failInterrupted(iso(), 'DAEMON_RESTARTED', 'daemon restarted')) {
+  const reporter = createJobReporter({
+    jobs,
+    events: sink,
+    ...(deps.progressIntervalMs === undefined ? {} : { progressIntervalMs: deps.progressIntervalMs }),
+  });
+  for (const id of reporter.failInterrupted()) {
     log(`job ${id} was interrupted by a daemon restart; marked failed`);
   }
 
@@ -181,14 +188,9 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
   const info = jobInfo;
   const mustGet = (id: string): JobRecord => getJobOrThrow(jobs, id);
 
-  const transition = (
-    t: Tracked,
-    state: JobState,
-    extra: { error?: { code: ErrorCode; message: string }; modelVersion?: number } = {},
-  ) => {
+  const transition = (t: Tracked, state: JobState, extra?: Parameters<typeof reporter.transition>[3]) => {
     t.state = state;
-    jobs.setState(t.id, state, iso(), extra.error);
-    hub.broadcast({ type: 'job.state', jobId: t.id, kind: t.kind, state, ...extra });
+    reporter.transition(t.id, t.kind, state, extra);
   };
 
   const ownerOf = (bullId: string): { t: Tracked; batch: number } | undefined => {
@@ -197,37 +199,9 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     return t ? { t, batch: parsed?.batch ?? 0 } : undefined;
   };
 
-  const reportProgress = (t: Tracked, done: number, total: number, detail?: TrainProgressData['detail']) => {
-    const now = Date.now();
-    if (done < total && now - t.lastWrite < interval) return;
-    t.lastWrite = now;
-    jobs.setProgress(t.id, done, total);
-    const elapsed = now - t.startedAt;
-    const etaMs = done > 0 && total > done ? Math.round((elapsed / done) * (total - done)) : undefined;
-    hub.broadcast({
-      type: 'job.progress',
-      jobId: t.id,
-      kind: t.kind,
-      done,
-      total,
-      ...(etaMs === undefined ? {} : { etaMs }),
-      ...(detail ? { detail } : {}),
-    });
-  };
-
-  const flushTiles = (t: Tracked) => {
-    if (!t.pendingTiles || t.request.kind !== 'infer') return;
-    for (const layer of ['uncertainty', 'prediction'] as const) {
-      hub.broadcast({
-        type: 'tiles.updated',
-        slideId: t.request.slideId,
-        layer,
-        modelVersion: t.modelVersion,
-        bbox: t.pendingTiles,
-      });
-    }
-    t.pendingTiles = undefined;
-    t.lastTilesFlush = Date.now();
+  /** A message that fails its schema is dropped with a log line naming the job and the fields. */
+  const badMessage = (bullId: string, what: string, error: z.ZodError): void => {
+    log(`fleet job ${bullId}: ignoring a malformed ${what}: ${z.prettifyError(error)}`);
   };
 
   const onActive = (bullId: string) => {
@@ -241,11 +215,14 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     const { t, batch } = o;
     if (t.state === 'queued') transition(t, 'running');
     if (t.request.kind === 'train') {
-      const p = data as TrainProgressData;
-      reportProgress(t, p.done, p.total, p.detail);
+      const parsed = TrainProgressData.safeParse(data);
+      if (!parsed.success) return badMessage(bullId, 'progress', parsed.error);
+      t.progress(parsed.data.done, parsed.data.total, parsed.data.detail);
       return;
     }
-    const p = data as BatchProgress;
+    const parsed = BatchProgress.safeParse(data);
+    if (!parsed.success) return badMessage(bullId, 'progress', parsed.error);
+    const p = parsed.data;
     t.batchDone.set(batch, p.done);
     if (p.cell) {
       const size = deps.config.patchSize;
@@ -253,12 +230,11 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       const y = p.cell.row * size;
       const region: Region = { x, y, width: Math.min(size, t.width - x), height: Math.min(size, t.height - y) };
       void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion);
-      t.pendingTiles = t.pendingTiles ? boundingRect(t.pendingTiles, region) : region;
-      if (Date.now() - t.lastTilesFlush >= tilesMs) flushTiles(t);
+      t.tiles?.add(region, t.modelVersion);
     }
     let done = 0;
     for (const n of t.batchDone.values()) done += n;
-    reportProgress(t, Math.min(done, t.total), t.total);
+    t.progress(Math.min(done, t.total), t.total);
   };
 
   const onSettled = (bullId: string, returnvalue: unknown, failedReason: string | undefined) => {
@@ -272,8 +248,9 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       void stopBatches(t);
     }
     if (failedReason === undefined && t.kind === 'train') {
-      const v = (returnvalue as { modelVersion?: number } | undefined)?.modelVersion;
-      if (typeof v === 'number') t.trainedVersion = v;
+      const parsed = FleetJobResult.safeParse(returnvalue ?? {});
+      if (!parsed.success) badMessage(bullId, 'return value', parsed.error);
+      else if (parsed.data.modelVersion !== undefined) t.trainedVersion = parsed.data.modelVersion;
     }
     if (failedReason === undefined && t.kind === 'infer') t.batchDone.set(batch, batchSize(t, batch));
     if (t.settled.size === t.batches) void finish(t);
@@ -288,9 +265,9 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     } else if (t.error) {
       transition(t, 'failed', { error: t.error });
     } else if (t.request.kind === 'infer') {
-      flushTiles(t);
-      reportProgress(t, t.total, t.total);
-      hub.broadcast({ type: 'suggestions.updated', slideId: t.request.slideId, modelVersion: t.modelVersion });
+      t.tiles?.flush();
+      t.progress(t.total, t.total);
+      sink.emit({ type: 'suggestions.updated', slideId: t.request.slideId, modelVersion: t.modelVersion });
       transition(t, 'done', { modelVersion: t.modelVersion });
     } else {
       if (t.trainedVersion !== undefined) {
@@ -382,7 +359,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
         slideId: request.slideId,
         modelVersion: t.modelVersion,
         ...(request.acquisition ? { acquisition: request.acquisition } : {}),
-        cells: cells.slice(b * batchCells, (b + 1) * batchCells) as GridCell[],
+        cells: cells.slice(b * batchCells, (b + 1) * batchCells),
         batch: b,
         batches: t.batches,
         patchSize: deps.config.patchSize,
@@ -401,7 +378,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
         },
       });
     }
-    reportProgress(t, 0, t.total);
+    t.progress(0, t.total);
     await queue.addBulk(jobsToAdd);
     t.adds = jobsToAdd;
     // A viewer's focus that changed while the batches were being added did not see them: apply it now.
@@ -491,8 +468,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
       const id = randomId('jb');
       const record = queuedJobRecord(id, request, iso());
-      jobs.insert(record);
-      hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
+      reporter.queued(record);
       const t: Tracked = {
         id,
         kind: request.kind,
@@ -505,10 +481,11 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
         modelVersion: 0,
         width: 0,
         height: 0,
-        startedAt: Date.now(),
-        lastWrite: 0,
+        progress: reporter.progressOf(id, request.kind),
         cancelled: false,
-        lastTilesFlush: 0,
+        ...(request.kind === 'infer'
+          ? { tiles: createTileUpdateCoalescer({ events: sink, slideId: request.slideId, intervalMs: tilesMs }) }
+          : {}),
       };
       tracked.set(id, t);
       enqueue(t).catch((err: unknown) => {

@@ -1,6 +1,5 @@
-import type { AcquisitionFunction, ErrorCode, StartJobRequest } from '@activeseg/protocol';
-import { ERROR_CODES } from '@activeseg/protocol';
-import type { GridCell } from '../jobs/infer-job.js';
+import { AcquisitionFunction, ErrorCode, TrainJobRequest } from '@activeseg/protocol';
+import { z } from 'zod';
 
 /**
  * The wire contract between a daemon started with `--redis` and `activeseg worker` processes: one BullMQ queue
@@ -13,38 +12,47 @@ export const DEFAULT_FLEET_PREFIX = 'activeseg';
 export const INFER_BATCH = 'infer-batch';
 export const TRAIN = 'train';
 
-/** One batch of an inference job: some grid cells of one slide, scored with one model version. */
-export interface InferBatchData {
-  jobId: string;
-  slideId: string;
-  modelVersion: number;
-  acquisition?: AcquisitionFunction;
-  cells: GridCell[];
-  batch: number;
-  batches: number;
-  /** The daemon's grid and blank threshold, so every worker cuts the same patches. */
-  patchSize: number;
-  blankPatchStd: number;
-}
+const Count = z.number().int().nonnegative();
+const GridCell = z.object({ col: Count, row: Count });
 
-export interface TrainData {
-  jobId: string;
-  request: Extract<StartJobRequest, { kind: 'train' }>;
-}
+/**
+ * Everything that crosses Redis is one of these schemas and is parsed where it arrives (job data in the worker,
+ * progress and return values in the daemon): the other end may run another version of the code, or Redis may hold
+ * anything at all.
+ */
+/** One batch of an inference job: some grid cells of one slide, scored with one model version. */
+export const InferBatchData = z.object({
+  jobId: z.string().min(1),
+  slideId: z.string().min(1),
+  modelVersion: Count,
+  acquisition: AcquisitionFunction.optional(),
+  cells: z.array(GridCell),
+  batch: Count,
+  batches: Count,
+  /** The daemon's grid and blank threshold, so every worker cuts the same patches. */
+  patchSize: z.number().int().positive(),
+  blankPatchStd: z.number().nonnegative(),
+});
+export type InferBatchData = z.infer<typeof InferBatchData>;
+
+export const TrainData = z.object({ jobId: z.string().min(1), request: TrainJobRequest });
+export type TrainData = z.infer<typeof TrainData>;
 
 /** `job.updateProgress` payload of a batch: counts within the batch, and the cell just scored (if any). */
-export interface BatchProgress {
-  done: number;
-  total: number;
-  cell?: GridCell;
-}
+export const BatchProgress = z.object({ done: Count, total: Count, cell: GridCell.optional() });
+export type BatchProgress = z.infer<typeof BatchProgress>;
 
 /** `job.updateProgress` payload of a training job. */
-export interface TrainProgressData {
-  done: number;
-  total: number;
-  detail?: { epoch: number; loss: number; valDice?: number };
-}
+export const TrainProgressData = z.object({
+  done: Count,
+  total: Count,
+  detail: z.object({ epoch: Count, loss: z.number(), valDice: z.number().min(0).max(1).optional() }).optional(),
+});
+export type TrainProgressData = z.infer<typeof TrainProgressData>;
+
+/** What a worker's job returns (BullMQ's `returnvalue`): a training job names the version it saved. */
+export const FleetJobResult = z.object({ modelVersion: Count.optional() });
+export type FleetJobResult = z.infer<typeof FleetJobResult>;
 
 /** BullMQ custom ids may not contain ':'; activeseg job ids are base64url, so '.' separates safely. */
 export const batchJobId = (jobId: string, batch: number): string => `${jobId}.b${batch}`;
@@ -60,6 +68,7 @@ export const cancelKey = (prefix: string, jobId: string): string => `${prefix}:$
 export const encodeFailure = (code: ErrorCode, message: string): string => `${code}: ${message}`;
 export function decodeFailure(reason: string | undefined): { code: ErrorCode; message: string } {
   const m = /^([A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  if (m && m[1]! in ERROR_CODES) return { code: m[1] as ErrorCode, message: m[2]! };
+  const code = ErrorCode.safeParse(m?.[1]);
+  if (m && code.success) return { code: code.data, message: m[2]! };
   return { code: 'INTERNAL', message: reason || 'worker failed' };
 }

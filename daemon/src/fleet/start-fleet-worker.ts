@@ -1,14 +1,14 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { z } from 'zod';
 import type { DaemonConfig } from '../config.js';
-import type { ModelEngine } from '../engine/model-engine.js';
+import type { ReloadableModelEngine } from '../engine/model-engine.js';
+import { ApiError } from '../errors/api-error.js';
 import { createJobRunners } from '../jobs/create-job-runners.js';
 import { type GridCell, scoreCells } from '../jobs/infer-job.js';
 import type { JobContext } from '../jobs/job-queue.js';
-import { ApiError } from '../project/api-error.js';
 import { createProjectPaths } from '../project/project-paths.js';
 import { createSlideCatalog } from '../project/slide-catalog.js';
 import { openStore } from '../store/db.js';
-import { createHub } from '../ws/hub.js';
 import { createRedisClient } from './create-redis-client.js';
 import {
   type BatchProgress,
@@ -17,9 +17,9 @@ import {
   encodeFailure,
   FLEET_QUEUE,
   INFER_BATCH,
-  type InferBatchData,
+  InferBatchData,
   TRAIN,
-  type TrainData,
+  TrainData,
   type TrainProgressData,
 } from './fleet-jobs.js';
 import { DEFAULT_LEASE_MS, holdLease, leaseKey } from './job-lease.js';
@@ -29,7 +29,7 @@ export interface StartFleetWorkerOptions {
   redisUrl: string;
   /** The shared project folder (same SQLite database, slides and models folder as the daemon). */
   projectDir: string;
-  engine: ModelEngine;
+  engine: ReloadableModelEngine;
   prefix?: string;
   /** Reported in logs and Redis CLIENT LIST. */
   name?: string;
@@ -81,6 +81,10 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
 
   const isCancelled = async (jobId: string) => (await control.get(cancelKey(prefix, jobId))) !== null;
 
+  const throwIfCancelled = async (jobId: string) => {
+    if (await isCancelled(jobId)) throw new ApiError('JOB_CANCELLED', 'cancelled by the user');
+  };
+
   /** Aborts when the job's cancel key appears; `stop()` ends the polling. */
   const watchCancel = (jobId: string) => {
     const controller = new AbortController();
@@ -113,12 +117,12 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
     store,
     paths,
     slides,
-    hub: createHub({ replayBufferSize: 1, maxBufferedBytes: 0 }),
+    // The daemon reports to viewers from the workers' BullMQ progress; a worker has nobody to tell.
+    events: { emit: () => {} },
     config: { patchSize: 512, blankPatchStd: 4 },
   });
 
-  const inferBatch = async (job: Job<InferBatchData>) => {
-    const d = job.data;
+  const inferBatch = async (job: Job, d: InferBatchData) => {
     await ensureVersion(d.modelVersion);
     const source = await slides.open(d.slideId);
     const watch = watchCancel(d.jobId);
@@ -145,7 +149,7 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
           if (done === 0) return;
           const progress: BatchProgress = { done, total, ...(last ? { cell: last } : {}) };
           last = undefined;
-          job.updateProgress(progress as unknown as object).catch((err: unknown) => log('progress failed', err));
+          job.updateProgress(progress).catch((err: unknown) => log('progress failed', err));
         },
       });
       log(`batch ${job.id} done in ${Date.now() - started} ms (${result.scored} scored)`);
@@ -155,8 +159,7 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
     }
   };
 
-  const train = async (job: Job<TrainData>) => {
-    const { jobId, request } = job.data;
+  const train = async (job: Job, { jobId, request }: TrainData) => {
     const watch = watchCancel(jobId);
     log(`training job ${jobId} started`);
     const ctx: JobContext = {
@@ -164,7 +167,7 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
       signal: watch.signal,
       progress(done, total, detail) {
         const p: TrainProgressData = { done, total, ...(detail ? { detail } : {}) };
-        job.updateProgress(p as unknown as object).catch((err: unknown) => log('progress failed', err));
+        job.updateProgress(p).catch((err: unknown) => log('progress failed', err));
       },
     };
     try {
@@ -179,12 +182,19 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
   const worker = new Worker(
     FLEET_QUEUE,
     async (job: Job) => {
-      const jobId = (job.data as { jobId: string }).jobId;
-      const lease = holdLease({ client: control, key: leaseKey(prefix, job.id ?? jobId), holder: name, leaseMs });
+      // BullMQ always sets the id of a job taken from the queue; the daemon looks for the lease under it.
+      const lease = holdLease({ client: control, key: leaseKey(prefix, job.id ?? job.name), holder: name, leaseMs });
       try {
-        if (await isCancelled(jobId)) throw new ApiError('JOB_CANCELLED', 'cancelled by the user');
-        if (job.name === INFER_BATCH) return await inferBatch(job as Job<InferBatchData>);
-        if (job.name === TRAIN) return await train(job as Job<TrainData>);
+        if (job.name === INFER_BATCH) {
+          const data = parseJobData(InferBatchData, job);
+          await throwIfCancelled(data.jobId);
+          return await inferBatch(job, data);
+        }
+        if (job.name === TRAIN) {
+          const data = parseJobData(TrainData, job);
+          await throwIfCancelled(data.jobId);
+          return await train(job, data);
+        }
         throw new ApiError('BAD_REQUEST', `unknown fleet job "${job.name}"`);
       } catch (err) {
         // Errors that a retry cannot fix end the batch now; anything else is retried with backoff.
@@ -216,4 +226,13 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
       store.close();
     },
   };
+}
+
+/** Job data as the daemon enqueued it, or BAD_MESSAGE naming the fields (a retry would not mend it). */
+function parseJobData<T>(schema: z.ZodType<T>, job: Job): T {
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success) {
+    throw new ApiError('BAD_MESSAGE', `fleet job ${job.id} (${job.name}): ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
 }

@@ -2,7 +2,7 @@ import { type ErrorBody, type ErrorCode, httpStatusOf } from '@activeseg/protoco
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 
 export type Logger = (message: string, err?: unknown) => void;
 

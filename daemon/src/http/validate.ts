@@ -1,7 +1,7 @@
 import type { ValidationTargets } from 'hono';
 import { validator } from 'hono/validator';
 import type { z } from 'zod';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 
 /**
  * Parses a request part with a protocol schema at the edge, like @hono/zod-validator: handlers only see

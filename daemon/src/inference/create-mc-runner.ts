@@ -1,13 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict } from '../model/index.js';
+import type { McResult } from './mc-result.js';
 import { spawnOnnxWorker } from './spawn-onnx-worker.js';
 
-export interface McResult {
-  mean: Float32Array;
-  std: Float32Array;
-  probs?: Float32Array;
-}
+export type { McResult };
 
 /** Monte-Carlo dropout passes over one normalised square patch, on whichever runtime is fastest here. */
 export interface McRunner {
@@ -57,7 +54,7 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
   if (options.onnx ?? true) {
     try {
       const { exportOnnx } = await import('../onnx/export-onnx.js');
-      const { createOnnxMcEngine } = await import('../onnx/onnx-mc-engine.js');
+      const { createOnnxMcSession } = await import('../onnx/onnx-mc-session.js');
       const bytes = exportOnnx(model, {
         mcDropout: true,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -84,7 +81,7 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
           dispose: () => worker.dispose(),
         };
       }
-      const engine = await createOnnxMcEngine({
+      const engine = await createOnnxMcSession({
         model: bytes,
         ...(threads ? { intraOpThreads: threads } : {}),
         ...spin,

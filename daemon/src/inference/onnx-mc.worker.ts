@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { createOnnxMcEngine, type OnnxMcEngine } from '../onnx/onnx-mc-engine.js';
+import { createOnnxMcSession, type OnnxMcSession } from '../onnx/onnx-mc-session.js';
 import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.js';
 
 // onnxruntime-node runs `session.run` synchronously on the calling thread; here that thread is this worker, so the
@@ -7,14 +7,14 @@ import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.
 const port = parentPort;
 if (port === null) throw new Error('onnx-mc.worker.ts must run as a worker thread');
 
-let engine: OnnxMcEngine | undefined;
+let engine: OnnxMcSession | undefined;
 
 const reply = (msg: OnnxWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 port.on('message', async (msg: OnnxWorkerRequest) => {
   try {
     if (msg.type === 'init') {
-      engine = await createOnnxMcEngine({
+      engine = await createOnnxMcSession({
         model: msg.model,
         ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
         ...(msg.allowSpinning === undefined ? {} : { allowSpinning: msg.allowSpinning }),

@@ -1,8 +1,8 @@
 import { affineValues, extractPatch, type FloatImage, patchGrid } from '@activeseg/shared';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { mcPredict, predictProbabilities } from '../model/index.js';
-import { uncertaintyMap } from '../simulate/score-pool.js';
 import type { NormalizationStats } from '../training/normalization-stats.js';
+import { uncertaintyMap } from './uncertainty-map.js';
 
 export interface PredictImageOptions {
   readonly model: LayersModel;

@@ -1,5 +1,5 @@
 import { startWorkerClient } from '../workers/worker-client.js';
-import type { McResult } from './create-mc-runner.js';
+import type { McResult } from './mc-result.js';
 import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.js';
 
 export interface OnnxWorker {

@@ -1,59 +1,38 @@
 import type { Region } from '@activeseg/protocol';
-import { boundingRect } from '@activeseg/shared';
 import type { DaemonConfig } from '../config.js';
-import { ApiError } from '../project/api-error.js';
+import type { ModelEngine, TrainingPatch, TrainingPatchRef } from '../engine/model-engine-api.js';
+import { ApiError } from '../errors/api-error.js';
 import { loadPatchLabels } from '../project/load-patch-labels.js';
 import type { ProjectPaths } from '../project/project-paths.js';
 import type { SlideCatalog } from '../project/slide-catalog.js';
 import type { Store } from '../store/db.js';
-import type { Hub } from '../ws/hub.js';
-import type { Engine, TrainingPatch, TrainingPatchRef } from './engine.js';
 import { runInference, toPaddedFloat } from './infer-job.js';
+import type { JobEventSink } from './job-events.js';
 import type { JobRunner } from './job-queue.js';
+import { createTileUpdateCoalescer } from './tile-update-coalescer.js';
 
 export interface JobRunnerDeps {
-  engine: Engine;
+  engine: ModelEngine;
   store: Store;
   paths: ProjectPaths;
   slides: SlideCatalog;
-  hub: Hub;
+  events: JobEventSink;
   config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
   /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
-  /** `tiles.updated` frames are batched to at most one per this interval per job. */
+  /** `tiles.updated` events are batched to at most one per this interval per job. */
   tilesUpdateIntervalMs?: number;
 }
 
-/** Wires the injected Engine into the queue's two job kinds. */
+/** Wires the injected ModelEngine into the queue's two job kinds. */
 export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train: JobRunner } {
-  const { engine, store, paths, hub, config } = deps;
+  const { engine, store, paths, events, config } = deps;
   const batchMs = deps.tilesUpdateIntervalMs ?? 500;
 
   const infer: JobRunner = async (request, ctx) => {
     if (request.kind !== 'infer') throw new Error('infer runner got a non-infer job');
     const source = await deps.slides.open(request.slideId);
-    let pending: Region | undefined;
-    let pendingVersion = 0;
-    let lastFlush = 0;
-    const flush = () => {
-      if (!pending) return;
-      hub.broadcast({
-        type: 'tiles.updated',
-        slideId: request.slideId,
-        layer: 'uncertainty',
-        modelVersion: pendingVersion,
-        bbox: pending,
-      });
-      hub.broadcast({
-        type: 'tiles.updated',
-        slideId: request.slideId,
-        layer: 'prediction',
-        modelVersion: pendingVersion,
-        bbox: pending,
-      });
-      pending = undefined;
-      lastFlush = Date.now();
-    };
+    const tiles = createTileUpdateCoalescer({ events, slideId: request.slideId, intervalMs: batchMs });
     const result = await runInference({
       slideId: request.slideId,
       source,
@@ -67,13 +46,11 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       onProgress: (done, total) => ctx.progress(done, total),
       onPatchScored: (region, modelVersion) => {
         void deps.onOverlayChanged?.(request.slideId, region, modelVersion);
-        pending = pending ? boundingRect(pending, region) : region;
-        pendingVersion = modelVersion;
-        if (Date.now() - lastFlush >= batchMs) flush();
+        tiles.add(region, modelVersion);
       },
     });
-    flush();
-    hub.broadcast({ type: 'suggestions.updated', slideId: request.slideId, modelVersion: result.modelVersion });
+    tiles.flush();
+    events.emit({ type: 'suggestions.updated', slideId: request.slideId, modelVersion: result.modelVersion });
     return { modelVersion: result.modelVersion };
   };
 

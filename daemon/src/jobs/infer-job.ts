@@ -1,15 +1,16 @@
 import type { AcquisitionFunction, Region } from '@activeseg/protocol';
+import { patchGrid } from '@activeseg/shared';
+import type { ModelEngine } from '../engine/model-engine-api.js';
 import type { ProjectPaths } from '../project/project-paths.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import { atomicWrite } from '../store/atomic-write.js';
+import { encodeScoreMap } from '../store/score-map.js';
 import type { ScoresRepo } from '../store/scores-repo.js';
-import type { Engine } from './engine.js';
-import { encodeScoreMap } from './score-map.js';
 
 export interface RunInferenceOptions {
   slideId: string;
   source: SlideSource;
-  engine: Engine;
+  engine: ModelEngine;
   scores: ScoresRepo;
   paths: ProjectPaths;
   patchSize: number;
@@ -45,11 +46,10 @@ export interface ScoreCellsOptions extends RunInferenceOptions {
 
 /** Every cell of the slide's patch grid, row by row (the order the single daemon scores them in). */
 export function gridCells(source: Pick<SlideSource, 'width' | 'height'>, size: number): GridCell[] {
-  const cols = Math.ceil(source.width / size);
-  const rows = Math.ceil(source.height / size);
-  const cells: GridCell[] = [];
-  for (let row = 0; row < rows; row++) for (let col = 0; col < cols; col++) cells.push({ col, row });
-  return cells;
+  return patchGrid({ width: source.width, height: source.height, patchSize: size }).map((p) => ({
+    col: p.x / size,
+    row: p.y / size,
+  }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { JobInfo, StartJobRequest } from '@activeseg/protocol';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
 
 /** A stored job as the wire sees it; shared by the embedded queue and the fleet queue so both answer alike. */

@@ -1,23 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ServerMessage, StartJobRequest } from '@activeseg/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../project/api-error.js';
-import { openStore, type Store } from '../store/db.js';
-import { createHub } from '../ws/hub.js';
+import type { StartJobRequest } from '@activeseg/protocol';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors/api-error.js';
+import { useTempStore } from '../testing/temp-store.js';
+import type { JobEvent, JobEventSink } from './job-events.js';
 import { createJobQueue, type JobContext, type JobRunner } from './job-queue.js';
 
-let dir: string;
-let store: Store;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'activeseg-jobs-'));
-  store = openStore(dir);
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 /** A runner that steps only when the test releases it, so ordering is deterministic. */
 function gatedRunner(log: string[]) {
@@ -46,19 +34,13 @@ const infer = (slideId: string): StartJobRequest => ({ kind: 'infer', slideId })
 
 describe('createJobQueue', () => {
   it('runs one job at a time in FIFO order, persists and broadcasts states and progress', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
-    const sent: ServerMessage[] = [];
-    hub.join({
-      readyState: 1,
-      bufferedAmount: 0,
-      send: (d) => sent.push(JSON.parse(d) as ServerMessage),
-      terminate() {},
-    });
+    const sent: JobEvent[] = [];
+    const events: JobEventSink = { emit: (e) => sent.push(e) };
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
     const q = createJobQueue({
-      jobs: store.jobs,
-      hub,
+      jobs: temp.store.jobs,
+      events,
       runners: { infer: runner, train: runner },
       progressIntervalMs: 0,
     });
@@ -69,7 +51,7 @@ describe('createJobQueue', () => {
     await q.idle();
     expect(log).toEqual(['start sl_a', 'end sl_a', 'start train', 'end train']);
     expect(q.get(a.id)).toMatchObject({ state: 'done', progress: { done: 2, total: 2 } });
-    expect(store.jobs.get(b.id)?.state).toBe('done');
+    expect(temp.store.jobs.get(b.id)?.state).toBe('done');
     const states = sent
       .filter((m) => m.type === 'job.state')
       .map((m) => m.type === 'job.state' && `${m.jobId === a.id ? 'a' : 'b'}:${m.state}`);
@@ -78,15 +60,13 @@ describe('createJobQueue', () => {
       modelVersion: 7,
     });
     expect(sent.filter((m) => m.type === 'job.progress').length).toBe(4);
-    const seqs = sent.map((m) => m.seq);
-    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
 
   it('refuses duplicates, cancels queued and running jobs, and rejects cancelling finished ones', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
+    const events: JobEventSink = { emit: () => {} };
     const log: string[] = [];
     const { runner, release } = gatedRunner(log);
-    const q = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner } });
+    const q = createJobQueue({ jobs: temp.store.jobs, events, runners: { infer: runner, train: runner } });
     const a = q.start(infer('sl_a'));
     expect(() => q.start(infer('sl_a'))).toThrow(ApiError);
     const b = q.start(infer('sl_b'));
@@ -101,22 +81,27 @@ describe('createJobQueue', () => {
   });
 
   it('marks failures with their code and fails interrupted jobs at startup', async () => {
-    const hub = createHub({ replayBufferSize: 100, maxBufferedBytes: 1 << 20 });
+    const events: JobEventSink = { emit: () => {} };
     const failing: JobRunner = async () => {
       throw new ApiError('NO_TRAINING_DATA', 'nothing to train on');
     };
-    const q = createJobQueue({ jobs: store.jobs, hub, runners: { infer: failing, train: failing } });
+    const q = createJobQueue({ jobs: temp.store.jobs, events, runners: { infer: failing, train: failing } });
     const j = q.start({ kind: 'train', mode: 'scratch' });
     await q.idle();
     expect(q.get(j.id).error).toEqual({ code: 'NO_TRAINING_DATA', message: 'nothing to train on' });
 
     // Simulate a crash mid-run: a row left 'running', then a new queue over the same store.
     const { runner } = gatedRunner([]);
-    const q2 = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner } });
+    const q2 = createJobQueue({ jobs: temp.store.jobs, events, runners: { infer: runner, train: runner } });
     const stuck = q2.start(infer('sl_x'));
     await new Promise((r) => setTimeout(r, 5));
-    expect(store.jobs.get(stuck.id)?.state).toBe('running');
-    const q3 = createJobQueue({ jobs: store.jobs, hub, runners: { infer: runner, train: runner }, log: () => {} });
+    expect(temp.store.jobs.get(stuck.id)?.state).toBe('running');
+    const q3 = createJobQueue({
+      jobs: temp.store.jobs,
+      events,
+      runners: { infer: runner, train: runner },
+      log: () => {},
+    });
     expect(q3.get(stuck.id)).toMatchObject({
       state: 'failed',
       error: { code: 'DAEMON_RESTARTED', message: 'daemon restarted' },

@@ -1,15 +1,16 @@
-import type { ErrorCode, JobInfo, JobKind, JobState, StartJobRequest } from '@activeseg/protocol';
-import { ApiError } from '../project/api-error.js';
+import type { JobInfo, JobKind, StartJobRequest } from '@activeseg/protocol';
+import { ApiError } from '../errors/api-error.js';
 import { randomId } from '../project/random-id.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
-import type { Hub } from '../ws/hub.js';
+import type { JobEventSink } from './job-events.js';
 import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from './job-info.js';
+import { createJobReporter, type ReportProgress } from './job-reporter.js';
 
 export interface JobContext {
   readonly id: string;
   readonly signal: AbortSignal;
-  /** Persists (throttled) and broadcasts `job.progress` with an ETA from the rate so far. */
-  progress(done: number, total: number, detail?: { epoch: number; loss: number; valDice?: number }): void;
+  /** Persists (throttled) and emits `job.progress` with an ETA from the rate so far. */
+  progress: ReportProgress;
 }
 
 /** Runs one job body; resolve = done, throw = failed (or cancelled when the signal tripped). */
@@ -17,9 +18,9 @@ export type JobRunner = (request: StartJobRequest, ctx: JobContext) => Promise<{
 
 export interface JobQueueDeps {
   jobs: JobsRepo;
-  hub: Hub;
+  events: JobEventSink;
   runners: Record<JobKind, JobRunner>;
-  /** Progress is written to the database at most this often (broadcasts too, except the last). */
+  /** Progress is written to the database at most this often (emitted too, except the last). */
   progressIntervalMs?: number;
   now?: () => number;
   log?: (message: string, err?: unknown) => void;
@@ -48,17 +49,23 @@ interface Entry {
 
 /**
  * One heavy job at a time, first in first out (training and MC inference both saturate the CPU/GPU).
- * Every state change is persisted in `jobs` and broadcast as `job.state`. At creation, jobs a previous
+ * Every state change is persisted in `jobs` and emitted as `job.state`. At creation, jobs a previous
  * process left queued or running are marked failed with DAEMON_RESTARTED.
  */
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
-  const { jobs, hub } = deps;
+  const { jobs } = deps;
   const now = deps.now ?? Date.now;
   const iso = () => new Date(now()).toISOString();
-  const interval = deps.progressIntervalMs ?? 250;
   const log = deps.log ?? ((m, e) => console.error(m, e));
+  const reporter = createJobReporter({
+    jobs,
+    events: deps.events,
+    now,
+    ...(deps.progressIntervalMs === undefined ? {} : { progressIntervalMs: deps.progressIntervalMs }),
+  });
+  const transition = reporter.transition;
 
-  for (const id of jobs.failInterrupted(iso(), 'DAEMON_RESTARTED', 'daemon restarted')) {
+  for (const id of reporter.failInterrupted()) {
     log(`job ${id} was interrupted by a daemon restart; marked failed`);
   }
 
@@ -69,16 +76,6 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const info = jobInfo;
 
   const mustGet = (id: string): JobRecord => getJobOrThrow(jobs, id);
-
-  const transition = (
-    id: string,
-    kind: JobKind,
-    state: JobState,
-    extra: { error?: { code: ErrorCode; message: string }; modelVersion?: number } = {},
-  ) => {
-    jobs.setState(id, state, iso(), extra.error);
-    hub.broadcast({ type: 'job.state', jobId: id, kind, state, ...extra });
-  };
 
   const pump = (): void => {
     if (running) return;
@@ -100,30 +97,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     const { id, request, controller } = entry;
     const kind = request.kind;
     transition(id, kind, 'running');
-    const startedAt = now();
-    let lastWrite = 0;
-    const ctx: JobContext = {
-      id,
-      signal: controller.signal,
-      progress(done, total, detail) {
-        const t = now();
-        const final = done >= total;
-        if (!final && t - lastWrite < interval) return;
-        lastWrite = t;
-        jobs.setProgress(id, done, total);
-        const elapsed = t - startedAt;
-        const etaMs = done > 0 && total > done ? Math.round((elapsed / done) * (total - done)) : undefined;
-        hub.broadcast({
-          type: 'job.progress',
-          jobId: id,
-          kind,
-          done,
-          total,
-          ...(etaMs === undefined ? {} : { etaMs }),
-          ...(detail ? { detail } : {}),
-        });
-      },
-    };
+    const ctx: JobContext = { id, signal: controller.signal, progress: reporter.progressOf(id, kind) };
     try {
       const result = await deps.runners[kind](request, ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
@@ -148,8 +122,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       if (dup) throw new ApiError('JOB_ALREADY_RUNNING', `an equivalent ${request.kind} job (${dup.id}) is pending`);
       const id = randomId('jb');
       const record = queuedJobRecord(id, request, iso());
-      jobs.insert(record);
-      hub.broadcast({ type: 'job.state', jobId: id, kind: request.kind, state: 'queued' });
+      reporter.queued(record);
       queue.push({ id, request, controller: new AbortController() });
       const snapshot = info(record);
       queueMicrotask(pump);

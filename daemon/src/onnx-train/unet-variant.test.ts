@@ -8,7 +8,7 @@ import { parseUnetConfig, type UnetConfigInput } from '../model/unet-config.js';
 import { unetSpec } from '../model/unet-spec.js';
 import { parseDropoutMaskSpecs } from '../onnx/dropout-mask-spec.js';
 import { exportOnnx } from '../onnx/export-onnx.js';
-import { createOnnxMcEngine } from '../onnx/onnx-mc-engine.js';
+import { createOnnxMcSession } from '../onnx/onnx-mc-session.js';
 import { decodeOnnxModel } from '../onnx/onnx-proto.js';
 import { randomizeNormalization } from '../onnx/randomize-normalization.js';
 import { createOnnxTrainer } from './onnx-trainer.js';
@@ -63,7 +63,7 @@ describe('a U-Net variant no preset uses, through the one spec', () => {
     const expected = withMcDropoutSettings({ enabled: false }, () =>
       tf.tidy(() => (model.predict(tf.tensor4d(images, [BATCH, SIZE, SIZE, 1])) as tf.Tensor).dataSync()),
     ) as Float32Array;
-    const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: false }), intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: exportOnnx(model, { mcDropout: false }), intraOpThreads: 1 });
     const actual = await engine.predict(images, BATCH, SIZE);
     await engine.dispose();
     expect(maxDiff(actual, expected)).toBeLessThan(1e-4);

@@ -13,7 +13,7 @@ import { createUnet } from '../model/unet.js';
 import { parseUnetConfig, type UnetConfigInput } from '../model/unet-config.js';
 import { DROPOUT_MASKS_KEY, parseDropoutMaskSpecs, parseDropoutSeed, spatialSize } from './dropout-mask-spec.js';
 import { exportOnnx } from './export-onnx.js';
-import { createOnnxMcEngine } from './onnx-mc-engine.js';
+import { createOnnxMcSession } from './onnx-mc-session.js';
 import { decodeOnnxModel } from './onnx-proto.js';
 import { randomizeNormalization } from './randomize-normalization.js';
 
@@ -40,7 +40,7 @@ function tfjsPredict(model: LayersModel, x: tf.Tensor4D): Float32Array {
 }
 
 async function onnxPredict(model: LayersModel, x: tf.Tensor4D): Promise<Float32Array> {
-  const engine = await createOnnxMcEngine({ model: exportOnnx(model, { mcDropout: false }), intraOpThreads: 1 });
+  const engine = await createOnnxMcSession({ model: exportOnnx(model, { mcDropout: false }), intraOpThreads: 1 });
   try {
     const [n, size] = x.shape;
     return await engine.predict(x.dataSync() as Float32Array, n, size);
@@ -206,7 +206,7 @@ describe('exportOnnx', () => {
       const model = functionalModel({ inputs: x, outputs: dropped });
       const batch = randomInput(1, 6, 1, 2);
       const expected = tfjsPredict(model, batch);
-      const engine = await createOnnxMcEngine({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
+      const engine = await createOnnxMcSession({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
       const passes = 4000;
       const result = await engine.mcPredict(batch.dataSync() as Float32Array, 6, { passes, batchSize: 500 });
       await engine.dispose();
@@ -242,7 +242,7 @@ describe('exportOnnx', () => {
       [6, 6],
       [13, 13],
     ]);
-    const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: bytes, intraOpThreads: 1 });
     const patch = Float32Array.from({ length: 13 * 13 }, (_, i) => Math.cos(i));
     const result = await engine.mcPredict(patch, 13, { passes: 8, batchSize: 4 });
     await engine.dispose();

@@ -1,6 +1,6 @@
 import type { AnnotationMask } from '@activeseg/protocol';
 import sharp, { type OutputInfo } from 'sharp';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../errors/api-error.js';
 
 export interface DecodeMaskResult {
   /** 0/1 per pixel, row-major, width × height. */

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { TileLayer } from '@activeseg/protocol';
 import { applyColormap, VIRIDIS } from '@activeseg/shared';
 import sharp from 'sharp';
-import { decodeScoreMap } from '../jobs/score-map.js';
 import type { DziTileBounds } from '../slides/dzi.js';
+import { decodeScoreMap } from '../store/score-map.js';
 import type { ScoreRecord, ScoresRepo } from '../store/scores-repo.js';
 import type { ProjectPaths } from './project-paths.js';
 

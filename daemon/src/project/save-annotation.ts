@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import type { AnnotationAck, AnnotationRequest } from '@activeseg/protocol';
 import sharp from 'sharp';
+import { ApiError } from '../errors/api-error.js';
 import type { AnnotationRecord } from '../store/annotations-repo.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import type { Store } from '../store/db.js';
 import { annotationPatches } from './annotation-patches.js';
-import { ApiError } from './api-error.js';
 import { decodeMask } from './decode-mask.js';
 import type { ProjectPaths } from './project-paths.js';
 import { randomId } from './random-id.js';

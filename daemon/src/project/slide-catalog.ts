@@ -1,7 +1,7 @@
+import { ApiError } from '../errors/api-error.js';
 import { loadSharpSlideSource } from '../slides/sharp-slide-source.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import type { SlideRecord, SlidesRepo } from '../store/slides-repo.js';
-import { ApiError } from './api-error.js';
 import type { ProjectPaths } from './project-paths.js';
 
 export interface SlideCatalog {

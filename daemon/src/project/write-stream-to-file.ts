@@ -1,6 +1,6 @@
 import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../errors/api-error.js';
 
 export interface WriteStreamToFileOptions {
   /** More bytes than this → PAYLOAD_TOO_LARGE, and the partial file is removed. */

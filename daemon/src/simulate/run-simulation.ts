@@ -10,17 +10,18 @@ import {
 } from '@activeseg/shared';
 import type { MaskMapping } from '../data/mask-mapping.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
+import { uncertaintyMap } from '../inference/uncertainty-map.js';
 import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
-import type { TrainEngineChoice } from '../training/train-engine.js';
 import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
+import type { TrainStepEngineChoice } from '../training/train-step-engine.js';
 import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
 import { assignFolds, checkKfold, type Fold } from './kfold.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
 import { MetricsRow, toCsv } from './metrics-row.js';
-import { type PoolCandidate, scorePool, uncertaintyMap } from './score-pool.js';
+import { type PoolCandidate, scorePool } from './score-pool.js';
 import { type SplitCounts, type SplitResult, splitPatches, subjectOf } from './split-patches.js';
 import { STRATEGIES, type StrategyName } from './strategies.js';
 import { writeHeatmap } from './write-heatmap.js';
@@ -44,8 +45,8 @@ export interface SimulateOptions {
   readonly heatmaps?: boolean;
   /** Monte-Carlo runtime: 'auto' (onnxruntime when it loads, else tfjs; default) or 'tfjs'. */
   readonly mcRuntime?: 'auto' | 'tfjs';
-  /** Train-step engine (default 'auto': onnxruntime on CPU tfjs backends, see training/train-engine.ts). */
-  readonly trainEngine?: TrainEngineChoice;
+  /** Train-step engine (default 'auto': onnxruntime on CPU tfjs backends, see training/train-step-engine.ts). */
+  readonly trainEngine?: TrainStepEngineChoice;
   /**
    * k-fold cross-validation of the validation set (off when undefined): every iteration the labelled set (training +
    * validation patches) is split into K folds (see `assignFolds`), K models are trained (model k validates on fold k,

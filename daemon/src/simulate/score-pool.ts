@@ -1,10 +1,4 @@
-import {
-  type AcquisitionFunction,
-  distanceTransform,
-  type McSummary,
-  type PatchScore,
-  threshold,
-} from '@activeseg/shared';
+import type { AcquisitionFunction, McSummary, PatchScore } from '@activeseg/shared';
 import type { NormalizationStats } from '../training/normalization-stats.js';
 import type { TrainingPatch } from '../training/training-patch.js';
 
@@ -98,13 +92,4 @@ function maskSummary(summary: McSummary, weight: Uint8Array): McSummary {
     for (let t = 0; t < summary.passes; t++) for (let i = 0; i < n; i++) if (weight[i] === 0) probs[t * n + i] = 0;
   }
   return { ...summary, mean, std, ...(probs ? { probs } : {}) };
-}
-
-/** The paper's per-pixel uncertainty map, std × EDT(mean > 0.5), for heat-map figures. */
-export function uncertaintyMap(mean: Float32Array, std: Float32Array, size: number): Float32Array {
-  const mask = threshold({ width: size, height: size, data: mean }, 0.5);
-  const edt = distanceTransform(mask);
-  const out = new Float32Array(std.length);
-  for (let i = 0; i < out.length; i++) out[i] = (std[i] as number) * (edt.data[i] as number);
-  return out;
 }

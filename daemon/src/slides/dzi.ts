@@ -1,5 +1,6 @@
+import { pyramidLevels, tileBounds } from '@activeseg/shared';
 import sharp from 'sharp';
-import { levelSize, type SlideSource } from './slide-source.js';
+import type { SlideSource } from './slide-source.js';
 
 /**
  * DZI layout used by the daemon: tiles of 256 px with NO overlap. Chosen over the classic 254 + 1 overlap
@@ -19,7 +20,7 @@ export interface DziLayout {
 }
 
 export function dziLayout(size: { width: number; height: number }, tileSize = 256): DziLayout {
-  const maxLevel = Math.ceil(Math.log2(Math.max(size.width, size.height, 1)));
+  const maxLevel = pyramidLevels(size.width, size.height, tileSize).length - 1;
   return { width: size.width, height: size.height, tileSize, maxLevel };
 }
 
@@ -37,14 +38,11 @@ export interface DziTileBounds {
 
 /** Bounds of tile (col, row) at DZI `level`, or undefined when it does not exist. */
 export function dziTileBounds(layout: DziLayout, level: number, col: number, row: number): DziTileBounds | undefined {
-  if (!Number.isInteger(level) || level < 0 || level > layout.maxLevel) return undefined;
+  const info = Number.isInteger(level) ? pyramidLevels(layout.width, layout.height, layout.tileSize)[level] : undefined;
+  if (!info || !Number.isInteger(col) || !Number.isInteger(row) || col < 0 || row < 0) return undefined;
+  if (col >= info.cols || row >= info.rows) return undefined;
+  const { x, y, width, height } = tileBounds(level, col, row, layout);
   const sourceLevel = layout.maxLevel - level;
-  const size = levelSize(layout, sourceLevel);
-  const x = col * layout.tileSize;
-  const y = row * layout.tileSize;
-  if (x >= size.width || y >= size.height) return undefined;
-  const width = Math.min(layout.tileSize, size.width - x);
-  const height = Math.min(layout.tileSize, size.height - y);
   const d = 2 ** sourceLevel;
   const lx = x * d;
   const ly = y * d;
@@ -61,21 +59,6 @@ export function dziTileBounds(layout: DziLayout, level: number, col: number, row
       height: Math.min(layout.height - ly, height * d),
     },
   };
-}
-
-/** Tiles at full resolution (DZI maxLevel) covering a level-0 rectangle. */
-export function dziTilesCovering(
-  layout: DziLayout,
-  rect: { x: number; y: number; width: number; height: number },
-): { level: number; col: number; row: number }[] {
-  const t = layout.tileSize;
-  const out: { level: number; col: number; row: number }[] = [];
-  for (let row = Math.floor(rect.y / t); row * t < Math.min(layout.height, rect.y + rect.height); row++) {
-    for (let col = Math.floor(rect.x / t); col * t < Math.min(layout.width, rect.x + rect.width); col++) {
-      out.push({ level: layout.maxLevel, col, row });
-    }
-  }
-  return out;
 }
 
 export function dziDescriptor(layout: DziLayout, format: 'jpeg' | 'png' = 'jpeg'): string {

@@ -1,7 +1,7 @@
 import { mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';

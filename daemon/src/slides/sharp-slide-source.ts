@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
 export interface LoadSharpSlideSourceOptions {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { DEMO_IMAGE } from '../testing/temp-project.js';
-import { dziDescriptor, dziLayout, dziTileBounds, dziTilesCovering, renderDziTile } from './dzi.js';
+import { dziDescriptor, dziLayout, dziTileBounds, renderDziTile } from './dzi.js';
 import { ingestSlide } from './ingest-slide.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import { levelCount } from './slide-source.js';
@@ -25,14 +25,6 @@ describe('dzi layout (256, overlap 0)', () => {
     expect(dziTileBounds(layout, 0, 0, 0)).toMatchObject({ sourceLevel: 11, width: 1, height: 1 });
     expect(dziTileBounds(layout, 12, 0, 0)).toBeUndefined();
     expect(dziTileBounds(layout, 10, 1, 0)?.level0).toEqual({ x: 512, y: 0, width: 512, height: 512 });
-  });
-  it('maps a 512 patch to 2×2 full-resolution tiles', () => {
-    expect(dziTilesCovering(layout, { x: 512, y: 512, width: 512, height: 512 })).toEqual([
-      { level: 11, col: 2, row: 2 },
-      { level: 11, col: 3, row: 2 },
-      { level: 11, col: 2, row: 3 },
-      { level: 11, col: 3, row: 3 },
-    ]);
   });
   it('writes a DZI descriptor', () => {
     expect(dziDescriptor(layout)).toContain('Overlap="0" TileSize="256"');

@@ -7,8 +7,9 @@ import { createJobsRepo, type JobsRepo } from './jobs-repo.js';
 import { createModelVersionsRepo, type ModelVersionsRepo } from './model-versions-repo.js';
 import { createScoresRepo, type ScoresRepo } from './scores-repo.js';
 import { createSlidesRepo, type SlidesRepo } from './slides-repo.js';
+import type { Db } from './sqlite.js';
 
-export type Db = Database.Database;
+export type { Db };
 
 export interface Store {
   readonly db: Db;

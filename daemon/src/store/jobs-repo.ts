@@ -1,5 +1,5 @@
 import type { ErrorCode, JobKind, JobState } from '@activeseg/protocol';
-import type { Db } from './db.js';
+import type { Db } from './sqlite.js';
 
 export interface JobRecord {
   id: string;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../app.js';
+import { composeProject, type Project } from '../compose-project.js';
 import { type DaemonConfig, parseConfig } from '../config.js';
-import type { Engine } from '../jobs/engine.js';
-import { openProject, type Project } from '../project/open-project.js';
+import type { ModelEngine } from '../engine/model-engine-api.js';
 
 /** Test support only (never imported by daemon code): a project in a temp folder and an app over it. */
 export interface TempProject {
@@ -22,10 +22,10 @@ export const DEMO_IMAGE = new URL('../../../demo/axondeepseg-sem/images/sub-rat8
   .pathname;
 
 export function createTempProject(
-  options: { engine?: Engine | null; config?: Partial<DaemonConfig>; allowedOrigins?: string[] } = {},
+  options: { engine?: ModelEngine | null; config?: Partial<DaemonConfig>; allowedOrigins?: string[] } = {},
 ): TempProject {
   const dir = mkdtempSync(join(tmpdir(), 'activeseg-test-'));
-  const project = openProject({
+  const project = composeProject({
     projectDir: dir,
     config: parseConfig(options.config ?? {}),
     engine: options.engine ?? null,

@@ -11,7 +11,7 @@ import {
 } from '../model/index.js';
 import { createBatchSampler } from './batch-sampler.js';
 import { type NormalizationStats, normalizeInto, patchNormalization } from './normalization-stats.js';
-import { createTrainStepper, type TrainEngineChoice, type TrainEngineName } from './train-engine.js';
+import { createTrainStepEngine, type TrainStepEngineChoice, type TrainStepEngineName } from './train-step-engine.js';
 import type { TrainingPatch } from './training-patch.js';
 
 export interface EpochReport {
@@ -38,7 +38,7 @@ export interface TrainModelOptions {
   readonly onEpoch?: (report: EpochReport) => void;
   readonly signal?: AbortSignal;
   /** Train-step engine (default 'auto': onnxruntime on CPU backends when it loads, else tfjs). */
-  readonly engine?: TrainEngineChoice;
+  readonly engine?: TrainStepEngineChoice;
 }
 
 export interface TrainedModel {
@@ -53,7 +53,7 @@ export interface TrainModelResult extends TrainedModel {
   readonly bestValDice: number;
   readonly seconds: number;
   /** The engine that ran the steps, and why 'auto' fell back to tfjs if it did. */
-  readonly engine: TrainEngineName;
+  readonly engine: TrainStepEngineName;
   readonly engineFallback?: string;
 }
 
@@ -135,9 +135,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const rng = createRng(options.seed);
   const augRng = rng.fork();
   const nextBatch = createBatchSampler(options.train.length, rng.fork());
-  let stepper: Awaited<ReturnType<typeof createTrainStepper>>;
+  let stepper: Awaited<ReturnType<typeof createTrainStepEngine>>;
   try {
-    stepper = await createTrainStepper({
+    stepper = await createTrainStepEngine({
       model,
       config,
       learningRate: options.learningRate,

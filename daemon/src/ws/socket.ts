@@ -1,5 +1,5 @@
 import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@activeseg/protocol';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { createFrameRateLimit } from './frame-rate-limit.js';
 import type { Hub, HubSocket } from './hub.js';
 

@@ -1,6 +1,6 @@
 import { ServerMessage } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../project/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { createHub, type Hub } from './hub.js';
 import {
   CLOSE_POLICY_VIOLATION,

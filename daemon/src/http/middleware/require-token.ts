@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 
 export interface RequireTokenOptions {
   /** The per-start secret. */

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { ErrorBody, SlideInfo } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ModelEngine } from '../../engine/model-engine-api.js';
 import { versionDir } from '../../engine/model-store.js';
-import type { Engine } from '../../jobs/engine.js';
 import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
@@ -161,7 +161,7 @@ describe('model bundle export', () => {
   });
 
   it("follows the engine's current version when one is wired", async () => {
-    const engine = { backendName: 'fake', modelVersion: () => 1 } as unknown as Engine;
+    const engine = { backendName: 'fake', modelVersion: () => 1 } as unknown as ModelEngine;
     t = createTempProject({ engine });
     writeBundle(t.dir, 1, files(3));
     writeBundle(t.dir, 2, files(7));

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { ExportParams } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import { randomId } from '../../project/random-id.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';

@@ -1,14 +1,14 @@
 import { ErrorBody, JobInfo, type ServerMessage, SlideInfo, SuggestionList } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Engine, TrainOptions } from '../../jobs/engine.js';
+import type { ModelEngine, TrainOptions } from '../../engine/model-engine-api.js';
 import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
 
 /**
  * Deterministic fake engine for these tests only: "probability" = pixel intensity, std = a tent around 0.5,
  * score = mean std. Training reports one progress event per epoch and bumps the version.
  */
-function createFakeEngine(options: { delayMs?: number } = {}): Engine & { trained: TrainOptions[] } {
+function createFakeEngine(options: { delayMs?: number } = {}): ModelEngine & { trained: TrainOptions[] } {
   let version = 1;
   const trained: TrainOptions[] = [];
   const pause = () => new Promise((r) => setTimeout(r, options.delayMs ?? 0));
@@ -46,7 +46,7 @@ function createFakeEngine(options: { delayMs?: number } = {}): Engine & { traine
 let t: TempProject;
 afterEach(() => t.dispose());
 
-async function setup(engine: Engine | null) {
+async function setup(engine: ModelEngine | null) {
   t = createTempProject({ engine, config: { blankPatchStd: 1 } });
   const sent: ServerMessage[] = [];
   t.project.hub.join({

@@ -1,12 +1,12 @@
 import { JobParams, StartJobRequest } from '@activeseg/protocol';
 import { Hono } from 'hono';
-import type { Engine } from '../../jobs/engine.js';
+import type { ModelEngine } from '../../engine/model-engine-api.js';
+import { ApiError } from '../../errors/api-error.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import { ApiError } from '../../project/api-error.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
 import { zValidator } from '../validate.js';
 
-export function createJobsRoutes(deps: { jobs: JobQueue; engine: Engine | null; slides: SlideCatalog }): Hono {
+export function createJobsRoutes(deps: { jobs: JobQueue; engine: ModelEngine | null; slides: SlideCatalog }): Hono {
   return new Hono()
     .post('/api/jobs', zValidator('json', StartJobRequest), (c) => {
       const request = c.req.valid('json');

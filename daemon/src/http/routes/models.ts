@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MODEL_BUNDLE_FILES } from '@activeseg/protocol';
 import { Hono } from 'hono';
+import type { ModelEngine } from '../../engine/model-engine-api.js';
 import { listVersions, versionDir } from '../../engine/model-store.js';
-import type { Engine } from '../../jobs/engine.js';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { type TarEntry, tarStream } from '../../project/tar-stream.js';
 
 export interface ModelsRoutesDeps {
   /** `<project>/models`, holding one bundle folder per version (`v0001/`, …). */
   modelsDir: string;
   /** When wired, its `modelVersion()` is the current version; without one, the newest complete bundle on disk is. */
-  engine: Engine | null;
+  engine: ModelEngine | null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { TileParams, TileQuery } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import { renderOverlayTile } from '../../project/render-overlay-tile.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';

@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { sendStaticFile } from '../static/send-static-file.js';
 import type { StaticDirs } from '../static/static-dirs.js';
 import { rawPathAfter } from './viewer-page.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { sendStaticFile } from '../static/send-static-file.js';
 
 export interface ViewerPageRoutesDeps {

@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
-import { ApiError } from '../../project/api-error.js';
+import { ApiError } from '../../errors/api-error.js';
 import { contentTypeOf } from './content-type-of.js';
 import { resolveStaticPath } from './resolve-static-path.js';
 

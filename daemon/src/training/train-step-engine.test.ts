@@ -2,18 +2,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../model/test-utils.js';
 import { createUnet } from '../model/unet.js';
 import { parseUnetConfig } from '../model/unet-config.js';
-import { createTrainStepper, parseTrainEngine, resolveTrainEngine } from './train-engine.js';
+import { createTrainStepEngine, parseTrainStepEngine, resolveTrainStepEngine } from './train-step-engine.js';
 
 describe('train-step engine choice', () => {
   beforeAll(useCpuBackend);
 
   it('auto picks onnxruntime on a CPU tfjs backend, tfjs when asked', async () => {
-    expect((await resolveTrainEngine('auto')).engine).toBe('onnxruntime');
-    expect((await resolveTrainEngine('tfjs')).engine).toBe('tfjs');
+    expect((await resolveTrainStepEngine('auto')).engine).toBe('onnxruntime');
+    expect((await resolveTrainStepEngine('tfjs')).engine).toBe('tfjs');
   });
 
   it('rejects an unknown --train-engine value naming the choices', () => {
-    expect(() => parseTrainEngine('torch')).toThrow(/auto, onnxruntime, tfjs.*"torch"/);
+    expect(() => parseTrainStepEngine('torch')).toThrow(/auto, onnxruntime, tfjs.*"torch"/);
   });
 
   it('gives the same losses and, after syncModel, the same weights on both engines (dropout off)', async () => {
@@ -21,7 +21,7 @@ describe('train-step engine choice', () => {
     const results = [];
     for (const engine of ['onnxruntime', 'tfjs'] as const) {
       const model = createUnet(config);
-      const stepper = await createTrainStepper({ model, config, learningRate: 1e-2, epochs: 5, seed: 1, engine });
+      const stepper = await createTrainStepEngine({ model, config, learningRate: 1e-2, epochs: 5, seed: 1, engine });
       expect(stepper.engine).toBe(engine);
       const losses: number[] = [];
       for (let s = 0; s < 2; s++) {

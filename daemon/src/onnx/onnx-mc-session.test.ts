@@ -5,7 +5,7 @@ import { withMcDropoutSettings } from '../model/layers/mc-dropout.js';
 import { createUnet } from '../model/unet.js';
 import { parseUnetConfig } from '../model/unet-config.js';
 import { exportOnnx } from './export-onnx.js';
-import { createOnnxMcEngine } from './onnx-mc-engine.js';
+import { createOnnxMcSession } from './onnx-mc-session.js';
 import { randomizeNormalization } from './randomize-normalization.js';
 
 const SIZE = 32;
@@ -55,14 +55,14 @@ function tfjsMc(model: ReturnType<typeof smallUnet>, patch: Float32Array): { mea
   return { mean, std };
 }
 
-describe('createOnnxMcEngine', () => {
+describe('createOnnxMcSession', () => {
   it.each(['inputs', 'graph'] as const)(
     'gives per-pixel MC mean and std that agree with tfjs McDropout within sampling error (%s masks)',
     async (dropoutMasks) => {
       const model = smallUnet();
       const patch = randomPatch(3);
       const reference = tfjsMc(model, patch);
-      const engine = await createOnnxMcEngine({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
+      const engine = await createOnnxMcSession({ model: exportOnnx(model, { dropoutMasks }), intraOpThreads: 1 });
       expect(engine.dropoutMasks).toBe(dropoutMasks === 'inputs' ? 'wasm-simd' : 'graph');
       const onnx = await engine.mcPredict(patch, SIZE, { passes: PASSES, batchSize: 50 });
       await engine.dispose();
@@ -87,7 +87,7 @@ describe('createOnnxMcEngine', () => {
   );
 
   it('draws fresh masks on every call, so two MC runs of the same patch differ', async () => {
-    const engine = await createOnnxMcEngine({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
     const patch = randomPatch(4);
     const first = await engine.mcPredict(patch, SIZE, { passes: 4, batchSize: 2 });
     const second = await engine.mcPredict(patch, SIZE, { passes: 4, batchSize: 2 });
@@ -98,7 +98,7 @@ describe('createOnnxMcEngine', () => {
   });
 
   it('is deterministic with zero std when exported without dropout', async () => {
-    const engine = await createOnnxMcEngine({
+    const engine = await createOnnxMcSession({
       model: exportOnnx(smallUnet(), { mcDropout: false }),
       intraOpThreads: 1,
     });
@@ -113,7 +113,7 @@ describe('createOnnxMcEngine', () => {
     const patch = randomPatch(8);
     const run = async (batchSize: number) => {
       // The engine's seed stands in for an export-time seed.
-      const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1, seed: 31 });
+      const engine = await createOnnxMcSession({ model: bytes, intraOpThreads: 1, seed: 31 });
       const result = await engine.mcPredict(patch, SIZE, { passes: 6, batchSize, keepProbs: true });
       await engine.dispose();
       return result.probs ?? new Float32Array();
@@ -133,7 +133,7 @@ describe('createOnnxMcEngine', () => {
     const bytes = exportOnnx(smallUnet(), { seed: 12 });
     const patch = randomPatch(9);
     const overlapped = async () => {
-      const engine = await createOnnxMcEngine({ model: bytes, intraOpThreads: 1 });
+      const engine = await createOnnxMcSession({ model: bytes, intraOpThreads: 1 });
       const options = { passes: 4, batchSize: 2, keepProbs: true };
       const results = await Promise.all([
         engine.mcPredict(patch, SIZE, options),
@@ -155,7 +155,7 @@ describe('createOnnxMcEngine', () => {
   });
 
   it('keeps every pass when asked and summarizes them exactly, also with a last partial batch', async () => {
-    const engine = await createOnnxMcEngine({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
     const passes = 7;
     const result = await engine.mcPredict(randomPatch(6), SIZE, { passes, batchSize: 3, keepProbs: true });
     await engine.dispose();
@@ -175,7 +175,7 @@ describe('createOnnxMcEngine', () => {
   });
 
   it('runs a fixed-batch export by padding the last batch', async () => {
-    const engine = await createOnnxMcEngine({ model: exportOnnx(smallUnet(), { batch: 4 }), intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: exportOnnx(smallUnet(), { batch: 4 }), intraOpThreads: 1 });
     const result = await engine.mcPredict(randomPatch(7), SIZE, { passes: 6, keepProbs: true });
     await expect(engine.predict(new Float32Array(2 * SIZE * SIZE), 2, SIZE)).rejects.toThrow(/batch 4/);
     await engine.dispose();
@@ -184,7 +184,7 @@ describe('createOnnxMcEngine', () => {
   });
 
   it('rejects input of the wrong length and use after dispose', async () => {
-    const engine = await createOnnxMcEngine({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
+    const engine = await createOnnxMcSession({ model: exportOnnx(smallUnet()), intraOpThreads: 1 });
     expect(engine.inputChannels).toBe(1);
     expect(engine.outputChannels).toBe(1);
     await expect(engine.predict(new Float32Array(10), 1, SIZE)).rejects.toThrow(/expected 1024 values/);

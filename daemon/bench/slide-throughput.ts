@@ -1,9 +1,9 @@
 import { type AcquisitionName, affineValues, getAcquisition, reflectIndex } from '@activeseg/shared';
 import sharp from 'sharp';
-import { downscaleImage } from '../data/downscale.js';
-import { cropSummary } from '../engine/model-engine.js';
-import type { Engine } from '../jobs/engine.js';
-import type { OnnxMcEngine } from '../onnx/onnx-mc-engine.js';
+import { downscaleImage } from '../src/data/downscale.js';
+import { cropSummary } from '../src/engine/model-engine.js';
+import type { ModelEngine } from '../src/engine/model-engine-api.js';
+import type { OnnxMcSession } from '../src/onnx/onnx-mc-session.js';
 
 /** A slide that can hand out windows of 8-bit grey pixels. */
 export interface SlideRegionReader {
@@ -192,8 +192,8 @@ export async function scoreSlide(options: ScoreSlideOptions): Promise<SlideThrou
 }
 
 export interface OnnxPatchScorerOptions {
-  /** Engine whose model input is `patchSize × scale` (fully convolutional copy of the trained net at that size). */
-  engine: OnnxMcEngine;
+  /** Model engine whose model input is `patchSize × scale` (fully convolutional copy of the trained net at that size). */
+  engine: OnnxMcSession;
   /** Model scale (1 = native, 0.5 = the tiny preset): patches are box-downscaled by it first, as the daemon does. */
   scale: number;
   /** Training-set intensity statistics (raw grey units). */
@@ -228,8 +228,11 @@ export function createOnnxPatchScorer(options: OnnxPatchScorerOptions): PatchSco
   };
 }
 
-/** Adapts the daemon's engine (`ModelEngine.scorePatch`, which takes 0..1 intensities) to a PatchScorer. */
-export function createEnginePatchScorer(engine: Engine, acquisition: AcquisitionName = 'uncertainty'): PatchScorer {
+/** Adapts the daemon's engine (`ReloadableModelEngine.scorePatch`, which takes 0..1 intensities) to a PatchScorer. */
+export function createEnginePatchScorer(
+  engine: ModelEngine,
+  acquisition: AcquisitionName = 'uncertainty',
+): PatchScorer {
   const signal = new AbortController().signal;
   return {
     async score(patch, size, valid) {

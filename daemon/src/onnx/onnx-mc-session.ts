@@ -4,7 +4,7 @@ import { createDropoutMaskSource, type DropoutMaskSource } from './dropout-mask-
 import { type DropoutMaskSpec, parseDropoutMaskSpecs, parseDropoutSeed, spatialSize } from './dropout-mask-spec.js';
 import { decodeOnnxModel } from './onnx-proto.js';
 
-export interface OnnxMcEngineOptions {
+export interface OnnxMcSessionOptions {
   /** ONNX model bytes from `exportOnnx` (NHWC input and output). */
   model: Uint8Array;
   /** Threads for one operator; default: all cores, since conv dominates and parallelizes well. */
@@ -47,7 +47,7 @@ export interface McPrediction {
   batchSize: number;
 }
 
-export interface OnnxMcEngine {
+export interface OnnxMcSession {
   readonly inputChannels: number;
   readonly outputChannels: number;
   /** How the dropout masks are drawn: in the graph, by the engine ('wasm-simd' or the 'js' fallback), or 'none'. */
@@ -67,7 +67,7 @@ export interface OnnxMcEngine {
 // RSS (in-graph masks too, 849 ms), so bigger batches of big patches only cost memory.
 const MAX_MASK_BYTES = 2 ** 30;
 
-export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<OnnxMcEngine> {
+export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promise<OnnxMcSession> {
   const metadata = decodeOnnxModel(options.model).metadataProps ?? [];
   const maskSpecs = parseDropoutMaskSpecs(metadata);
   const inGraphDropout = metadata.some((prop) => prop.key === 'activeseg.mcDropout' && prop.value === 'true');
@@ -88,7 +88,7 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
   const missing = maskSpecs.filter((spec) => !session.inputNames.includes(spec.input));
   if (missing.length > 0) {
     await session.release();
-    throw new Error(`OnnxMcEngine: mask inputs ${missing.map((spec) => spec.input).join(', ')} not in the model`);
+    throw new Error(`OnnxMcSession: mask inputs ${missing.map((spec) => spec.input).join(', ')} not in the model`);
   }
   let masks: DropoutMaskSource | undefined =
     maskSpecs.length === 0 ? undefined : createDropoutMaskSource(seed === undefined ? {} : { seed });
@@ -110,7 +110,7 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
   const inputChannels = inputMeta.shape[3];
   const outputChannels = outputMeta.shape[3];
   if (typeof inputChannels !== 'number' || typeof outputChannels !== 'number') {
-    throw new Error('OnnxMcEngine: the model must have a fixed channel count (NHWC, last axis)');
+    throw new Error('OnnxMcSession: the model must have a fixed channel count (NHWC, last axis)');
   }
   const fixedBatch = typeof inputMeta.shape[0] === 'number' ? inputMeta.shape[0] : undefined;
   let disposed = false;
@@ -125,7 +125,7 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
   };
 
   const runNow = async (input: Float32Array, n: number, size: number): Promise<Float32Array> => {
-    if (disposed) throw new Error('OnnxMcEngine: used after dispose()');
+    if (disposed) throw new Error('OnnxMcSession: used after dispose()');
     const feeds: Record<string, ort.Tensor> = {
       [inputMeta.name]: new ort.Tensor('float32', input, [n, size, size, inputChannels]),
     };
@@ -145,7 +145,7 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
     const results = await session.run(feeds);
     const output = results[outputMeta.name];
     if (output === undefined || !(output.data instanceof Float32Array)) {
-      throw new Error(`OnnxMcEngine: output '${outputMeta.name}' missing or not float32`);
+      throw new Error(`OnnxMcSession: output '${outputMeta.name}' missing or not float32`);
     }
     return output.data;
   };
@@ -154,11 +154,11 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
     const expected = n * size * size * inputChannels;
     if (batch.length !== expected) {
       throw new Error(
-        `OnnxMcEngine.predict: expected ${expected} values (${n}×${size}²×${inputChannels}), got ${batch.length}`,
+        `OnnxMcSession.predict: expected ${expected} values (${n}×${size}²×${inputChannels}), got ${batch.length}`,
       );
     }
     if (fixedBatch !== undefined && n !== fixedBatch) {
-      throw new Error(`OnnxMcEngine.predict: model was exported with batch ${fixedBatch}, got ${n}`);
+      throw new Error(`OnnxMcSession.predict: model was exported with batch ${fixedBatch}, got ${n}`);
     }
     return run(batch, n, size);
   };
@@ -171,14 +171,14 @@ export async function createOnnxMcEngine(options: OnnxMcEngineOptions): Promise<
     const passes = mcOptions.passes ?? 50;
     const batchSize = fixedBatch ?? Math.min(mcOptions.batchSize ?? 10, passes, maxPassesForMasks(size));
     if (!(Number.isInteger(passes) && passes >= 1))
-      throw new Error(`OnnxMcEngine.mcPredict: passes must be ≥ 1, got ${passes}`);
+      throw new Error(`OnnxMcSession.mcPredict: passes must be ≥ 1, got ${passes}`);
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-      throw new Error(`OnnxMcEngine.mcPredict: batchSize must be ≥ 1, got ${batchSize}`);
+      throw new Error(`OnnxMcSession.mcPredict: batchSize must be ≥ 1, got ${batchSize}`);
     }
     const patchLength = size * size * inputChannels;
     if (patch.length !== patchLength) {
       throw new Error(
-        `OnnxMcEngine.mcPredict: expected ${patchLength} values (${size}²×${inputChannels}), got ${patch.length}`,
+        `OnnxMcSession.mcPredict: expected ${patchLength} values (${size}²×${inputChannels}), got ${patch.length}`,
       );
     }
     const pixels = size * size * outputChannels;
@@ -248,10 +248,10 @@ interface TensorMeta {
 function tensorMetadata(list: readonly ort.InferenceSession.ValueMetadata[], what: string): TensorMeta {
   const first = list[0];
   if (list.length !== 1 || first === undefined || !first.isTensor) {
-    throw new Error(`OnnxMcEngine: expected exactly one tensor ${what}, got ${list.length}`);
+    throw new Error(`OnnxMcSession: expected exactly one tensor ${what}, got ${list.length}`);
   }
   if (first.shape.length !== 4) {
-    throw new Error(`OnnxMcEngine: ${what} '${first.name}' must be rank 4 (NHWC), got [${first.shape.join(', ')}]`);
+    throw new Error(`OnnxMcSession: ${what} '${first.name}' must be rank 4 (NHWC), got [${first.shape.join(', ')}]`);
   }
   return { name: first.name, shape: first.shape };
 }

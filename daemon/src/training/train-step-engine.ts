@@ -8,12 +8,12 @@ import {
 } from '../model/index.js';
 
 /** Who computes the training steps: onnxruntime's native CPU kernels through our training graph, or tfjs. */
-export type TrainEngineName = 'onnxruntime' | 'tfjs';
+export type TrainStepEngineName = 'onnxruntime' | 'tfjs';
 /** 'auto': onnxruntime when it loads (≈3× faster than tfjs-wasm on the CPU), tfjs otherwise. */
-export type TrainEngineChoice = 'auto' | TrainEngineName;
+export type TrainStepEngineChoice = 'auto' | TrainStepEngineName;
 
-export interface TrainStepper {
-  readonly engine: TrainEngineName;
+export interface TrainStepEngine {
+  readonly engine: TrainStepEngineName;
   /** Why 'auto' did not get onnxruntime (undefined when it did, or when tfjs was asked for). */
   readonly fallbackReason?: string;
   /** One optimizer step; the loss before the update. */
@@ -28,31 +28,31 @@ export interface TrainStepper {
   dispose(): Promise<void>;
 }
 
-export interface CreateTrainStepperOptions {
+export interface CreateTrainStepEngineOptions {
   readonly model: LayersModel;
   readonly config: UnetConfig;
   readonly learningRate: number;
   readonly epochs: number;
   /** Dropout masks of the onnxruntime engine (tfjs draws its own). */
   readonly seed: number;
-  readonly engine?: TrainEngineChoice;
+  readonly engine?: TrainStepEngineChoice;
 }
 
-export const TRAIN_ENGINE_CHOICES: readonly TrainEngineChoice[] = ['auto', 'onnxruntime', 'tfjs'];
+export const TRAIN_STEP_ENGINE_CHOICES: readonly TrainStepEngineChoice[] = ['auto', 'onnxruntime', 'tfjs'];
 
 /** Validates a `--train-engine` value. */
-export function parseTrainEngine(value: string): TrainEngineChoice {
-  if ((TRAIN_ENGINE_CHOICES as readonly string[]).includes(value)) return value as TrainEngineChoice;
-  throw new Error(`--train-engine: expected ${TRAIN_ENGINE_CHOICES.join(', ')}, got "${value}"`);
+export function parseTrainStepEngine(value: string): TrainStepEngineChoice {
+  if ((TRAIN_STEP_ENGINE_CHOICES as readonly string[]).includes(value)) return value as TrainStepEngineChoice;
+  throw new Error(`--train-engine: expected ${TRAIN_STEP_ENGINE_CHOICES.join(', ')}, got "${value}"`);
 }
 
 /**
  * Which engine a choice gets on this machine, and why. A GPU tfjs backend (tfjs-node-gpu, WebGPU) keeps training in
  * tfjs; on the CPU backends (wasm, cpu) onnxruntime is the fast path, so 'auto' picks it only there.
  */
-export async function resolveTrainEngine(
-  choice: TrainEngineChoice = 'auto',
-): Promise<{ engine: TrainEngineName; why: string }> {
+export async function resolveTrainStepEngine(
+  choice: TrainStepEngineChoice = 'auto',
+): Promise<{ engine: TrainStepEngineName; why: string }> {
   if (choice === 'tfjs') return { engine: 'tfjs', why: 'asked for tfjs' };
   const { getBackend } = await import('@tensorflow/tfjs-core');
   const backend = getBackend();
@@ -70,15 +70,15 @@ export async function resolveTrainEngine(
   }
 }
 
-/** The train-step engine for one training run (see {@link resolveTrainEngine}). */
-export async function createTrainStepper(options: CreateTrainStepperOptions): Promise<TrainStepper> {
+/** The train-step engine for one training run (see {@link resolveTrainStepEngine}). */
+export async function createTrainStepEngine(options: CreateTrainStepEngineOptions): Promise<TrainStepEngine> {
   const choice = options.engine ?? 'auto';
-  const resolved = await resolveTrainEngine(choice);
+  const resolved = await resolveTrainStepEngine(choice);
   if (resolved.engine === 'onnxruntime') return onnxStepper(options);
   return tfjsStepper(options, choice === 'auto' ? resolved.why : undefined);
 }
 
-async function onnxStepper(options: CreateTrainStepperOptions): Promise<TrainStepper> {
+async function onnxStepper(options: CreateTrainStepEngineOptions): Promise<TrainStepEngine> {
   const { createOnnxTrainer } = await import('../onnx-train/onnx-trainer.js');
   const trainer = await createOnnxTrainer(options);
   return {
@@ -95,7 +95,7 @@ async function onnxStepper(options: CreateTrainStepperOptions): Promise<TrainSte
   };
 }
 
-function tfjsStepper(options: CreateTrainStepperOptions, fallbackReason: string | undefined): TrainStepper {
+function tfjsStepper(options: CreateTrainStepEngineOptions, fallbackReason: string | undefined): TrainStepEngine {
   const optimizer = createPaperOptimizer({ lr: options.learningRate, epochs: options.epochs });
   return {
     engine: 'tfjs',

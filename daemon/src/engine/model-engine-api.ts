@@ -7,7 +7,7 @@ import type { AcquisitionFunction } from '@activeseg/protocol';
  * Images are grey, row-major, `size × size`, scaled to [0, 1] (byte / 255); edge patches are padded by
  * replicating the border, so the engine always sees full patches.
  */
-export interface Engine {
+export interface ModelEngine {
   /** Reported in `welcome` and `/api/health` consumers (e.g. `tfjs-node`, `onnx-cpu`). */
   readonly backendName: string;
   /** Version of the weights `scorePatch` uses now; 0 before any training or import. */

@@ -1,0 +1,88 @@
+import type { Region } from '@activeseg/protocol';
+import type { DaemonConfig } from './config.js';
+import type { ModelEngine } from './engine/model-engine-api.js';
+import { ApiError } from './errors/api-error.js';
+import { createJobRunners } from './jobs/create-job-runners.js';
+import type { JobBackend } from './jobs/job-backend.js';
+import type { JobEventSink } from './jobs/job-events.js';
+import { createJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { dropOverlayTiles } from './project/drop-overlay-tiles.js';
+import { createProjectPaths, type ProjectPaths } from './project/project-paths.js';
+import { createSlideCatalog, type SlideCatalog } from './project/slide-catalog.js';
+import { createTileCache, type TileCache } from './slides/tile-cache.js';
+import { openStore, type Store } from './store/db.js';
+import { createHub, type Hub } from './ws/hub.js';
+
+export interface ComposeProjectOptions {
+  projectDir: string;
+  config: DaemonConfig;
+  /** The model engine; null until the model layer is wired (jobs then answer MODEL_NOT_READY). */
+  engine: ModelEngine | null;
+  /** Runs jobs somewhere else (the BullMQ worker fleet); default: the embedded queue, in this process. */
+  jobBackend?: JobBackend;
+  log?: (message: string, err?: unknown) => void;
+}
+
+/** Everything the app serves from, built from a project folder. `close()` stops jobs and closes the database. */
+export interface Project {
+  readonly config: DaemonConfig;
+  readonly paths: ProjectPaths;
+  readonly store: Store;
+  readonly slides: SlideCatalog;
+  readonly hub: Hub;
+  readonly jobs: JobQueue;
+  readonly engine: ModelEngine | null;
+  readonly tileCache: TileCache;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds a project's parts from its folder and wires them (store, slides, the hub as the jobs'
+ * event sink, the embedded or the fleet job queue). The only place that knows every layer.
+ */
+export function composeProject(options: ComposeProjectOptions): Project {
+  const { config, engine } = options;
+  const paths = createProjectPaths(options.projectDir);
+  const store = openStore(paths.root);
+  const slides = createSlideCatalog({ slides: store.slides, paths, maxSlidePixels: config.maxSlidePixels });
+  const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
+  const tileCache = createTileCache(options.log ? { log: options.log } : {});
+  // Jobs report events; here they become WebSocket frames.
+  const events: JobEventSink = { emit: (event) => hub.broadcast(event) };
+
+  const onOverlayChanged = (slideId: string, region: Region, modelVersion: number): Promise<void> =>
+    dropOverlayTiles({ slides: store.slides, paths, tileSize: config.dziTileSize }, slideId, region, modelVersion);
+
+  const unavailable = async (): Promise<never> => {
+    throw new ApiError('MODEL_NOT_READY', 'no model engine is loaded');
+  };
+  const runners = engine
+    ? createJobRunners({ engine, store, paths, slides, events, config, onOverlayChanged })
+    : { infer: unavailable, train: unavailable };
+  const jobs = options.jobBackend
+    ? options.jobBackend({
+        config,
+        store,
+        slides,
+        events,
+        engine,
+        onOverlayChanged,
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : createJobQueue({ jobs: store.jobs, events, runners, ...(options.log ? { log: options.log } : {}) });
+
+  return {
+    config,
+    paths,
+    store,
+    slides,
+    hub,
+    jobs,
+    engine,
+    tileCache,
+    async close() {
+      await jobs.close();
+      store.close();
+    },
+  };
+}

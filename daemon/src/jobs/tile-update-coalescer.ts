@@ -1,0 +1,53 @@
+import type { Region } from '@activeseg/protocol';
+import { boundingRect } from '@activeseg/shared';
+import type { JobEventSink } from './job-events.js';
+
+export interface TileUpdateCoalescerOptions {
+  events: JobEventSink;
+  slideId: string;
+  /** At most one `tiles.updated` pair per this interval; the regions in between merge into one bounding box. */
+  intervalMs: number;
+  now?: () => number;
+}
+
+export interface TileUpdateCoalescer {
+  /** A level-0 region whose overlay changed under this model version. */
+  add(region: Region, modelVersion: number): void;
+  /** Emits what is pending now (at the end of a job). */
+  flush(): void;
+}
+
+/**
+ * Batches the re-scored regions of one inference job into `tiles.updated` events for both overlay layers: one per
+ * patch would flood viewers with refetches on a slide of thousands of patches.
+ */
+export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
+  const now = options.now ?? Date.now;
+  let pending: Region | undefined;
+  let pendingVersion = 0;
+  let lastFlush = 0;
+
+  const flush = (): void => {
+    if (!pending) return;
+    for (const layer of ['uncertainty', 'prediction'] as const) {
+      options.events.emit({
+        type: 'tiles.updated',
+        slideId: options.slideId,
+        layer,
+        modelVersion: pendingVersion,
+        bbox: pending,
+      });
+    }
+    pending = undefined;
+    lastFlush = now();
+  };
+
+  return {
+    add(region, modelVersion) {
+      pending = pending ? boundingRect(pending, region) : region;
+      pendingVersion = modelVersion;
+      if (now() - lastFlush >= options.intervalMs) flush();
+    },
+    flush,
+  };
+}
