@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServerMessage } from '@activeseg/protocol';
+import { httpStatusOf, ServerMessage } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageProblem } from '../../daemon/src/http/on-error.js';
@@ -95,12 +95,18 @@ describe('slides/tile-cache and http/on-error', () => {
     expect(logs).toHaveLength(1);
   });
 
-  it('names disk-full and read-only failures instead of a bare internal error', () => {
+  it('names disk-full (DISK_FULL, 507) and read-only failures instead of a bare internal error', () => {
     const e = (code: string) => Object.assign(new Error(code), { code });
-    expect(storageProblem(e('ENOSPC'))).toMatch(/out of disk space/);
-    expect(storageProblem(e('SQLITE_FULL'))).toMatch(/out of disk space/);
-    expect(storageProblem(e('EROFS'))).toMatch(/read-only/);
-    expect(storageProblem(e('SQLITE_READONLY_DBMOVED'))).toMatch(/read-only/);
+    const full = { code: 'DISK_FULL', message: expect.stringMatching(/out of disk space/) };
+    expect(storageProblem(e('ENOSPC'))).toMatchObject(full);
+    expect(storageProblem(e('EDQUOT'))).toMatchObject(full);
+    expect(storageProblem(e('SQLITE_FULL'))).toMatchObject(full);
+    // sharp/libvips errors carry no errno code, only the OS's words; a wrapped one keeps its cause.
+    expect(storageProblem(new Error('tiffsave: write failed: No space left on device'))).toMatchObject(full);
+    expect(storageProblem(new Error('ingest failed', { cause: e('ENOSPC') }))).toMatchObject(full);
+    expect(httpStatusOf('DISK_FULL')).toBe(507);
+    expect(storageProblem(e('EROFS'))?.message).toMatch(/read-only/);
+    expect(storageProblem(e('SQLITE_READONLY_DBMOVED'))?.message).toMatch(/read-only/);
     expect(storageProblem(new Error('boom'))).toBeUndefined();
   });
 });
