@@ -8,6 +8,7 @@ import { dziLayout, dziTileBounds } from '../slides/dzi.js';
 import { createTileCache, type TileCache } from '../slides/tile-cache.js';
 import { openStore, type Store } from '../store/db.js';
 import { createHub, type Hub } from '../ws/hub.js';
+import { type AnnotationPreparer, createAnnotationPreparer } from './annotation-preparer.js';
 import { ApiError } from './api-error.js';
 import { createProjectPaths, type ProjectPaths } from './project-paths.js';
 import { createSlideCatalog, type SlideCatalog } from './slide-catalog.js';
@@ -44,6 +45,8 @@ export interface Project {
   readonly jobs: JobQueue;
   readonly engine: Engine | null;
   readonly tileCache: TileCache;
+  /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started on first use). */
+  readonly annotationPreparer: AnnotationPreparer;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export function openProject(options: OpenProjectOptions): Project {
   const slides = createSlideCatalog({ slides: store.slides, paths, maxSlidePixels: config.maxSlidePixels });
   const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
+  const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
 
   // Cached overlay tiles at every level over a re-scored patch are stale; drop them so the next fetch
   // (triggered by tiles.updated) renders fresh ones.
@@ -105,6 +109,7 @@ export function openProject(options: OpenProjectOptions): Project {
     jobs,
     engine,
     tileCache,
+    annotationPreparer,
     async close() {
       await jobs.close();
       store.close();

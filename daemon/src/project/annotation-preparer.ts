@@ -1,0 +1,68 @@
+import { startWorkerClient, type WorkerClient } from '../workers/worker-client.js';
+import type { AnnotationWorkerReply, AnnotationWorkerRequest } from './annotation-worker-messages.js';
+import { ApiError } from './api-error.js';
+import type { PreparedAnnotation } from './prepare-annotation.js';
+
+export interface AnnotationPreparerOptions {
+  maxAnnotationPixels: number;
+}
+
+export interface AnnotationPreparer {
+  /**
+   * Parses, validates and encodes a raw `POST /api/annotations` body in the annotation worker; refusals are
+   * ApiErrors. `body`'s buffer is transferred, not copied: the caller must not use it afterwards.
+   */
+  prepare(body: Uint8Array): Promise<PreparedAnnotation>;
+}
+
+type Client = WorkerClient<AnnotationWorkerReply>;
+
+// One worker per process, started on the first annotation and unref'd: it holds no state, so every project opened
+// in this process (the daemon's one, or a test's many) shares it, and nobody has to stop it. A crash (out of
+// memory on a hostile body) fails that request; the next one starts a fresh worker.
+let shared: Promise<Client> | undefined;
+
+function worker(): Promise<Client> {
+  if (shared) return shared;
+  const init: AnnotationWorkerRequest = { type: 'init' };
+  const started = startWorkerClient<AnnotationWorkerReply>(
+    new URL('./annotation-worker-entry.mjs', import.meta.url),
+    init,
+  ).then((c) => {
+    c.unref();
+    return c;
+  });
+  shared = started;
+  started.catch(() => {
+    if (shared === started) shared = undefined;
+  });
+  return started;
+}
+
+export function createAnnotationPreparer(options: AnnotationPreparerOptions): AnnotationPreparer {
+  return {
+    async prepare(body) {
+      const c = await worker();
+      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+      const msg: AnnotationWorkerRequest = {
+        type: 'prepare',
+        id: c.nextId(),
+        body: owned,
+        maxAnnotationPixels: options.maxAnnotationPixels,
+      };
+      let reply: AnnotationWorkerReply;
+      try {
+        reply = await c.request(msg, [owned.buffer as ArrayBuffer]);
+      } catch (err) {
+        if (shared && (await shared.catch(() => undefined)) === c) {
+          shared = undefined;
+          await c.terminate();
+        }
+        throw err;
+      }
+      if (reply.type === 'refused') throw new ApiError(reply.code, reply.message, reply.field);
+      if (reply.type !== 'prepared') throw new Error(`annotation worker: unexpected reply ${reply.type}`);
+      return reply.prepared;
+    },
+  };
+}
