@@ -17,10 +17,10 @@ export function nonLoopbackWarning(host: string, port: number): string | undefin
   const where = host === '0.0.0.0' || host === '::' ? 'every network interface' : host;
   return [
     `warning: listening on ${where} over plain HTTP: the token and the slides travel unencrypted.`,
-    '  Put TLS in front: a reverse proxy that terminates HTTPS (e.g. `caddy reverse-proxy --from lab.example.org',
-    `  --to 127.0.0.1:${port}`,
-    '  with the daemon on 127.0.0.1), or reach a loopback-only daemon through an SSH tunnel',
-    `  (\`ssh -L ${port}:127.0.0.1:${port} user@this-machine\`, then open http://127.0.0.1:${port}/).`,
+    '  To use it from another machine, keep the daemon on 127.0.0.1 and either open an SSH tunnel',
+    `  (ssh -L ${port}:127.0.0.1:${port} user@this-machine, then http://127.0.0.1:${port}/ there) or put a`,
+    `  TLS-terminating reverse proxy (Caddy, nginx) in front that forwards to 127.0.0.1:${port} with`,
+    `  Host: 127.0.0.1:${port} and whose https:// origin is in the daemon's allowedOrigins.`,
   ].join('\n');
 }
 

@@ -155,7 +155,7 @@ describe('binding beyond loopback', () => {
     const s = await start({ projectDir: tempDir(), host: '0.0.0.0', warn: (m) => void warnings.push(m) });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/every network interface over plain HTTP/);
-    expect(warnings[0]).toMatch(/reverse proxy that terminates HTTPS/);
+    expect(warnings[0]).toMatch(/TLS-terminating reverse proxy/);
     expect(warnings[0]).toMatch(new RegExp(`ssh -L ${new URL(s.origin).port}:127\\.0\\.0\\.1`));
     expect(nonLoopbackWarning('192.168.1.20', 8765)).toMatch(/listening on 192\.168\.1\.20 over plain HTTP/);
     expect(nonLoopbackWarning('::', 8765)).toMatch(/every network interface/);
