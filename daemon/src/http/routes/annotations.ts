@@ -1,6 +1,7 @@
 import { type AnnotationList, AnnotationListQuery } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { AnnotationPreparer } from '../../project/annotation-preparer.js';
+import { ApiError } from '../../project/api-error.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import { saveAnnotation, toAck } from '../../project/save-annotation.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
@@ -19,6 +20,14 @@ export interface AnnotationsRoutesDeps {
 export function createAnnotationsRoutes(deps: AnnotationsRoutesDeps): Hono {
   return new Hono()
     .post('/api/annotations', async (c) => {
+      // As zValidator('json') did: only JSON bodies are read as an annotation.
+      if (!/^application\/([a-z-.]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+        throw new ApiError(
+          'BAD_REQUEST',
+          'annotation bodies are JSON (content-type: application/json)',
+          'content-type',
+        );
+      }
       // The raw bytes go to the worker, which runs them through the protocol schema (AnnotationRequest).
       const prepared = await deps.preparer.prepare(new Uint8Array(await c.req.arrayBuffer()));
       const { ack, created } = await saveAnnotation(deps, prepared);
