@@ -1,10 +1,15 @@
 import { startWorkerClient, type WorkerClient } from '../workers/worker-client.js';
 import type { AnnotationWorkerReply, AnnotationWorkerRequest } from './annotation-worker-messages.js';
 import { ApiError } from './api-error.js';
-import type { PreparedAnnotation } from './prepare-annotation.js';
+import { type PreparedAnnotation, prepareAnnotation } from './prepare-annotation.js';
 
 export interface AnnotationPreparerOptions {
   maxAnnotationPixels: number;
+  /**
+   * Bodies up to this size are prepared on the calling thread: a few milliseconds of work, less than the hop to the
+   * worker, and they work while it is still loading. Default 64 KiB (≈ 32 000 runs).
+   */
+  inlineMaxBytes?: number;
 }
 
 export interface AnnotationPreparer {
@@ -17,7 +22,7 @@ export interface AnnotationPreparer {
 
 type Client = WorkerClient<AnnotationWorkerReply>;
 
-// One worker per process, started on the first annotation and unref'd: it holds no state, so every project opened
+// One worker per process, started when the first project opens and unref'd: it holds no state, so every project opened
 // in this process (the daemon's one, or a test's many) shares it, and nobody has to stop it. A crash (out of
 // memory on a hostile body) fails that request; the next one starts a fresh worker.
 let shared: Promise<Client> | undefined;
@@ -40,8 +45,12 @@ function worker(): Promise<Client> {
 }
 
 export function createAnnotationPreparer(options: AnnotationPreparerOptions): AnnotationPreparer {
+  // Started now, not on the first annotation: loading the worker takes seconds on a busy machine, and the first
+  // annotation should not wait for it. A failed start is retried by the next `prepare`.
+  worker().catch(() => {});
   return {
     async prepare(body) {
+      if (body.byteLength <= (options.inlineMaxBytes ?? 64 << 10)) return prepareAnnotation(body, options);
       const c = await worker();
       const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
       const msg: AnnotationWorkerRequest = {

@@ -45,7 +45,7 @@ export interface Project {
   readonly jobs: JobQueue;
   readonly engine: Engine | null;
   readonly tileCache: TileCache;
-  /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started on first use). */
+  /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started when the project opens). */
   readonly annotationPreparer: AnnotationPreparer;
   close(): Promise<void>;
 }

@@ -18,9 +18,10 @@ export interface PreparedAnnotation {
 }
 
 /**
- * The CPU-heavy part of `POST /api/annotations`, run in the annotation worker: JSON.parse of the raw body, the
- * protocol schema, the region-size and run-count bounds, mask decoding and PNG encoding. A 30 MB RLE body (16 M
- * runs) costs seconds of CPU here, which the daemon's event loop never sees. Every failure is an ApiError.
+ * The CPU-heavy part of `POST /api/annotations`, run in the annotation worker for all but small bodies: JSON.parse
+ * of the raw body, the protocol schema, the region-size and run-count bounds, mask decoding and PNG encoding. A
+ * 30 MB RLE body (15 M runs) costs seconds of CPU here, which the daemon's event loop never sees. Every failure
+ * is an ApiError.
  */
 export async function prepareAnnotation(
   body: Uint8Array,
