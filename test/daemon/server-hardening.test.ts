@@ -1,6 +1,6 @@
 // Daemon-level hardening of a real bound server: the project's persistent token, the Host check on HTTP and WS,
 // file modes of everything the daemon writes, and the plain-HTTP warning for non-loopback binds.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnnotationAck, ErrorBody, SlideInfo } from '@activeseg/protocol';
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { nonLoopbackWarning } from '../../daemon/src/non-loopback-warning.js';
 import { type StartServerOptions, type StartServerResult, startServer } from '../../daemon/src/server.js';
+import { openStore } from '../../daemon/src/store/db.js';
 import { rawRequest } from '../hardening/harness/run-fuzz.js';
 
 const DEMO = new URL('../../demo/axondeepseg-sem/images/sub-rat8_sample-V915.png', import.meta.url).pathname;
@@ -143,6 +144,24 @@ describe('file modes', () => {
       expect(modes.filter((m) => !/ (600|700)$/.test(m))).toEqual([]);
       expect(modes).toContain('/activeseg.db-wal 600');
       expect((statSync(projectDir).mode & 0o777).toString(8)).toBe('700');
+    } finally {
+      process.umask(previous);
+    }
+  });
+});
+
+describe('file modes of an older project', () => {
+  it('a project folder and database made world-readable by an older version are closed off when it opens', async () => {
+    const previous = process.umask(0o022);
+    try {
+      const projectDir = join(tempDir(), 'old');
+      mkdirSync(projectDir, { mode: 0o755 });
+      openStore(projectDir).close();
+      chmodSync(join(projectDir, 'activeseg.db'), 0o644);
+      expect(statSync(join(projectDir, 'activeseg.db')).mode & 0o777).toBe(0o644);
+      await start({ projectDir });
+      expect(statSync(projectDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(projectDir, 'activeseg.db')).mode & 0o777).toBe(0o600);
     } finally {
       process.umask(previous);
     }
