@@ -5,6 +5,7 @@ import type { UpgradeWebSocket } from 'hono/ws';
 import type { WebSocket } from 'ws';
 import type { Project } from './compose-project.js';
 import { ApiError } from './errors/api-error.js';
+import { requireHost } from './http/middleware/require-host.js';
 import { requireToken } from './http/middleware/require-token.js';
 import { createErrorHandler, type Logger } from './http/on-error.js';
 import { createAnnotationsRoutes } from './http/routes/annotations.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   token: string;
   /** Read per request; server.ts adds its own origin once the port is bound. */
   allowedOrigins: ReadonlySet<string>;
+  /** Host names accepted besides the loopback ones (see `requireHost`); server.ts adds the bound `--host`. */
+  allowedHosts?: ReadonlySet<string>;
   /** From @hono/node-ws; only server.ts has one. Without it `/ws` is not mounted. */
   upgradeWebSocket?: UpgradeWebSocket<WebSocket>;
   log?: Logger;
@@ -48,6 +51,8 @@ export function createApp(deps: AppDeps): Hono {
     throw new ApiError('NOT_FOUND', 'no such route');
   });
 
+  // Before everything, health and the page included: a DNS-rebinding page must get nothing from this origin.
+  app.use('*', requireHost(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}));
   app.route('/', createHealthRoutes());
   // Open like health: the page reads ?token= itself, and itk-wasm's worker cannot send headers.
   const staticDirs = deps.staticDirs ?? resolveStaticDirs();
@@ -72,7 +77,7 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   const { store, paths, slides, jobs, engine, tileCache } = project;
-  app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides }));
+  app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides, store, hub: project.hub }));
   app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides }));
   app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
   app.route(
@@ -82,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
       paths,
       slides,
       patchSize: config.patchSize,
-      maxAnnotationPixels: config.maxAnnotationPixels,
+      preparer: project.annotationPreparer,
     }),
   );
   app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));

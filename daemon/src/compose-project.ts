@@ -6,6 +6,7 @@ import { createJobRunners } from './jobs/create-job-runners.js';
 import type { JobBackend } from './jobs/job-backend.js';
 import type { JobEventSink } from './jobs/job-events.js';
 import { createJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { type AnnotationPreparer, createAnnotationPreparer } from './project/annotation-preparer.js';
 import { dropOverlayTiles } from './project/drop-overlay-tiles.js';
 import { createProjectPaths, type ProjectPaths } from './project/project-paths.js';
 import { createSlideCatalog, type SlideCatalog } from './project/slide-catalog.js';
@@ -33,6 +34,8 @@ export interface Project {
   readonly jobs: JobQueue;
   readonly engine: ModelEngine | null;
   readonly tileCache: TileCache;
+  /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started when the project opens). */
+  readonly annotationPreparer: AnnotationPreparer;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
   const slides = createSlideCatalog({ slides: store.slides, paths, maxSlidePixels: config.maxSlidePixels });
   const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
+  const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
   // Jobs report events; here they become WebSocket frames.
   const events: JobEventSink = { emit: (event) => hub.broadcast(event) };
 
@@ -80,6 +84,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
     jobs,
     engine,
     tileCache,
+    annotationPreparer,
     async close() {
       await jobs.close();
       store.close();

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
@@ -10,6 +9,9 @@ import type { ModelEngine } from './engine/model-engine-api.js';
 import { ApiError } from './errors/api-error.js';
 import { createErrorHandler } from './http/on-error.js';
 import type { JobBackend } from './jobs/job-backend.js';
+import { hostNamesFor, nonLoopbackWarning } from './non-loopback-warning.js';
+import { projectToken } from './project/project-token.js';
+import { restrictFileModes } from './project/restrict-file-modes.js';
 import { startHeartbeat } from './ws/heartbeat.js';
 
 export interface StartServerOptions {
@@ -18,8 +20,15 @@ export interface StartServerOptions {
   port?: number;
   /** Loopback by default: the daemon holds unpublished data and is driven by a local browser. */
   host?: string;
-  /** Fixed token (tests, service setups); otherwise 32 random bytes, base64url, new at every start. */
+  /**
+   * Fixed token (tests, service setups); otherwise the project's own (`<project>/token`, 0600, made once), so a
+   * restart keeps the viewer URL.
+   */
   token?: string;
+  /** Replace the project's stored token with a new one (`serve --new-token`). */
+  newToken?: boolean;
+  /** Where the plain-HTTP warning for a non-loopback `host` goes; default stderr. */
+  warn?: (message: string) => void;
   /** Partial config, parsed and defaulted by `parseConfig`. */
   config?: Partial<DaemonConfig>;
   engine?: ModelEngine | null;
@@ -41,7 +50,8 @@ export interface StartServerResult {
 export async function startServer(options: StartServerOptions): Promise<StartServerResult> {
   const config = parseConfig(options.config ?? {});
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(32).toString('base64url');
+  restrictFileModes(options.projectDir);
+  const token = options.token ?? projectToken(options.projectDir, options.newToken ? { rotate: true } : {}).token;
   const project = composeProject({
     projectDir: options.projectDir,
     config,
@@ -50,6 +60,7 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
     ...(options.log ? { log: options.log } : {}),
   });
   const allowedOrigins = new Set<string>(config.allowedOrigins);
+  const allowedHosts = hostNamesFor(host);
 
   // node-ws needs the app to replay upgrade requests through its middleware, and the app needs node-ws's
   // upgradeWebSocket to mount /ws; an outer app breaks the cycle.
@@ -69,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
       project,
       token,
       allowedOrigins,
+      allowedHosts,
       upgradeWebSocket: nodeWs.upgradeWebSocket,
       ...(options.log ? { log: options.log } : {}),
     }),
@@ -86,6 +98,8 @@ export async function startServer(options: StartServerOptions): Promise<StartSer
   const origin = `http://${urlHost}:${port}`;
   allowedOrigins.add(origin);
   if (host === '127.0.0.1' || host === '::1') allowedOrigins.add(`http://localhost:${port}`);
+  const warning = nonLoopbackWarning(host, port);
+  if (warning) (options.warn ?? ((m: string) => console.error(m)))(warning);
 
   let closing: Promise<void> | undefined;
   return {

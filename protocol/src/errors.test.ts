@@ -18,6 +18,8 @@ describe('ERROR_CODES', () => {
     expect(httpStatusOf('SLIDE_NOT_FOUND')).toBe(404);
     expect(httpStatusOf('PAYLOAD_TOO_LARGE')).toBe(413);
     expect(httpStatusOf('MODEL_NOT_READY')).toBe(503);
+    expect(httpStatusOf('DISK_FULL')).toBe(507);
+    expect(httpStatusOf('HOST_NOT_ALLOWED')).toBe(421);
   });
 
   it('ErrorBody accepts known codes and rejects others', () => {

@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   /** 403: request or WS upgrade came from an Origin that is not allowed. */
   ORIGIN_FORBIDDEN: 'ORIGIN_FORBIDDEN',
+  /**
+   * 421: the Host header names neither a loopback name nor the host the daemon was started with (a DNS-rebinding
+   * page reaches the daemon under its own domain name).
+   */
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
   /** 404: no such route. */
   NOT_FOUND: 'NOT_FOUND',
   /** 404: no slide with that id in this project. */
@@ -46,6 +51,8 @@ export const ERROR_CODES = {
   ANNOTATION_MASK_INVALID: 'ANNOTATION_MASK_INVALID',
   /** 409: the clientId was already used for a different slide or region. */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** 409: the slide has annotations (the user's work); deleting it needs `?force=true`. */
+  SLIDE_HAS_ANNOTATIONS: 'SLIDE_HAS_ANNOTATIONS',
   /** 404: no job with that id. */
   JOB_NOT_FOUND: 'JOB_NOT_FOUND',
   /** 409: an equivalent job is already queued or running. */
@@ -62,6 +69,8 @@ export const ERROR_CODES = {
   MODEL_NOT_READY: 'MODEL_NOT_READY',
   /** 413: request body over the configured limit. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** 507: the project folder's disk (or quota) is full; nothing was saved, free space and retry. */
+  DISK_FULL: 'DISK_FULL',
   /** 500: a job was running when the daemon stopped; it was marked failed at the next start. */
   DAEMON_RESTARTED: 'DAEMON_RESTARTED',
   /** 500: a fleet job vanished from Redis (restarted empty) and no worker held it or finished it; start it again. */
@@ -82,6 +91,7 @@ const HTTP_STATUS = {
   RATE_LIMITED: 429,
   UNAUTHORIZED: 401,
   ORIGIN_FORBIDDEN: 403,
+  HOST_NOT_ALLOWED: 421,
   NOT_FOUND: 404,
   SLIDE_NOT_FOUND: 404,
   SLIDE_FILE_NOT_FOUND: 422,
@@ -95,6 +105,7 @@ const HTTP_STATUS = {
   ANNOTATION_TOO_LARGE: 413,
   ANNOTATION_MASK_INVALID: 422,
   IDEMPOTENCY_CONFLICT: 409,
+  SLIDE_HAS_ANNOTATIONS: 409,
   JOB_NOT_FOUND: 404,
   JOB_ALREADY_RUNNING: 409,
   JOB_NOT_CANCELLABLE: 409,
@@ -103,6 +114,7 @@ const HTTP_STATUS = {
   EXPORT_TOO_LARGE: 413,
   MODEL_NOT_READY: 503,
   PAYLOAD_TOO_LARGE: 413,
+  DISK_FULL: 507,
   DAEMON_RESTARTED: 500,
   FLEET_JOB_LOST: 500,
   INTERNAL: 500,

@@ -2,7 +2,7 @@
 // Every case must be answered with a protocol error code; the store and project files must be unchanged.
 // Then the abuse families (harness/run-abuse.ts) run against a second daemon with the tiny engine, each for
 // --abuse-seconds: the daemon must not crash, health must keep answering and no acknowledged annotation may be lost.
-//   npx tsx scripts/hardening/fuzz.ts [--http 6000] [--ws 6000] [--seed 20260801] [--abuse-seconds 20]
+//   npx tsx scripts/hardening/fuzz.ts [--http 6000] [--ws 6000] [--seed 20260801] [--huge-rle 40] [--abuse-seconds 20]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ const { values } = parseArgs({
   options: {
     http: { type: 'string', default: '6000' },
     ws: { type: 'string', default: '6000' },
+    'huge-rle': { type: 'string', default: '40' },
     seed: { type: 'string', default: '20260801' },
     'abuse-seconds': { type: 'string', default: '20' },
   },
@@ -32,6 +33,7 @@ try {
     seed: Number(values.seed),
     httpCases: cap(values.http),
     wsCases: cap(values.ws),
+    hugeRleCases: cap(values['huge-rle']),
   });
   const alive = daemon.child.exitCode === null && (await fetch(`${daemon.origin}/api/health`)).status === 200;
   const storeUnchanged = JSON.stringify(storeDigest(dir)) === JSON.stringify(before);
@@ -41,11 +43,16 @@ try {
     JSON.stringify(
       {
         seed: Number(values.seed),
-        total: report.http.total + report.ws.total,
+        total: report.http.total + report.hugeRle.total + report.ws.total,
         http: {
           ...report.http,
           failures: report.http.failures.slice(0, 20),
           failureCount: report.http.failures.length,
+        },
+        hugeRle: {
+          ...report.hugeRle,
+          failures: report.hugeRle.failures.slice(0, 20),
+          failureCount: report.hugeRle.failures.length,
         },
         ws: { ...report.ws, failures: report.ws.failures.slice(0, 20), failureCount: report.ws.failures.length },
         daemonAlive: alive,
@@ -58,7 +65,11 @@ try {
       2,
     ),
   );
-  const ok = alive && storeUnchanged && filesUnchanged && report.http.failures.length + report.ws.failures.length === 0;
+  const ok =
+    alive &&
+    storeUnchanged &&
+    filesUnchanged &&
+    report.http.failures.length + report.hugeRle.failures.length + report.ws.failures.length === 0;
   process.exitCode = ok ? 0 : 1;
 } finally {
   await daemon.kill('SIGKILL');

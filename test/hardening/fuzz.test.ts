@@ -10,6 +10,7 @@ import { listFiles, storeDigest } from './harness/store-digest.js';
 // Default-suite size; `npx tsx scripts/hardening/fuzz.ts` runs the 10 000+ case campaign.
 const HTTP_CASES = 1200;
 const WS_CASES = 1000;
+const HUGE_RLE_CASES = 8;
 
 let dir: string;
 let daemon: DaemonProcess | undefined;
@@ -21,7 +22,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it(`answers ${HTTP_CASES} malformed HTTP requests and ${WS_CASES} WS frames with error codes, store unchanged`, async () => {
+it(`answers ${HTTP_CASES} malformed HTTP requests, ${HUGE_RLE_CASES} huge RLE bodies and ${WS_CASES} WS frames with error codes, store unchanged`, async () => {
   const target = await startFuzzTarget(dir);
   daemon = target.daemon;
   const before = storeDigest(dir);
@@ -33,10 +34,15 @@ it(`answers ${HTTP_CASES} malformed HTTP requests and ${WS_CASES} WS frames with
     seed: 20260801,
     httpCases: HTTP_CASES,
     wsCases: WS_CASES,
+    hugeRleCases: HUGE_RLE_CASES,
   });
 
   expect(report.http.failures.slice(0, 5)).toEqual([]);
   expect(report.ws.failures.slice(0, 5)).toEqual([]);
+  expect(report.hugeRle.failures).toEqual([]);
+  expect(report.hugeRle.answered).toBe(HUGE_RLE_CASES);
+  // Bodies of millions of runs are parsed off the event loop: health keeps answering while they are refused.
+  expect(report.hugeRle.healthP99Ms).toBeLessThan(300);
   expect(report.http.answered).toBe(HTTP_CASES);
   expect(report.ws.answered).toBe(WS_CASES);
   // No crash: the same process still answers.

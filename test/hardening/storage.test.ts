@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { AnnotationAck, AnnotationList, ErrorBody, SlideInfo } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SLIDE } from './harness/fuzz-target.js';
 import { bindReadOnly, canMount, mountTmpfs } from './harness/mounts.js';
+import { rawRequest } from './harness/run-fuzz.js';
 import { spawnDaemon } from './harness/spawn-daemon.js';
 import { integrityCheck, listFiles, storeDigest } from './harness/store-digest.js';
 
@@ -74,8 +76,8 @@ describe.skipIf(!mountable)('project folder on a full or read-only filesystem', 
 
     for (let i = 0; i < 3; i++) {
       const r = await annotate(`storage-full-${i}-xxxx`);
-      expect(r.status).toBe(500);
-      expect(errorOf(r.body).message).toMatch(/out of disk space: nothing was saved/);
+      expect(r.status).toBe(507);
+      expect(errorOf(r.body)).toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(/nothing was saved/) });
     }
     // Reads keep working, and a tile that cannot be cached is still served.
     expect(await tile(slide.levels - 1, 1, 1)).toBe(200);
@@ -95,6 +97,38 @@ describe.skipIf(!mountable)('project folder on a full or read-only filesystem', 
     );
     expect(list.annotations.slice(0, 2)).toEqual(acked);
     expect(list.annotations).toHaveLength(3);
+  });
+
+  it('uploads to a full disk answer 507 DISK_FULL as JSON every time (no socket reset), nothing left behind', async () => {
+    const fs = mountTmpfs(3);
+    cleanups.push(() => fs.unmount());
+    const project = join(fs.path, 'project');
+    const { d } = await setup(project);
+    const before = storeDigest(project);
+    const slidesBefore = listFiles(join(project, 'slides'));
+    // Larger than the whole filesystem, so the write fails part-way through the body; and larger than what the
+    // HTTP server drains by itself after an early answer (64 MiB), which then drops the keep-alive socket.
+    const body = new Uint8Array(80 << 20).fill(7);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const headers = d.headers({ 'content-type': 'application/octet-stream' });
+      try {
+        const res = await rawRequest(
+          d.origin,
+          { method: 'POST', path: `/api/uploads?name=big-${i}.tif`, headers, body },
+          { agent },
+        );
+        const parsed = ErrorBody.safeParse(JSON.parse(res.body));
+        answers.push(parsed.success ? `${res.status} ${parsed.data.error.code}` : `${res.status} not JSON`);
+      } catch (err) {
+        answers.push(`transport: ${(err as Error).message}`);
+      }
+    }
+    expect(answers).toEqual(Array.from({ length: 12 }, () => '507 DISK_FULL'));
+    expect(storeDigest(project)).toEqual(before);
+    expect(listFiles(join(project, 'slides'))).toEqual(slidesBefore);
   });
 
   it('read-only annotation and cache folders: clear error, reads and tiles still work, recovers', async () => {

@@ -4,6 +4,7 @@ import { createModelEngine, type ReloadableModelEngine } from '../engine/model-e
 import { fleetJobBackend } from '../fleet/create-fleet-job-queue.js';
 import type { JobBackend } from '../jobs/job-backend.js';
 import { selectBackend } from '../model/backend.js';
+import { restrictFileModes } from '../project/restrict-file-modes.js';
 import { startServer } from '../server.js';
 import { getPreset } from '../training/presets.js';
 import { bootstrapDemoModel } from './bootstrap-demo-model.js';
@@ -11,15 +12,18 @@ import { DEMO_DATA_DIR, REPO_ROOT } from './demo-paths.js';
 import { intOption } from './int-option.js';
 import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
-export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--preset tiny|tem|sbem]
+export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--new-token] [--preset tiny|tem|sbem]
 
-Starts the local daemon (HTTP + WebSocket on one port) and prints the viewer URL with this start's token. Without
+Starts the local daemon (HTTP + WebSocket on one port) and prints the viewer URL with the project's token (kept in
+<project>/token, mode 0600, so a restart keeps the URL and open pages reconnect). Without
 --project it opens the built-in demo project (the bundled AxonDeepSeg SEM slide), training a first model on the other
 demo images when the project has none.
 
   --project <dir>   project folder (created if missing; default: runs/demo-project, the demo)
   --port <n>        port (default 8765; 0 picks a free one)
-  --host <addr>     interface to bind (default 127.0.0.1: the daemon holds unpublished data)
+  --host <addr>     interface to bind (default 127.0.0.1: the daemon holds unpublished data); any other address
+                    serves plain HTTP to the network: put a TLS proxy or an SSH tunnel in front (it says how)
+  --new-token       replace the project's token: pages opened with the old URL are refused until reopened
   --preset <name>   model architecture and training settings for new models (default tiny: CPU-sized)
   --epochs <n>      epochs of the demo's first model (default 40)
   --backend <name>  force a tfjs backend
@@ -38,6 +42,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       project: { type: 'string' },
       port: { type: 'string', default: '8765' },
       host: { type: 'string', default: '127.0.0.1' },
+      'new-token': { type: 'boolean', default: false },
       preset: { type: 'string', default: 'tiny' },
       epochs: { type: 'string', default: '40' },
       backend: { type: 'string' },
@@ -53,6 +58,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const demo = values.project === undefined;
   const projectDir = values.project ?? join(REPO_ROOT, 'runs', 'demo-project');
+  // Before the engine writes model versions under the project.
+  restrictFileModes(projectDir);
   const preset = getPreset(values.preset);
   const backend = await selectBackend({ purpose: 'train', ...(values.backend ? { prefer: values.backend } : {}) });
   const log = (message: string, err?: unknown) =>
@@ -79,6 +86,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     projectDir,
     port: intOption('port', values.port, { min: 0, max: 65535 }),
     host: values.host,
+    newToken: values['new-token'],
     engine,
     ...(values.redis
       ? {

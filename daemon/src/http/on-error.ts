@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../errors/api-error.js';
+import { diskFullError, isDiskFull } from '../errors/disk-full.js';
 
 export type Logger = (message: string, err?: unknown) => void;
 
@@ -19,9 +20,10 @@ export function createErrorHandler(log: Logger) {
       code = err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
       message = err.message || 'bad request';
     } else {
-      log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
-      code = 'INTERNAL';
-      message = storageProblem(err) ?? 'internal error; see the daemon log';
+      const storage = storageProblem(err);
+      if (storage?.code !== 'DISK_FULL') log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
+      code = storage?.code ?? 'INTERNAL';
+      message = storage?.message ?? 'internal error; see the daemon log';
     }
     const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
     // bodyLimit stops reading mid-body and the server then drops the socket; without `Connection: close` a
@@ -34,14 +36,16 @@ export function createErrorHandler(log: Logger) {
 /**
  * A full or read-only project folder is the user's to fix, so say so instead of "internal error". Nothing was
  * stored (files are written atomically before their rows commit), so the request can simply be retried.
+ * A full disk has its own code (DISK_FULL, 507) so the viewer can offer to free space.
  */
-export function storageProblem(err: unknown): string | undefined {
+export function storageProblem(err: unknown): ApiError | undefined {
+  if (isDiskFull(err)) return diskFullError();
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
-    return 'the project folder is out of disk space: nothing was saved; free some space and retry';
-  }
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY')) {
-    return 'the project folder is read-only or not writable: nothing was saved; fix its permissions and retry';
+    return new ApiError(
+      'INTERNAL',
+      'the project folder is read-only or not writable: nothing was saved; fix its permissions and retry',
+    );
   }
   return undefined;
 }

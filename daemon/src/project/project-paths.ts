@@ -19,6 +19,8 @@ export interface ProjectPaths {
   /** Where an uploaded slide file is kept; `ext` is `''` or a dot and 1–10 lowercase letters/digits. */
   upload(slideId: string, ext: string): string;
   annotationMask(slideId: string, annotationId: string): string;
+  /** Every folder that holds files derived from one slide (deleting the slide removes them). */
+  slideFolders(slideId: string): string[];
   scoreMap(slideId: string, modelVersion: number, col: number, row: number): string;
   tile(t: {
     slideId: string;
@@ -55,6 +57,15 @@ export function createProjectPaths(projectDir: string): ProjectPaths {
     upload: (slideId, ext) => {
       if (!/^(\.[a-z0-9]{1,10})?$/.test(ext)) throw new Error(`unsafe file extension ${JSON.stringify(ext)}`);
       return join(root, 'slides', safeSegment(slideId), `upload${ext}`);
+    },
+    slideFolders: (slideId) => {
+      const id = safeSegment(slideId);
+      return [
+        join(root, 'slides', id),
+        join(root, 'annotations', id),
+        join(root, 'maps', id),
+        join(root, 'cache', 'tiles', id),
+      ];
     },
     annotationMask: (slideId, annotationId) =>
       join(root, 'annotations', safeSegment(slideId), `${safeSegment(annotationId)}.png`),

@@ -1,12 +1,11 @@
 import { rm } from 'node:fs/promises';
-import type { AnnotationAck, AnnotationRequest } from '@activeseg/protocol';
-import sharp from 'sharp';
+import type { AnnotationAck } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
 import type { AnnotationRecord } from '../store/annotations-repo.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import type { Store } from '../store/db.js';
 import { annotationPatches } from './annotation-patches.js';
-import { decodeMask } from './decode-mask.js';
+import type { PreparedAnnotation } from './prepare-annotation.js';
 import type { ProjectPaths } from './project-paths.js';
 import { randomId } from './random-id.js';
 
@@ -14,7 +13,6 @@ export interface SaveAnnotationDeps {
   store: Store;
   paths: ProjectPaths;
   patchSize: number;
-  maxAnnotationPixels: number;
 }
 
 export interface SaveAnnotationResult {
@@ -24,12 +22,17 @@ export interface SaveAnnotationResult {
 }
 
 /**
- * Validates and durably stores an annotation: mask PNG written atomically (fsynced), THEN the annotation and
- * its patch rows in one transaction, THEN the ack. A crash at any point leaves either nothing visible or the
- * whole annotation. Retries with the same clientId return the original ack.
+ * Checks a prepared annotation (parsed, validated and encoded off the event loop by `prepareAnnotation`) against
+ * the store and stores it durably: mask PNG written atomically (fsynced), THEN the annotation and its patch rows
+ * in one transaction, THEN the ack. A crash at any point leaves either nothing visible or the whole annotation.
+ * Retries with the same clientId return the original ack.
  */
-export async function saveAnnotation(deps: SaveAnnotationDeps, req: AnnotationRequest): Promise<SaveAnnotationResult> {
+export async function saveAnnotation(
+  deps: SaveAnnotationDeps,
+  prepared: PreparedAnnotation,
+): Promise<SaveAnnotationResult> {
   const { store, paths } = deps;
+  const req = prepared.request;
   const existing = store.annotations.getByClientId(req.clientId);
   if (existing) return { ack: replay(existing, req), created: false };
 
@@ -43,21 +46,11 @@ export async function saveAnnotation(deps: SaveAnnotationDeps, req: AnnotationRe
       'region',
     );
   }
-  if (region.width * region.height > deps.maxAnnotationPixels) {
-    throw new ApiError(
-      'ANNOTATION_TOO_LARGE',
-      `region has ${region.width * region.height} pixels, over the limit of ${deps.maxAnnotationPixels}`,
-      'region',
-    );
-  }
-  const { labels, foregroundPixels } = await decodeMask(req.mask, region.width, region.height);
+  const { foregroundPixels } = prepared;
 
   const id = randomId('an');
   const maskFile = paths.annotationMask(slide.id, id);
-  const png = await sharp(scaleTo255(labels), { raw: { width: region.width, height: region.height, channels: 1 } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-  await atomicWrite(maskFile, png);
+  await atomicWrite(maskFile, prepared.png);
 
   const record: AnnotationRecord = {
     id,
@@ -86,7 +79,7 @@ export async function saveAnnotation(deps: SaveAnnotationDeps, req: AnnotationRe
   return { ack: toAck(record), created: true };
 }
 
-function replay(existing: AnnotationRecord, req: AnnotationRequest): AnnotationAck {
+function replay(existing: AnnotationRecord, req: PreparedAnnotation['request']): AnnotationAck {
   const same =
     existing.slideId === req.slideId &&
     existing.x === req.region.x &&
@@ -117,10 +110,4 @@ export function toAck(a: AnnotationRecord): AnnotationAck {
       coveredPixels: p.coveredPixels,
     })),
   };
-}
-
-function scaleTo255(labels: Uint8Array): Uint8Array {
-  const out = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = labels[i] ? 255 : 0;
-  return out;
 }

@@ -9,6 +9,8 @@ export interface SlideCatalog {
   get(slideId: string): SlideRecord;
   /** Opens (once, then cached) the slide's SlideSource. */
   open(slideId: string): Promise<SlideSource>;
+  /** Drops the cached source of a deleted slide. */
+  forget(slideId: string): void;
 }
 
 export interface SlideCatalogOptions {
@@ -29,6 +31,7 @@ export function createSlideCatalog(options: SlideCatalogOptions): SlideCatalog {
   };
   return {
     get,
+    forget: (slideId) => void open.delete(slideId),
     open(slideId) {
       const hit = open.get(slideId);
       if (hit) {

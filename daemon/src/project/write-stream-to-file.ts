@@ -1,4 +1,4 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ApiError } from '../errors/api-error.js';
 
@@ -22,11 +22,12 @@ export async function writeStreamToFile(
   path: string,
   options: WriteStreamToFileOptions,
 ): Promise<WriteStreamToFileResult> {
-  await mkdir(dirname(path), { recursive: true });
-  const fh = await open(path, 'wx');
   const reader = stream.getReader();
+  let fh: FileHandle | undefined;
   let bytes = 0;
   try {
+    await mkdir(dirname(path), { recursive: true });
+    fh = await open(path, 'wx');
     for (;;) {
       options.signal?.throwIfAborted();
       const { done, value } = await reader.read();
@@ -38,11 +39,31 @@ export async function writeStreamToFile(
       await fh.write(value);
     }
   } catch (err) {
-    await reader.cancel().catch(() => {});
-    await fh.close();
-    await rm(path, { force: true });
+    if (fh) {
+      await fh.close();
+      await rm(path, { force: true });
+    }
+    // A write failure (disk full) is answered with an error body, but the client is still sending: read the rest
+    // and drop it, so it gets the answer instead of a reset socket (the server closes a connection whose body
+    // is left unread). Over the limit or aborted, there is nothing worth waiting for.
+    if (err instanceof ApiError || options.signal?.aborted) await reader.cancel().catch(() => {});
+    else await discardRest(reader, options.maxBytes - bytes).catch(() => {});
     throw err;
   }
   await fh.close();
   return { bytes };
+}
+
+/** Reads and drops up to `maxBytes` more of a body; cancels the stream if it is longer. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<void> {
+  let left = maxBytes;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    left -= value.byteLength;
+    if (left < 0) {
+      await reader.cancel();
+      return;
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../errors/api-error.js';
+import { diskFullError, isDiskFull } from '../errors/disk-full.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
@@ -146,6 +147,8 @@ async function hasKnownSignature(path: string): Promise<boolean> {
 
 async function classifySharpError(err: unknown, path: string): Promise<ApiError> {
   if (err instanceof ApiError) return err;
+  // A pyramid conversion that runs out of space is not the file's fault.
+  if (isDiskFull(err)) return diskFullError();
   const message = err instanceof Error ? err.message : String(err);
   const file = basename(path);
   // libvips says "unsupported image format" whenever no loader accepts the file, e.g. a TIFF cut before its

@@ -23,6 +23,8 @@ export interface JobsRepo {
   setProgress(id: string, done: number, total: number): void;
   /** Marks every job left `running` or `queued` by a previous process as failed. Returns their ids. */
   failInterrupted(at: string, code: ErrorCode, message: string): string[];
+  /** Ids of queued or running jobs whose request names this slide. */
+  activeForSlide(slideId: string): string[];
 }
 
 interface Row {
@@ -65,6 +67,9 @@ export function createJobsRepo(db: Db): JobsRepo {
   );
   const setProgress = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ? WHERE id = ?');
   const interrupted = db.prepare<[], { id: string }>("SELECT id FROM jobs WHERE state IN ('running', 'queued')");
+  const activeForSlide = db.prepare<[string], { id: string }>(
+    "SELECT id FROM jobs WHERE state IN ('running', 'queued') AND json_extract(params_json, '$.slideId') = ?",
+  );
   return {
     insert: (j) =>
       void insert.run(j.id, j.kind, JSON.stringify(j.params), j.state, j.progressDone, j.progressTotal, j.createdAt),
@@ -78,6 +83,7 @@ export function createJobsRepo(db: Db): JobsRepo {
       else setFinal.run(state, at, error?.code ?? null, error?.message ?? null, id);
     },
     setProgress: (id, done, total) => void setProgress.run(done, total, id),
+    activeForSlide: (slideId) => activeForSlide.all(slideId).map((r) => r.id),
     failInterrupted: db.transaction((at: string, code: ErrorCode, message: string) => {
       const ids = interrupted.all().map((r) => r.id);
       for (const id of ids) setFinal.run('failed', at, code, message, id);

@@ -16,6 +16,8 @@ export interface SlidesRepo {
   insert(slide: SlideRecord): void;
   get(id: string): SlideRecord | undefined;
   list(): SlideRecord[];
+  /** Deletes the slide and, through ON DELETE CASCADE, its annotations, patch rows and scores. */
+  delete(id: string): boolean;
 }
 
 interface SlideRow {
@@ -47,6 +49,7 @@ export function createSlidesRepo(db: Db): SlidesRepo {
   );
   const get = db.prepare<[string], SlideRow>('SELECT * FROM slides WHERE id = ?');
   const list = db.prepare<[], SlideRow>('SELECT * FROM slides ORDER BY created_at, id');
+  const remove = db.prepare<[string]>('DELETE FROM slides WHERE id = ?');
   return {
     insert: (slide) => void insert.run(slide),
     get: (id) => {
@@ -54,5 +57,6 @@ export function createSlidesRepo(db: Db): SlidesRepo {
       return row && toRecord(row);
     },
     list: () => list.all().map(toRecord),
+    delete: (id) => remove.run(id).changes > 0,
   };
 }

@@ -10,6 +10,8 @@ export interface WorkerClient<Reply> {
   /** Posts `message` (which carries `id`) and resolves with the worker's reply to that id; rejects on its `error`. */
   request(message: { id: number }, transfer?: ArrayBuffer[]): Promise<Reply>;
   nextId(): number;
+  /** Lets the process exit while this worker is idle (for a shared, stateless worker nobody terminates). */
+  unref(): void;
   terminate(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startWorkerClient<Reply extends BaseReply>(
   }
   return {
     nextId: () => id++,
+    unref: () => worker.unref(),
     request(message, transfer = []) {
       if (failure) return Promise.reject(failure);
       return new Promise<Reply>((resolve, reject) => {

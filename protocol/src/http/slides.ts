@@ -46,6 +46,22 @@ export const UploadSlideQuery = z.object({
 });
 export type UploadSlideQuery = z.infer<typeof UploadSlideQuery>;
 
+/**
+ * `DELETE /api/slides/:slideId?force=true`: removes the slide's rows and every file derived from it (uploaded copy,
+ * converted pyramid, annotation masks, score maps, cached tiles) to free space; a slide added by path keeps its
+ * source file. Annotations are the user's work: without `force=true` a slide that has any is refused
+ * (SLIDE_HAS_ANNOTATIONS) so the viewer can ask first.
+ */
+export const DeleteSlideQuery = z.object({ force: z.enum(['true', 'false']).optional() });
+export type DeleteSlideQuery = z.infer<typeof DeleteSlideQuery>;
+
+export const DeleteSlideResult = z.object({
+  id: Id,
+  /** Annotations deleted with the slide (0 unless `force=true`). */
+  deletedAnnotations: z.number().int().nonnegative(),
+});
+export type DeleteSlideResult = z.infer<typeof DeleteSlideResult>;
+
 /** Path parameters of slide routes. */
 export const SlideParams = z.object({ slideId: Id });
 export type SlideParams = z.infer<typeof SlideParams>;

@@ -53,6 +53,7 @@ describe('ServerMessage', () => {
       tiles: [{ level: 10, col: 0, row: 1 }],
     },
     'suggestions.updated': { type: 'suggestions.updated', seq: 4, slideId: 'sl_1', modelVersion: 2 },
+    'slide.removed': { type: 'slide.removed', seq: 5, slideId: 'sl_1' },
     error: { type: 'error', seq: 4, code: 'BAD_MESSAGE', message: 'bad', replyTo: 'r1' },
     resync: { type: 'resync', seq: 4 },
   };

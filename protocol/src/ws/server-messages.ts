@@ -72,6 +72,13 @@ export const SuggestionsUpdatedMessage = z.object({
   modelVersion: z.number().int().nonnegative(),
 });
 
+/** A slide was deleted (`DELETE /api/slides/:slideId`): drop it from lists, close it if it is open. */
+export const SlideRemovedMessage = z.object({
+  type: z.literal('slide.removed'),
+  seq: Seq,
+  slideId: Id,
+});
+
 export const ErrorMessage = z.object({
   type: z.literal('error'),
   seq: Seq,
@@ -92,6 +99,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   JobStateMessage,
   TilesUpdatedMessage,
   SuggestionsUpdatedMessage,
+  SlideRemovedMessage,
   ErrorMessage,
   ResyncMessage,
 ]);

@@ -1,4 +1,5 @@
 import type { Rng } from '@activeseg/shared';
+import { hugeRleBody } from './huge-rle.js';
 
 /** What the generator knows about the daemon under test (a project with one slide and one annotation). */
 export interface FuzzContext {
@@ -591,4 +592,53 @@ export function generateWsCase(rng: Rng): WsFuzzCase {
     afterHello,
     frame: stringify({ type: 'hello', protocolVersion: 1, daemonId: 'd'.repeat(pick(rng, [65, 10_000, 500_000])) }),
   };
+}
+
+// ---- huge RLE bodies ---------------------------------------------------------------------------------------------
+
+/**
+ * One annotation body with millions of RLE runs (1–33 MB), the shape of a noisy 4k² mask from a real viewer, made
+ * invalid in one way each so the daemon must refuse it: past the run bound, over the region limit, a negative
+ * count at the end of the array, or cut short. (Bodies over the byte limit are the security tests' job.) These are what stalled the event loop before bodies were parsed in
+ * the annotation worker.
+ */
+export function generateHugeRleCase(rng: Rng, ctx: FuzzContext): HttpFuzzCase {
+  const headers = jsonHeaders(ctx);
+  const post = (family: string, body: Uint8Array): HttpFuzzCase => ({
+    family: `huge-rle:${family}`,
+    method: 'POST',
+    path: '/api/annotations',
+    headers,
+    body,
+  });
+  const side = Math.floor(Math.sqrt(ctx.maxAnnotationPixels));
+  const small = { x: 0, y: 0, width: side, height: side };
+  const wide = { x: 0, y: 0, width: Math.min(ctx.slideWidth, 1500), height: Math.min(ctx.slideHeight, 1000) };
+  const clientId = `huge-rle-${rng.int(1e9)}`;
+  const base = { slideId: ctx.slideId, clientId };
+  switch (rng.int(4)) {
+    case 0:
+      // A valid RLE padded with up to 4 M zero-length runs: past the bound of pixels + 1 runs.
+      return post(
+        'zero-padded',
+        hugeRleBody({ ...base, region: small, runs: side * side, zeroRuns: 500_000 + rng.int(3_500_000) }),
+      );
+    case 1: {
+      // Millions of genuine runs over a region larger than maxAnnotationPixels.
+      const pixels = wide.width * wide.height;
+      return post('region-too-large', hugeRleBody({ ...base, region: wide, runs: pixels - rng.int(pixels >> 1) }));
+    }
+    case 2: {
+      // Millions of runs and one negative count at the very end: the schema has to walk them all.
+      const pixels = wide.width * wide.height;
+      const runs = pixels - rng.int(pixels >> 1);
+      return post('negative-last-count', hugeRleBody({ ...base, region: wide, runs, sumError: -(pixels + 1) }));
+    }
+    default: {
+      // A body of millions of runs cut short: only JSON.parse (in the worker) can tell.
+      const pixels = wide.width * wide.height;
+      const body = hugeRleBody({ ...base, region: wide, runs: pixels - rng.int(pixels >> 1) });
+      return post('truncated', body.subarray(0, body.length - 1 - rng.int(1000)));
+    }
+  }
 }

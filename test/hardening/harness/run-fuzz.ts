@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import {
   type FuzzContext,
   generateHttpCase,
+  generateHugeRleCase,
   generateWsCase,
   type HttpFuzzCase,
   type WsFuzzCase,
@@ -20,6 +21,8 @@ export interface RunFuzzOptions {
   concurrency?: number;
   /** Per-request / per-frame answer timeout. */
   timeoutMs?: number;
+  /** Annotation bodies with millions of RLE runs (1–8 MB each), sent two at a time after the HTTP cases. */
+  hugeRleCases?: number;
 }
 
 export interface FuzzFailure {
@@ -39,6 +42,8 @@ export interface FuzzSideReport {
 
 export interface FuzzReport {
   http: FuzzSideReport & { byStatus: Record<string, number> };
+  /** `/api/health` latencies are measured while the huge bodies are in flight: parsing them must not stall it. */
+  hugeRle: FuzzSideReport & { megabytes: number; healthSamples: number; healthP99Ms: number; healthMaxMs: number };
   ws: FuzzSideReport & { reconnects: number };
   ms: number;
 }
@@ -142,6 +147,63 @@ async function runHttp(o: RunFuzzOptions): Promise<FuzzReport['http']> {
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
   agent.destroy();
+  return report;
+}
+
+async function runHugeRle(o: RunFuzzOptions): Promise<FuzzReport['hugeRle']> {
+  const rng = createRng(o.seed ^ 0x41e);
+  const report: FuzzReport['hugeRle'] = {
+    total: o.hugeRleCases ?? 0,
+    answered: 0,
+    byCode: {},
+    byFamily: {},
+    failures: [],
+    megabytes: 0,
+    healthSamples: 0,
+    healthP99Ms: 0,
+    healthMaxMs: 0,
+  };
+  if (report.total === 0) return report;
+  // Built up front: making multi-megabyte strings stalls this process, whose health polling must time the daemon.
+  const cases = Array.from({ length: report.total }, () => generateHugeRleCase(rng, o.ctx));
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  let next = 0;
+  let done = false;
+  const worker = async () => {
+    while (next < cases.length) {
+      const index = next++;
+      const c = cases[index]!;
+      bump(report.byFamily, c.family);
+      report.megabytes += (c.body?.length ?? 0) / 1e6;
+      try {
+        const res = await rawRequest(o.origin, c, { agent, timeoutMs: o.timeoutMs ?? 120_000 });
+        const { code, problem } = checkErrorResponse(res);
+        if (code) bump(report.byCode, code);
+        if (problem) report.failures.push({ index, family: c.family, what: problem });
+        else report.answered++;
+      } catch (err) {
+        report.failures.push({ index, family: c.family, what: `transport: ${(err as Error).message}` });
+      }
+    }
+  };
+  const latencies: number[] = [];
+  const poll = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await fetch(`${o.origin}/api/health`).catch(() => undefined);
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  await Promise.all([worker(), worker()]);
+  done = true;
+  await poll;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  report.megabytes = Math.round(report.megabytes);
+  report.healthSamples = latencies.length;
+  report.healthP99Ms = Math.round(latencies[Math.floor((latencies.length - 1) * 0.99)] ?? 0);
+  report.healthMaxMs = Math.round(latencies.at(-1) ?? 0);
   return report;
 }
 
@@ -256,10 +318,11 @@ async function runWs(o: RunFuzzOptions): Promise<FuzzReport['ws']> {
   return report;
 }
 
-/** Runs the seeded HTTP and WS fuzz campaigns against a daemon on 127.0.0.1 (HTTP first, then WS). */
+/** Runs the seeded HTTP, huge-RLE and WS fuzz campaigns against a daemon on 127.0.0.1, in that order. */
 export async function runFuzz(o: RunFuzzOptions): Promise<FuzzReport> {
   const t0 = Date.now();
   const http = await runHttp(o);
+  const hugeRle = await runHugeRle(o);
   const ws = await runWs(o);
-  return { http, ws, ms: Date.now() - t0 };
+  return { http, hugeRle, ws, ms: Date.now() - t0 };
 }

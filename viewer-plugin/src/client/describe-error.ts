@@ -13,6 +13,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHORIZED:
     "This page's access token was refused by the daemon (it was restarted with a new token, or the token was rotated with --new-token). Open the URL the daemon printed when it started (activeseg serve prints it)",
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to the daemon (origin not allowed)',
+  HOST_NOT_ALLOWED: 'The daemon only answers under 127.0.0.1, localhost or the host it was started with',
   NOT_FOUND: 'The daemon does not know this address',
   SLIDE_NOT_FOUND: 'That slide is not in this project',
   SLIDE_FILE_NOT_FOUND: 'The slide file does not exist or cannot be read',
@@ -26,6 +27,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   ANNOTATION_TOO_LARGE: 'The annotation region is too large',
   ANNOTATION_MASK_INVALID: 'The annotation mask could not be decoded',
   IDEMPOTENCY_CONFLICT: 'This annotation id was already used for another region',
+  SLIDE_HAS_ANNOTATIONS: 'The slide has annotations; confirm to delete them with it',
   JOB_NOT_FOUND: 'That job does not exist',
   JOB_ALREADY_RUNNING: 'An equivalent job is already queued or running',
   JOB_NOT_CANCELLABLE: 'The job already finished and cannot be cancelled',
@@ -34,6 +36,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   EXPORT_TOO_LARGE: 'The slide is too large for a PNG export; download the TIFF instead',
   MODEL_NOT_READY: 'The model is not ready yet',
   PAYLOAD_TOO_LARGE: 'The request is larger than the daemon accepts',
+  DISK_FULL: "The project's disk is full: nothing was saved; free some space (e.g. delete a slide) and retry",
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
   FLEET_JOB_LOST: 'The job was lost when the fleet’s Redis restarted; start it again',
   INTERNAL: 'The daemon hit an internal error (see its log)',

@@ -95,6 +95,7 @@ const BROADCAST_TYPES: ReadonlySet<ServerMessageType> = new Set([
   'job.state',
   'tiles.updated',
   'suggestions.updated',
+  'slide.removed',
 ]);
 
 /**

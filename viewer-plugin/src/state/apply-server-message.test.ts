@@ -30,6 +30,19 @@ const tiles = (seq: number, modelVersion: number, extra: Record<string, unknown>
 });
 
 describe('applyServerMessage', () => {
+  it('slide.removed drops the slide from the list and says so when it was the open one', () => {
+    const other: SlideInfo = { ...slide, id: 'sl_2', name: 'b.png' };
+    const listed: ViewerState = { ...withSlide, slides: [slide, other] };
+    const elsewhere = applyServerMessage(listed, msg({ type: 'slide.removed', seq: 4, slideId: 'sl_2' }));
+    expect(elsewhere.slides.map((s) => s.id)).toEqual(['sl_1']);
+    expect(elsewhere.lastError).toBe(listed.lastError);
+    const open = applyServerMessage(listed, msg({ type: 'slide.removed', seq: 5, slideId: 'sl_1' }));
+    expect(open.slides.map((s) => s.id)).toEqual(['sl_2']);
+    expect(open.lastError).toMatch(/deleted/);
+    // Unknown slide: nothing changes.
+    expect(applyServerMessage(listed, msg({ type: 'slide.removed', seq: 6, slideId: 'sl_9' }))).toBe(listed);
+  });
+
   it('takes backend and model version from welcome, also after a daemon restart', () => {
     const s = fold(initialViewerState(), [
       {

@@ -49,6 +49,13 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
     }
     case 'error':
       return { ...state, lastError: describeError(message.code, { detail: message.message }) };
+    case 'slide.removed': {
+      const slides = state.slides.filter((s) => s.id !== message.slideId);
+      if (state.slide?.id !== message.slideId)
+        return slides.length === state.slides.length ? state : { ...state, slides };
+      // The open slide is gone (deleted from another page): say so rather than leave tiles that now answer 404.
+      return { ...state, slides, lastError: 'This slide was deleted; pick another one from the list' };
+    }
     case 'suggestions.updated':
     case 'resync':
       return state;

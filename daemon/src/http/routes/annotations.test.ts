@@ -141,3 +141,29 @@ describe('POST /api/annotations', () => {
     expect(ErrorBody.parse(await res.json()).error.code).toBe('SLIDE_NOT_FOUND');
   });
 });
+
+describe('POST /api/annotations body handling (parsed in the annotation worker)', () => {
+  it('refuses a non-JSON content type, malformed JSON and a padded RLE with BAD_REQUEST / ANNOTATION_MASK_INVALID', async () => {
+    const body = JSON.stringify({
+      slideId,
+      region: { x: 0, y: 0, width: 2, height: 2 },
+      mask: { encoding: 'rle', counts: [1, 3, 0, 0, 0, 0] },
+      clientId: 'client-body-0001',
+    });
+    const send = (b: string, type = 'application/json') =>
+      t.app.request('/api/annotations', {
+        method: 'POST',
+        headers: { authorization: t.auth.authorization!, 'content-type': type },
+        body: b,
+      });
+    const errorOf = async (res: Response) => ErrorBody.parse(await res.json()).error;
+    expect(await errorOf(await send(body, 'text/plain'))).toMatchObject({ code: 'BAD_REQUEST', field: 'content-type' });
+    expect(await errorOf(await send(body.slice(0, -3)))).toMatchObject({ code: 'BAD_REQUEST', field: 'body' });
+    expect(await errorOf(await send(body))).toMatchObject({
+      code: 'ANNOTATION_MASK_INVALID',
+      field: 'mask.counts',
+      message: 'mask.counts has 6 runs; a region of 4 pixels has at most 5',
+    });
+    expect(t.project.store.annotations.count()).toBe(0);
+  });
+});

@@ -1,4 +1,6 @@
-import { ErrorBody, HealthResponse, SlideInfo, SlideList } from '@activeseg/protocol';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteSlideResult, ErrorBody, HealthResponse, SlideInfo, SlideList } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
@@ -89,5 +91,71 @@ describe('slides routes', () => {
     expect(ErrorBody.parse(await noOverlay.json()).error.code).toBe('LAYER_NOT_AVAILABLE');
     const badTile = await t.app.request(`/api/slides/${slide.id}/tiles/image/11/..%2F0.jpeg`, { headers: t.auth });
     expect(badTile.status).toBe(400);
+  });
+});
+
+describe('DELETE /api/slides/:slideId', () => {
+  const annotate = (slideId: string, clientId: string) =>
+    t.app.request('/api/annotations', {
+      method: 'POST',
+      headers: t.auth,
+      body: JSON.stringify({
+        slideId,
+        region: { x: 0, y: 0, width: 4, height: 2 },
+        mask: { encoding: 'rle', counts: [3, 5] },
+        clientId,
+      }),
+    });
+  const del = (slideId: string, query = '') =>
+    t.app.request(`/api/slides/${slideId}${query}`, { method: 'DELETE', headers: t.auth });
+
+  it('removes the rows and every derived file, keeps the source, broadcasts slide.removed', async () => {
+    const slide = await addDemo();
+    const tile = await t.app.request(`/api/slides/${slide.id}/tiles/image/${slide.levels - 1}/0_0.jpeg`, {
+      headers: t.auth,
+    });
+    expect(tile.status).toBe(200);
+    const derived = t.project.paths.slideFolders(slide.id);
+    expect(derived.some((d) => existsSync(d))).toBe(true);
+    const seqBefore = t.project.hub.currentSeq();
+    const res = await del(slide.id);
+    expect(res.status).toBe(200);
+    expect(DeleteSlideResult.parse(await res.json())).toEqual({ id: slide.id, deletedAnnotations: 0 });
+    expect(derived.filter((d) => existsSync(d))).toEqual([]);
+    expect(existsSync(DEMO_IMAGE)).toBe(true);
+    const gone = await t.app.request(`/api/slides/${slide.id}`, { headers: t.auth });
+    expect(ErrorBody.parse(await gone.json()).error.code).toBe('SLIDE_NOT_FOUND');
+    expect(t.project.hub.currentSeq()).toBe(seqBefore + 1);
+    expect((await del(slide.id)).status).toBe(404);
+  });
+
+  it('refuses a slide with annotations unless force=true, then deletes them with it', async () => {
+    const slide = await addDemo();
+    expect((await annotate(slide.id, 'delete-me-0001')).status).toBe(201);
+    const refused = await del(slide.id);
+    expect(refused.status).toBe(409);
+    expect(ErrorBody.parse(await refused.json()).error).toMatchObject({
+      code: 'SLIDE_HAS_ANNOTATIONS',
+      message: expect.stringMatching(/1 annotation\(s\); delete with \?force=true/),
+    });
+    expect(t.project.store.annotations.count()).toBe(1);
+    const forced = await del(slide.id, '?force=true');
+    expect(DeleteSlideResult.parse(await forced.json())).toEqual({ id: slide.id, deletedAnnotations: 1 });
+    expect(t.project.store.annotations.count()).toBe(0);
+    expect(existsSync(join(t.dir, 'annotations', slide.id))).toBe(false);
+  });
+
+  it('removes an uploaded slide file (the space it frees) and needs the token', async () => {
+    const up = await t.app.request('/api/uploads?name=demo.png', {
+      method: 'POST',
+      headers: { authorization: t.auth.authorization!, 'content-type': 'application/octet-stream' },
+      body: readFileSync(DEMO_IMAGE),
+    });
+    const slide = SlideInfo.parse(await up.json());
+    expect(existsSync(join(t.dir, 'slides', slide.id, 'upload.png'))).toBe(true);
+    expect((await t.app.request(`/api/slides/${slide.id}`, { method: 'DELETE' })).status).toBe(401);
+    expect((await del(slide.id, '?force=maybe')).status).toBe(400);
+    expect((await del(slide.id)).status).toBe(200);
+    expect(existsSync(join(t.dir, 'slides', slide.id))).toBe(false);
   });
 });

@@ -1,11 +1,14 @@
-import { AddSlideRequest, type SlideInfo, type SlideList, SlideParams } from '@activeseg/protocol';
+import { AddSlideRequest, DeleteSlideQuery, type SlideInfo, type SlideList, SlideParams } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
 import { addSlide } from '../../project/add-slide.js';
+import { deleteSlide } from '../../project/delete-slide.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
 import { dziDescriptor, dziLayout } from '../../slides/dzi.js';
+import type { Store } from '../../store/db.js';
 import type { SlideRecord, SlidesRepo } from '../../store/slides-repo.js';
+import type { Hub } from '../../ws/hub.js';
 import { zValidator } from '../validate.js';
 
 export interface SlidesRoutesDeps {
@@ -13,6 +16,9 @@ export interface SlidesRoutesDeps {
   paths: ProjectPaths;
   slides: SlideCatalog;
   slidesRepo: SlidesRepo;
+  /** For DELETE: the slide's annotations and jobs, and the `slide.removed` broadcast. */
+  store: Store;
+  hub: Hub;
 }
 
 export function toSlideInfo(s: SlideRecord, tileSize: number): SlideInfo {
@@ -47,6 +53,18 @@ export function createSlidesRoutes(deps: SlidesRoutesDeps): Hono {
       });
       return c.json(info(record), 201);
     })
+    .delete(
+      '/api/slides/:slideId',
+      zValidator('param', SlideParams),
+      zValidator('query', DeleteSlideQuery),
+      async (c) =>
+        c.json(
+          await deleteSlide(deps, {
+            slideId: c.req.valid('param').slideId,
+            force: c.req.valid('query').force === 'true',
+          }),
+        ),
+    )
     .get('/api/slides/:slideId', zValidator('param', SlideParams), (c) =>
       c.json(info(deps.slides.get(c.req.valid('param').slideId))),
     )
