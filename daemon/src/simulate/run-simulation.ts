@@ -1,8 +1,6 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  type ConfusionCounts,
-  confusionCounts,
   createRng,
   estimateAccuracy,
   getAcquisition,
@@ -15,12 +13,12 @@ import {
 } from '@activeseg/shared';
 import type { MaskMapping } from '../data/mask-mapping.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
-import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import type { TrainEngineChoice } from '../training/train-engine.js';
 import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
+import { ensembleCounts, sumCounts } from './ensemble-counts.js';
 import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
 import { assignFolds, checkKfold, type Fold } from './kfold.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
@@ -189,41 +187,6 @@ function meanScores(perFold: readonly PatchScore[][]): PatchScore[] {
     ...sc,
     score: perFold.reduce((a, f) => a + (f[i] as PatchScore).score, 0) / perFold.length,
   }));
-}
-
-/** Per patch: the ensemble's thresholded prediction (probabilities averaged over the models) against its label. */
-function ensembleCounts(models: readonly TrainedModel[], patches: readonly PoolCandidate[]): ConfusionCounts[] {
-  if (patches.length === 0) return [];
-  const size = (models[0] as TrainedModel).config.inputSize;
-  const px = size * size;
-  let probs: Float32Array | undefined;
-  for (const trained of models) {
-    const images = new Float32Array(patches.length * px);
-    patches.forEach((p, i) => {
-      normalizeInto(images, i * px, p.image, trained.normalization);
-    });
-    const pm = predictProbabilities(trained.model, images, { size, batchSize: 8 });
-    if (!probs) probs = pm;
-    else for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) + (pm[k] as number);
-  }
-  if (!probs) throw new Error('ensembleCounts: no models');
-  if (models.length > 1) for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) / models.length;
-  return patches.map((p, i) => {
-    const pred = new Uint8Array(px);
-    for (let k = 0; k < px; k++) pred[k] = (probs[i * px + k] as number) > 0.5 ? 1 : 0;
-    return confusionCounts(pred, p.mask, p.weight);
-  });
-}
-
-function sumCounts(counts: readonly ConfusionCounts[]): ConfusionCounts {
-  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (const c of counts) {
-    total.tp += c.tp;
-    total.fp += c.fp;
-    total.tn += c.tn;
-    total.fn += c.fn;
-  }
-  return total;
 }
 
 /** Probes per iteration so that they make up `rate` of the labelled patches: at least one whenever the rate is set. */
