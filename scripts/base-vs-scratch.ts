@@ -11,17 +11,17 @@ import { parseArgs } from 'node:util';
 import { DEMO_BASE_MODEL_RECIPE } from '../daemon/src/cli/base-model.js';
 import { DEMO_DATA_DIR } from '../daemon/src/cli/demo-paths.js';
 import { initBackend } from '../daemon/src/cli/init-backend.js';
-import { loadSimulationPatches } from '../daemon/src/simulate/load-simulation-patches.js';
-import { subjectOf } from '../daemon/src/simulate/split-patches.js';
 import {
   annotationCells,
   baseVsScratch,
   heldOutShots,
   maxShotsFor,
   type ShotResult,
-} from '../daemon/src/training/base-vs-scratch.js';
+} from '../daemon/src/simulate/base-vs-scratch.js';
+import { loadSimulationPatches } from '../daemon/src/simulate/load-simulation-patches.js';
+import { subjectOf } from '../daemon/src/simulate/split-patches.js';
+import { trainBaseModel } from '../daemon/src/simulate/train-base-model.js';
 import { PRESETS } from '../daemon/src/training/presets.js';
-import { trainBaseModel } from '../daemon/src/training/train-base-model.js';
 
 const { values } = parseArgs({
   options: {

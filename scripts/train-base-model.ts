@@ -12,8 +12,8 @@ import { DEMO_DATA_DIR, REPO_ROOT } from '../daemon/src/cli/demo-paths.js';
 import { initBackend } from '../daemon/src/cli/init-backend.js';
 import { createProgressBar } from '../daemon/src/cli/progress-bar.js';
 import { saveBundle } from '../daemon/src/model/index.js';
+import { trainBaseModel } from '../daemon/src/simulate/train-base-model.js';
 import { PRESETS } from '../daemon/src/training/presets.js';
-import { trainBaseModel } from '../daemon/src/training/train-base-model.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import type { ModelEngine } from '../engine/model-engine.js';
+import { trainBaseModel } from '../simulate/train-base-model.js';
 import type { TrainingPreset } from '../training/presets.js';
-import { trainBaseModel } from '../training/train-base-model.js';
 import { createProgressBar } from './progress-bar.js';
 
 export interface BootstrapDemoModelOptions {

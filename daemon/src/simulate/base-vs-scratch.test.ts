@@ -3,11 +3,11 @@ import { DEMO_BASE_MODEL_DIR, DEMO_BASE_MODEL_RECIPE } from '../cli/base-model.j
 import { DEMO_DATA_DIR } from '../cli/demo-paths.js';
 import { selectBackend } from '../model/backend.js';
 import { loadBundle } from '../model/index.js';
-import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
-import type { PoolCandidate } from '../simulate/score-pool.js';
-import { subjectOf } from '../simulate/split-patches.js';
+import { PRESETS } from '../training/presets.js';
 import { baseVsScratch, heldOutShots } from './base-vs-scratch.js';
-import { PRESETS } from './presets.js';
+import { loadSimulationPatches } from './load-simulation-patches.js';
+import type { PoolCandidate } from './score-pool.js';
+import { subjectOf } from './split-patches.js';
 
 const preset = PRESETS.tiny;
 

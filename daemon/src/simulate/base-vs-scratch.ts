@@ -1,9 +1,9 @@
 import { createRng, metricsFromCounts, shuffled } from '@activeseg/shared';
-import { ensembleCounts, sumCounts } from '../simulate/ensemble-counts.js';
-import type { PoolCandidate } from '../simulate/score-pool.js';
-import { splitAnnotatedPatches } from './annotated-split.js';
-import type { TrainingPreset } from './presets.js';
-import { type TrainedModel, trainModel } from './train-model.js';
+import { splitAnnotatedPatches } from '../training/annotated-split.js';
+import type { TrainingPreset } from '../training/presets.js';
+import { type TrainedModel, trainModel } from '../training/train-model.js';
+import { ensembleCounts, sumCounts } from './ensemble-counts.js';
+import type { PoolCandidate } from './score-pool.js';
 
 /** The daemon's unit of annotation: one 512² cell of the slide at full resolution. */
 export const ANNOTATION_CELL_PX = 512;

@@ -1,10 +1,10 @@
 import type { MaskMapping } from '../data/mask-mapping.js';
-import { loadSimulationPatches } from '../simulate/load-simulation-patches.js';
-import type { PoolCandidate } from '../simulate/score-pool.js';
-import { splitTrainVal } from '../simulate/split-train-val.js';
-import type { TrainingPreset } from './presets.js';
-import type { TrainEngineChoice } from './train-engine.js';
-import { type EpochReport, type TrainModelResult, trainModel } from './train-model.js';
+import type { TrainingPreset } from '../training/presets.js';
+import type { TrainEngineChoice } from '../training/train-engine.js';
+import { type EpochReport, type TrainModelResult, trainModel } from '../training/train-model.js';
+import { loadSimulationPatches } from './load-simulation-patches.js';
+import type { PoolCandidate } from './score-pool.js';
+import { splitTrainVal } from './split-train-val.js';
 
 export interface TrainBaseModelOptions {
   readonly dataDir: string;
