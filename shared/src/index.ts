@@ -6,3 +6,4 @@ export * from './metrics/index.js';
 export * from './objects/index.js';
 export * from './patches/index.js';
 export * from './random/index.js';
+export * from './stats/index.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AnnotationAck, ErrorBody, SlideInfo } from '@activeseg/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { nonLoopbackWarning } from '../../daemon/src/non-loopback-warning.js';
+import { nonLoopbackWarning } from '../../daemon/src/http/non-loopback-warning.js';
 import { type StartServerOptions, type StartServerResult, startServer } from '../../daemon/src/server.js';
 import { openStore } from '../../daemon/src/store/db.js';
 import { rawRequest } from '../hardening/harness/run-fuzz.js';

@@ -163,8 +163,9 @@ describe('activeseg simulate (end to end on real SEM crops)', () => {
     expect(result.rows.map((r) => r.folds)).toEqual([2, 2]);
     for (const r of result.rows) expect(r.val_dice).toBeGreaterThanOrEqual(0);
     const csv = (await readFile(join(out, 'metrics.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toMatch(/,val_dice,folds$/);
-    expect(csv[1]).toMatch(/,2$/);
+    expect(csv[0]).toMatch(/,val_dice,folds,pre_dice,est_dice,est_lo,est_hi,probes$/);
+    // folds = 2, then pre_dice and the (empty, no probes) estimate columns.
+    expect(csv[1]).toMatch(/,2,[\d.]+,,,,$/);
 
     const foldEvents = events.filter((e): e is Extract<SimulationEvent, { type: 'folds' }> => e.type === 'folds');
     expect(foldEvents.map((e) => e.iteration)).toEqual([0, 1]);
@@ -188,5 +189,53 @@ describe('activeseg simulate (end to end on real SEM crops)', () => {
     const last = scoring.at(-1) as Extract<SimulationEvent, { type: 'scoring' }>;
     expect(last.done).toBe(last.total);
     expect(last.total).toBe(2 * result.split.pool.length);
+  });
+
+  it('with --probe-rate labels random probes each iteration, estimates Dice from them, and resumes to the same rows', async () => {
+    const pr = (out: string, o: Partial<SimulateOptions> = {}) =>
+      options(out, { strategies: ['uncertainty'], probeRate: 0.5, heatmaps: false, ...o });
+    const whole = await runSimulation(pr(join(root, 'probe-whole')));
+    // Rate 0.5 with one pick per iteration: one probe per iteration, both join the training set.
+    expect(whole.rows.map((r) => r.n_train)).toEqual([2, 4, 6]);
+    for (const r of whole.rows) {
+      expect(r.probes).toHaveLength(1);
+      expect(r.selected).not.toContain(r.probes[0]);
+      expect(r.est_dice).not.toBeNull();
+      expect(r.est_lo as number).toBeLessThanOrEqual(r.est_dice as number);
+      expect(r.est_hi as number).toBeGreaterThanOrEqual(r.est_dice as number);
+    }
+    // Probes never come back, and a probe's label is in the next iteration's training set.
+    const probes = whole.rows.flatMap((r) => r.probes);
+    expect(new Set(probes).size).toBe(probes.length);
+    expect(whole.rows.slice(0, 2).every((r) => r.pre_dice !== null)).toBe(true);
+    expect(whole.rows[2]?.pre_dice).toBeNull();
+    const csv = (await readFile(join(root, 'probe-whole', 'metrics.csv'), 'utf8')).split('\n')[0] as string;
+    expect(csv).toMatch(/,pre_dice,est_dice,est_lo,est_hi,probes$/);
+    const summary = await readFile(join(root, 'probe-whole', 'summary.md'), 'utf8');
+    expect(summary).toContain('mean absolute error of the estimate (95% CI)');
+
+    const out = join(root, 'probe-resumed');
+    const controller = new AbortController();
+    await expect(
+      runSimulation(
+        pr(out, {
+          signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'iteration' && e.doneIterations === 2) controller.abort(new Error('killed'));
+          },
+        }),
+      ),
+    ).rejects.toThrow('killed');
+    const resumed = await runSimulation(pr(out));
+    expect(stable(resumed.rows)).toEqual(stable(whole.rows));
+  });
+
+  it('writes the paired verdict table against random with its 95% CI', async () => {
+    const summary = await readFile(join(root, 'a', 'summary.md'), 'utf8');
+    expect(summary).toContain('| strategy | n | curve area difference (95% CI) | final Dice difference (95% CI) |');
+    // One experiment: nothing to resample, so never a verdict of better or worse.
+    expect(summary).toMatch(
+      /\| uncertainty \| 1 \| .* \| no difference detected \(n = 1\) \| no difference detected \(n = 1\) \|/,
+    );
   });
 });

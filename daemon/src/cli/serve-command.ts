@@ -7,6 +7,7 @@ import { selectBackend } from '../model/backend.js';
 import { restrictFileModes } from '../project/restrict-file-modes.js';
 import { startServer } from '../server.js';
 import { getPreset } from '../training/presets.js';
+import { adoptBaseModel, parseBaseModel } from './base-model.js';
 import { bootstrapDemoModel } from './bootstrap-demo-model.js';
 import { DEMO_DATA_DIR, REPO_ROOT } from './demo-paths.js';
 import { intOption } from './int-option.js';
@@ -15,9 +16,9 @@ import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--new-token] [--preset tiny|tem|sbem]
 
 Starts the local daemon (HTTP + WebSocket on one port) and prints the viewer URL with the project's token (kept in
-<project>/token, mode 0600, so a restart keeps the URL and open pages reconnect). Without
---project it opens the built-in demo project (the bundled AxonDeepSeg SEM slide), training a first model on the other
-demo images when the project has none.
+<project>/token, mode 0600, so a restart keeps the URL and open pages reconnect). Without --project it opens the
+built-in demo project (the bundled AxonDeepSeg SEM slide). A project without a model starts from the base model
+(version 1), so the first overlay is a real prediction before any annotation.
 
   --project <dir>   project folder (created if missing; default: runs/demo-project, the demo)
   --port <n>        port (default 8765; 0 picks a free one)
@@ -25,7 +26,10 @@ demo images when the project has none.
                     serves plain HTTP to the network: put a TLS proxy or an SSH tunnel in front (it says how)
   --new-token       replace the project's token: pages opened with the old URL are refused until reopened
   --preset <name>   model architecture and training settings for new models (default tiny: CPU-sized)
-  --epochs <n>      epochs of the demo's first model (default 40)
+  --base-model <m>  demo | none | <bundle dir>: the model a project without one starts from (default demo: shipped,
+                    trained on the bundled images except the demo slide's subject; tiny preset only). With none the
+                    demo trains its first model at start-up and other projects wait for their first training
+  --epochs <n>      epochs of the demo's first model with --base-model none (default 40)
   --backend <name>  force a tfjs backend
   --redis <url>     run jobs on a worker fleet (activeseg worker) through BullMQ on this Redis instead of in
                     this process; workers need the same --project folder (default: no Redis, embedded queue)
@@ -45,6 +49,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'new-token': { type: 'boolean', default: false },
       preset: { type: 'string', default: 'tiny' },
       epochs: { type: 'string', default: '40' },
+      'base-model': { type: 'string', default: 'demo' },
       backend: { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
@@ -70,6 +75,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     tfjsBackend: backend.name,
     log,
   });
+  const base = await adoptBaseModel(engine, parseBaseModel(values['base-model']), preset);
+  if (base.version !== undefined) console.error(`model v${base.version}: ${base.why}`);
   if (demo && engine.modelVersion() === 0) {
     console.error('demo project: training a first model on the bundled images (the demo slide is held out)…');
     await bootstrapDemoModel({

@@ -18,16 +18,21 @@ experiments, test metrics per iteration.
   --preset <name>        tem | sbem | tiny (default tiny)
   --strategies <list>    comma list of uncertainty, random, entropy, bald, std, diverse (default uncertainty,random)
   --iterations <n>       acquisition iterations (default 15)
-  --experiments <n>      seeded repetitions (default 10 for tem/sbem, 3 for tiny)
+  --experiments <n>      seeded repetitions (default 10)
   --initial <n>          initial training patches (preset default)
   --val <n>              validation patches (preset default)
   --test <n>             test patches (preset default)
+  --test-subjects <list> comma list of subject-name prefixes whose patches are the test set (e.g. sub-rat3,sub-rat8);
+                         default: whole subjects drawn by seed
   --per-iteration <n>    patches added per iteration (default 1)
   --retrain <mode>       scratch (the paper) | finetune (default scratch); finetune keeps the latest weights
                          under <out>/state/ so it resumes too
   --kfold <k>            k-fold cross-validation (default off): each iteration splits the labelled patches (initial
                          + acquired + validation) into k folds, trains k models (model i validates on fold i), and
                          scores the test set and pool with their ensemble; k ≥ 2
+  --probe-rate <r>       random probes in [0, 1) (default 0: none): each iteration also labels random pool patches
+                         (this fraction of all labelled ones, at least one) and estimates the model's Dice from
+                         them as the daemon does; metrics gain pre_dice, est_dice, est_lo, est_hi
   --loss <name>          dice | wbce (default dice)
   --epochs <n>           override the preset's epochs
   --passes <n>           override the preset's Monte-Carlo passes
@@ -51,6 +56,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       initial: { type: 'string' },
       val: { type: 'string' },
       test: { type: 'string' },
+      'test-subjects': { type: 'string' },
+      'probe-rate': { type: 'string' },
       'per-iteration': { type: 'string', default: '1' },
       retrain: { type: 'string', default: 'scratch' },
       kfold: { type: 'string' },
@@ -84,6 +91,17 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     ...(values.val ? { val: intOption('val', values.val, { min: 1 }) } : {}),
     ...(values.test ? { test: intOption('test', values.test, { min: 1 }) } : {}),
   };
+  const probeRate = values['probe-rate'] === undefined ? undefined : Number(values['probe-rate']);
+  if (probeRate !== undefined && !(probeRate >= 0 && probeRate < 1)) {
+    throw new Error(`--probe-rate: expected a number in [0, 1), got "${values['probe-rate']}"`);
+  }
+  const testSubjects = values['test-subjects']
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  if (testSubjects !== undefined && testSubjects.length === 0) {
+    throw new Error('--test-subjects: expected a comma list of subject-name prefixes, e.g. sub-rat3,sub-rat8');
+  }
   const backend = await initBackend({ prefer: values.backend, purpose: 'train' });
   console.error(`backend: ${backend}`);
   const trainEngine = parseTrainStepEngine(values['train-engine']);
@@ -142,15 +160,13 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       preset,
       strategies: parseStrategies(values.strategies),
       iterations: intOption('iterations', values.iterations, { min: 0 }),
-      experiments: values.experiments
-        ? intOption('experiments', values.experiments, { min: 1 })
-        : preset.name === 'tiny'
-          ? 3
-          : 10,
+      experiments: values.experiments ? intOption('experiments', values.experiments, { min: 1 }) : 10,
       split,
       perIteration: intOption('per-iteration', values['per-iteration'], { min: 1 }),
       retrain: values.retrain,
       ...(kfold === undefined ? {} : { kfold }),
+      ...(probeRate === undefined ? {} : { probeRate }),
+      ...(testSubjects === undefined ? {} : { testSubjects }),
       seed,
       trainEngine,
       out,

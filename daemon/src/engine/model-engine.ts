@@ -11,6 +11,7 @@ import {
   snapshotWeights,
   type UnetConfig,
 } from '../model/index.js';
+import { splitAnnotatedPatches } from '../training/annotated-split.js';
 import type { NormalizationStats } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, trainModel } from '../training/train-model.js';
@@ -194,11 +195,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
       const patches = cutPatches(items, { patchSize: size }).patches.filter((p) => p.weight.some((w) => w !== 0));
       if (patches.length === 0)
         throw new ApiError('NO_TRAINING_DATA', 'the annotations cover no pixels at the model scale');
-      const rng = createRng(options.seed ?? 1);
-      const order = patches.map((_, i) => i).sort(() => rng.next() - 0.5);
-      const valCount = patches.length >= 10 ? Math.round(patches.length * 0.2) : 0;
-      const val = order.slice(0, valCount).map((i) => patches[i]!);
-      const train = order.slice(valCount).map((i) => patches[i]!);
+      const { train, val } = splitAnnotatedPatches(patches, options.seed ?? 1);
       const epochs = opts.epochs ?? preset.epochs;
       const trained = await trainModel({
         train,

@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import type { DeleteSlideResult } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
 import type { Store } from '../store/db.js';
-import type { Hub } from '../ws/hub.js';
 import type { ProjectPaths } from './project-paths.js';
 import type { SlideCatalog } from './slide-catalog.js';
 
@@ -10,7 +9,6 @@ export interface DeleteSlideDeps {
   store: Store;
   paths: ProjectPaths;
   slides: SlideCatalog;
-  hub: Hub;
 }
 
 export interface DeleteSlideOptions {
@@ -22,7 +20,8 @@ export interface DeleteSlideOptions {
 /**
  * Removes a slide to free space: its rows first (one statement; annotations, patches and scores cascade), then
  * every folder derived from it. A crash between the two leaves orphan files, never a row pointing at a missing
- * file. The source file of a slide added by path is the user's and is kept.
+ * file. The source file of a slide added by path is the user's and is kept. Telling viewers is the caller's (the
+ * server's) job.
  */
 export async function deleteSlide(deps: DeleteSlideDeps, options: DeleteSlideOptions): Promise<DeleteSlideResult> {
   const { store, paths } = deps;
@@ -42,6 +41,5 @@ export async function deleteSlide(deps: DeleteSlideDeps, options: DeleteSlideOpt
   store.slides.delete(slide.id);
   deps.slides.forget(slide.id);
   await Promise.all(paths.slideFolders(slide.id).map((dir) => rm(dir, { recursive: true, force: true })));
-  deps.hub.broadcast({ type: 'slide.removed', slideId: slide.id });
   return { id: slide.id, deletedAnnotations: annotations };
 }

@@ -20,6 +20,12 @@ const row = (strategy: string, experiment: number, iteration: number, dice: numb
   best_epoch: 0,
   val_dice: 0,
   folds: 1,
+  pre_dice: null,
+  probes: [],
+  probe_counts: [],
+  est_dice: null,
+  est_lo: null,
+  est_hi: null,
 });
 
 describe('curve statistics', () => {

@@ -61,3 +61,35 @@ export function patchesToReach(curve: readonly CurvePoint[], target: number, ini
   const hit = curve.find((p) => p.mean >= target);
   return hit === undefined ? undefined : hit.nTrain - initialTrain;
 }
+
+export interface ExperimentOutcome {
+  readonly experiment: number;
+  /** Area under this experiment's own curve (see `curveArea`). */
+  readonly area: number;
+  /** Test Dice at the last iteration. */
+  readonly final: number;
+}
+
+/**
+ * One outcome per experiment of a strategy that ran to `lastIteration` (an interrupted experiment would compare a short
+ * curve with a long one): the units of a paired comparison, since experiment e of every strategy starts from the same
+ * seed and initial set.
+ */
+export function experimentOutcomes(
+  rows: readonly MetricsRow[],
+  strategy: string,
+  lastIteration: number,
+): Map<number, ExperimentOutcome> {
+  const experiments = new Set(rows.filter((r) => r.strategy === strategy).map((r) => r.experiment));
+  const out = new Map<number, ExperimentOutcome>();
+  for (const experiment of [...experiments].sort((a, b) => a - b)) {
+    const curve = curveByIteration(
+      rows.filter((r) => r.experiment === experiment),
+      strategy,
+    );
+    const last = curve[curve.length - 1];
+    if (!last || last.iteration !== lastIteration || curve.length !== lastIteration + 1) continue;
+    out.set(experiment, { experiment, area: curveArea(curve), final: last.mean });
+  }
+  return out;
+}

@@ -22,6 +22,18 @@ export const MetricsRow = z.object({
   val_dice: z.number(),
   /** Models trained this iteration: K with `--kfold K`, else 1 (rows written before this column read as 1). */
   folds: z.number().int().positive().default(1),
+  /**
+   * Pre-annotation Dice of the patch(es) acquired this iteration: this iteration's model against their labels, before
+   * any training saw them (pooled over the patches). Null when nothing was acquired (last iteration, older rows).
+   */
+  pre_dice: z.number().nullable().default(null),
+  /** Random probes labelled this iteration (`--probe-rate`): their ids and this model's [tp, fp, fn, tn] on each. */
+  probes: z.array(z.string()).default([]),
+  probe_counts: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).default([]),
+  /** The live estimator's Dice for this iteration's model, from the probes, with its 95 % bootstrap interval. */
+  est_dice: z.number().nullable().default(null),
+  est_lo: z.number().nullable().default(null),
+  est_hi: z.number().nullable().default(null),
 });
 export type MetricsRow = z.infer<typeof MetricsRow>;
 
@@ -43,10 +55,15 @@ export const CSV_COLUMNS = [
   'best_epoch',
   'val_dice',
   'folds',
+  'pre_dice',
+  'est_dice',
+  'est_lo',
+  'est_hi',
+  'probes',
 ] as const satisfies readonly (keyof MetricsRow)[];
 
 function csvCell(value: unknown): string {
-  const s = Array.isArray(value) ? value.join(';') : String(value);
+  const s = Array.isArray(value) ? value.join(';') : value === null ? '' : String(value);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

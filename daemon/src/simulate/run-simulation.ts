@@ -1,22 +1,25 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  confusionCounts,
   createRng,
+  estimateAccuracy,
   getAcquisition,
   metricsFromCounts,
   type PatchScore,
+  PROBE_ESTIMATOR,
+  type ProbeObservation,
   selectTopK,
+  shuffled,
 } from '@activeseg/shared';
 import type { MaskMapping } from '../data/mask-mapping.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
 import { uncertaintyMap } from '../inference/uncertainty-map.js';
-import { predictProbabilities } from '../model/index.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
 import type { TrainStepEngineChoice } from '../training/train-step-engine.js';
+import { ensembleCounts, sumCounts } from './ensemble-counts.js';
 import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
 import { assignFolds, checkKfold, type Fold } from './kfold.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
@@ -53,6 +56,14 @@ export interface SimulateOptions {
    * trains on the rest), and test metrics and pool scores come from their ensemble.
    */
   readonly kfold?: number;
+  /**
+   * Random probes (off when 0 or unset): each iteration also labels uniformly drawn pool patches — enough that they are
+   * this fraction of all labelled patches, at least one — whose pre-annotation scores feed the daemon's live accuracy
+   * estimator (`estimateAccuracy`); they join the training set like any annotation. In [0, 1).
+   */
+  readonly probeRate?: number;
+  /** Subject-name prefixes that form the test set (all their patches); unset: drawn by seed. */
+  readonly testSubjects?: readonly string[];
   readonly onEvent?: (event: SimulationEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -110,6 +121,8 @@ function runKey(o: SimulateOptions) {
     mcPasses: o.mcPasses ?? o.preset.mcPasses,
     // Only when set, so folders written before the flag existed still resume.
     ...(o.kfold === undefined ? {} : { kfold: o.kfold }),
+    ...(o.probeRate ? { probeRate: o.probeRate } : {}),
+    ...(o.testSubjects === undefined ? {} : { testSubjects: o.testSubjects }),
   };
 }
 
@@ -177,33 +190,10 @@ function meanScores(perFold: readonly PatchScore[][]): PatchScore[] {
   }));
 }
 
-/** Test metrics of the ensemble: per-pixel probability averaged over the models (each with its own normalisation). */
-function testMetrics(models: readonly TrainedModel[], test: readonly PoolCandidate[]) {
-  const size = (models[0] as TrainedModel).config.inputSize;
-  const px = size * size;
-  let probs: Float32Array | undefined;
-  for (const trained of models) {
-    const images = new Float32Array(test.length * px);
-    test.forEach((p, i) => {
-      normalizeInto(images, i * px, p.image, trained.normalization);
-    });
-    const pm = predictProbabilities(trained.model, images, { size, batchSize: 8 });
-    if (!probs) probs = pm;
-    else for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) + (pm[k] as number);
-  }
-  if (!probs) throw new Error('testMetrics: no models');
-  if (models.length > 1) for (let k = 0; k < probs.length; k++) probs[k] = (probs[k] as number) / models.length;
-  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  test.forEach((p, i) => {
-    const pred = new Uint8Array(px);
-    for (let k = 0; k < px; k++) pred[k] = (probs[i * px + k] as number) > 0.5 ? 1 : 0;
-    const c = confusionCounts(pred, p.mask, p.weight);
-    total.tp += c.tp;
-    total.fp += c.fp;
-    total.tn += c.tn;
-    total.fn += c.fn;
-  });
-  return metricsFromCounts(total);
+/** Probes per iteration so that they make up `rate` of the labelled patches: at least one whenever the rate is set. */
+export function probesPerIteration(rate: number, perIteration: number): number {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`--probe-rate: expected a number in [0, 1), got ${rate}`);
+  return rate === 0 ? 0 : Math.max(1, Math.round((perIteration * rate) / (1 - rate)));
 }
 
 /**
@@ -239,8 +229,15 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
   const counts: SplitCounts = { ...preset.split, ...options.split };
   const split = splitPatches(
     patches.map((p) => ({ id: p.id, group: subjectOf(p.sourceId) })),
-    { counts, poolNeeded: options.iterations * options.perIteration, seed: options.seed },
+    {
+      counts,
+      poolNeeded:
+        options.iterations * (options.perIteration + probesPerIteration(options.probeRate ?? 0, options.perIteration)),
+      seed: options.seed,
+      ...(options.testSubjects === undefined ? {} : { testGroups: options.testSubjects }),
+    },
   );
+  const probesPer = probesPerIteration(options.probeRate ?? 0, options.perIteration);
   const get = (id: string) => byId.get(id) as PoolCandidate;
   const folds = options.kfold ?? 1;
   if (options.kfold !== undefined) checkKfold(options.kfold, split.initial.length + split.val.length);
@@ -265,15 +262,18 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
       const spec = STRATEGIES[strategy];
       const trainIds = [...split.initial];
       const pool = new Set(split.pool);
+      const probeLog: ProbeObservation[] = [];
       let previous: TrainedModel[] | undefined;
       for (let iteration = 0; iteration <= options.iterations; iteration++) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('simulation cancelled');
         const finished = done.get(`${strategy}/${experiment}/${iteration}`);
         if (finished) {
-          for (const id of finished.selected) {
+          for (const id of [...finished.selected, ...finished.probes]) {
             trainIds.push(id);
             pool.delete(id);
           }
+          for (const [tp, fp, fn, tn] of finished.probe_counts)
+            probeLog.push({ version: iteration, counts: { tp, fp, fn, tn } });
           continue;
         }
         if (options.retrain === 'finetune' && iteration > 0 && previous === undefined) {
@@ -332,7 +332,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           for (const t of trained) t.model.dispose();
           throw err;
         }
-        const metrics = testMetrics(trained, test);
+        const metrics = metricsFromCounts(sumCounts(ensembleCounts(trained, test)));
 
         let selected: PatchScore[] = [];
         const scoreStart = Date.now();
@@ -427,6 +427,31 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         }
         const scoringSeconds = (Date.now() - scoreStart) / 1000;
 
+        // What a person would see before labelling: this model on the acquired patches and on the random probes.
+        const preDice =
+          selected.length === 0
+            ? null
+            : metricsFromCounts(
+                sumCounts(
+                  ensembleCounts(
+                    trained,
+                    selected.map((sc) => get(sc.id)),
+                  ),
+                ),
+              ).dice;
+        const chosen = new Set(selected.map((sc) => sc.id));
+        const probeIds =
+          probesPer === 0
+            ? []
+            : shuffled(
+                candidates.filter((p) => !chosen.has(p.id)).map((p) => p.id),
+                createRng(seed ^ 0x2545f491),
+              ).slice(0, probesPer);
+        const probeCounts = ensembleCounts(trained, probeIds.map(get));
+        for (const counts of probeCounts) probeLog.push({ version: iteration, counts });
+        const estimate =
+          probesPer === 0 ? undefined : estimateAccuracy(probeLog, iteration, { ...PROBE_ESTIMATOR, seed });
+
         const mean = (f: (t: TrainModelResult) => number) => trained.reduce((a, t) => a + f(t), 0) / trained.length;
         const row: MetricsRow = {
           strategy,
@@ -443,6 +468,12 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
             trained.length === 1 ? (trained[0] as TrainModelResult).bestEpoch : Math.round(mean((t) => t.bestEpoch)),
           val_dice: trained.length === 1 ? (trained[0] as TrainModelResult).bestValDice : mean((t) => t.bestValDice),
           folds,
+          pre_dice: preDice,
+          probes: probeIds,
+          probe_counts: probeCounts.map((c) => [c.tp, c.fp, c.fn, c.tn]),
+          est_dice: estimate?.dice.value ?? null,
+          est_lo: estimate?.dice.lo ?? null,
+          est_hi: estimate?.dice.hi ?? null,
         };
         const stateKey = { strategy, experiment, iteration };
         // Weights first, row second: a committed finetune row always has the weights its successor starts from.
@@ -452,9 +483,9 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
         rows.push(row);
         doneIterations++;
         options.onEvent?.({ type: 'iteration', row, doneIterations, totalIterations });
-        for (const s of selected) {
-          trainIds.push(s.id);
-          pool.delete(s.id);
+        for (const id of [...selected.map((sc) => sc.id), ...probeIds]) {
+          trainIds.push(id);
+          pool.delete(id);
         }
         for (const t of previous ?? []) t.model.dispose();
         previous = trained;

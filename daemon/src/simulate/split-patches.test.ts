@@ -36,4 +36,27 @@ describe('splitPatches', () => {
     expect(subjectOf('sub-rat3_sample-data10')).toBe('sub-rat3');
     expect(subjectOf('plain')).toBe('plain');
   });
+
+  it('takes every patch of the subjects named by --test-subjects, and keeps them out of training', () => {
+    const r = splitPatches(items, {
+      counts: { initial: 2, val: 2, test: 5 },
+      poolNeeded: 5,
+      seed: 1,
+      testGroups: ['sub-a'],
+    });
+    expect(r.test).toHaveLength(20);
+    expect(r.test.every((id) => id.startsWith('sub-a_'))).toBe(true);
+    for (const id of [...r.initial, ...r.val, ...r.pool]) expect(id.startsWith('sub-a_')).toBe(false);
+    expect(r.counts.test).toBe(20);
+    // Whatever the seed, the test set is the same subjects.
+    expect(
+      splitPatches(items, { counts: r.counts, poolNeeded: 5, seed: 9, testGroups: ['sub-a'] }).test.sort(),
+    ).toEqual([...r.test].sort());
+  });
+
+  it('refuses a --test-subjects prefix that matches nothing, or one that leaves nothing to train on', () => {
+    const base = { counts: { initial: 2, val: 2, test: 5 }, poolNeeded: 5, seed: 1 };
+    expect(() => splitPatches(items, { ...base, testGroups: ['sub-z'] })).toThrow(/"sub-z" matches no subject/);
+    expect(() => splitPatches(items, { ...base, testGroups: ['sub-'] })).toThrow(/at least one must stay/);
+  });
 });

@@ -17,6 +17,11 @@ export interface SplitOptions {
   /** Patches the pool must still hold for the iterations to run (iterations × per-iteration). */
   poolNeeded: number;
   seed: number;
+  /**
+   * Fixes the test set: every patch of the groups whose name starts with one of these prefixes (e.g. `sub-rat3` for
+   * all three rat3 samples), however many that is; `counts.test` is then not used. Unset: groups are drawn by seed.
+   */
+  testGroups?: readonly string[];
 }
 
 export interface SplitResult {
@@ -44,7 +49,8 @@ export function subjectOf(imageId: string): string {
  */
 export function splitPatches(items: readonly SplitInput[], options: SplitOptions): SplitResult {
   const rng = createRng(options.seed);
-  const asked = options.counts;
+  // Fixed test subjects take what they hold, so only the training side's counts can need scaling.
+  const asked = options.testGroups ? { ...options.counts, test: 0 } : options.counts;
   const total = items.length;
   const need = asked.initial + asked.val + asked.test + options.poolNeeded;
   let counts = { ...asked };
@@ -67,6 +73,20 @@ export function splitPatches(items: readonly SplitInput[], options: SplitOptions
   const groupOrder = shuffled([...groups.keys()].sort(), rng);
   const test: string[] = [];
   const trainSide: string[] = [];
+  if (options.testGroups !== undefined) {
+    const fixed = fixedTestGroups([...groups.keys()], options.testGroups);
+    for (const g of groupOrder) (fixed.has(g) ? test : trainSide).push(...(groups.get(g) as string[]).sort());
+    const side = shuffled(trainSide.sort(), rng);
+    counts = { ...counts, test: test.length };
+    return {
+      initial: side.slice(0, counts.initial),
+      val: side.slice(counts.initial, counts.initial + counts.val),
+      test,
+      pool: side.slice(counts.initial + counts.val),
+      counts,
+      ...(warning ? { warning } : {}),
+    };
+  }
   // Hold out whole groups for the test set only while at least one group stays for training.
   let held = 0;
   for (const g of groupOrder) {
@@ -93,4 +113,20 @@ export function splitPatches(items: readonly SplitInput[], options: SplitOptions
   const val = side.slice(counts.initial, counts.initial + counts.val);
   const pool = side.slice(counts.initial + counts.val);
   return { initial, val, test: testIds, pool, counts, ...(warning ? { warning } : {}) };
+}
+
+/** The groups named by prefix; every prefix must match a group and at least one group must stay for training. */
+function fixedTestGroups(groups: readonly string[], prefixes: readonly string[]): Set<string> {
+  const chosen = new Set<string>();
+  for (const prefix of prefixes) {
+    const hits = groups.filter((g) => g.startsWith(prefix));
+    if (hits.length === 0) {
+      throw new Error(`--test-subjects: "${prefix}" matches no subject (subjects: ${[...groups].sort().join(', ')})`);
+    }
+    for (const g of hits) chosen.add(g);
+  }
+  if (chosen.size === groups.length) {
+    throw new Error(`--test-subjects: ${prefixes.join(',')} takes every subject; at least one must stay for training`);
+  }
+  return chosen;
 }

@@ -1,9 +1,23 @@
 import { join } from 'node:path';
-import { connectedComponents } from '@activeseg/shared';
+import {
+  bootstrapMeanCi,
+  type ConfidenceInterval,
+  connectedComponents,
+  pairedComparison,
+  pooledDice,
+  verdictText,
+} from '@activeseg/shared';
 import sharp from 'sharp';
 import { atomicWrite } from '../store/atomic-write.js';
 import type { TrainingPreset } from '../training/presets.js';
-import { type CurvePoint, curveArea, curveByIteration, meanGap, patchesToReach } from './curve-stats.js';
+import {
+  type CurvePoint,
+  curveArea,
+  curveByIteration,
+  experimentOutcomes,
+  meanGap,
+  patchesToReach,
+} from './curve-stats.js';
 import type { MetricsRow } from './metrics-row.js';
 import { renderReportSvg } from './report-svg.js';
 import type { PoolCandidate } from './score-pool.js';
@@ -70,6 +84,7 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
       `| ${name} | ${last?.n ?? 0} | ${f3(last?.mean)} ± ${f3(last?.std)} | ${f3(curveArea(curve))} | ${gap === undefined ? '—' : f3(gap)} | ${reach} | ${saved} |`,
     );
   }
+  lines.push(...pairedSection(rows, options.strategies), ...probeSection(rows, options.strategies));
   lines.push(
     '',
     '## Mean test Dice per iteration',
@@ -87,6 +102,89 @@ export function renderSummary(rows: readonly MetricsRow[], options: WriteReportO
   }
   lines.push('');
   return lines.join('\n');
+}
+
+const ci = (c: ConfidenceInterval) => `${signed(c.value)} [${signed(c.lo)}, ${signed(c.hi)}]`;
+const signed = (v: number) => (Number.isNaN(v) ? 'n/a' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`);
+
+/**
+ * Each strategy against random, paired by experiment (experiment e of every strategy starts from the same seed and
+ * initial set): the mean difference in curve area and in final Dice, with percentile-bootstrap intervals over the
+ * experiments, and the verdict those intervals allow.
+ */
+function pairedSection(rows: readonly MetricsRow[], strategies: readonly string[]): string[] {
+  if (!strategies.includes('random')) return [];
+  const last = Math.max(0, ...rows.map((r) => r.iteration));
+  const random = experimentOutcomes(rows, 'random', last);
+  const out = [
+    '',
+    '## Against random, paired by experiment',
+    '',
+    'Difference strategy − random (same seed, same initial set), mean over experiments with its 95% CI (percentile bootstrap over experiments); the verdict is `better` or `worse` only when the whole interval is on one side of zero.',
+    '',
+    '| strategy | n | curve area difference (95% CI) | final Dice difference (95% CI) | verdict (curve area) | verdict (final Dice) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const name of strategies) {
+    if (name === 'random') continue;
+    const mine = experimentOutcomes(rows, name, last);
+    const paired = [...mine.values()].filter((o) => random.has(o.experiment));
+    const ref = paired.map((o) => random.get(o.experiment) as NonNullable<ReturnType<typeof random.get>>);
+    const area = pairedComparison(
+      paired.map((o) => o.area),
+      ref.map((o) => o.area),
+    );
+    const final = pairedComparison(
+      paired.map((o) => o.final),
+      ref.map((o) => o.final),
+    );
+    out.push(
+      `| ${name} | ${paired.length} | ${ci(area.difference)} | ${ci(final.difference)} | ${verdictText(area)} | ${verdictText(final)} |`,
+    );
+  }
+  return out;
+}
+
+/**
+ * With `--probe-rate`: how far the live estimate (from random probes only) was from the true test Dice, and whether
+ * a strategy's picks were harder for the model than random probes (lower pre-annotation Dice), which is what makes an
+ * uncertainty informative on this data.
+ */
+function probeSection(rows: readonly MetricsRow[], strategies: readonly string[]): string[] {
+  const withEstimate = rows.filter((r) => r.est_dice !== null);
+  if (withEstimate.length === 0) return [];
+  const out = [
+    '',
+    '## The live estimate from random probes',
+    '',
+    "Each iteration also labelled random pool patches (probes); the daemon's estimator turned their pre-annotation Dice into an estimate of the model's Dice, here compared with the true test Dice of the same model.",
+    '',
+    '| strategy | rows | mean absolute error of the estimate (95% CI) | true Dice inside the 95% interval | pick pre-annotation Dice − probe pre-annotation Dice (95% CI) | picks harder than probes? |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const name of strategies) {
+    const mine = withEstimate.filter((r) => r.strategy === name);
+    if (mine.length === 0) continue;
+    const errors = mine.map((r) => Math.abs((r.est_dice as number) - r.dice));
+    const inside = mine.filter((r) => (r.est_lo as number) <= r.dice && r.dice <= (r.est_hi as number)).length;
+    // Same iteration, same model: the pick's pre-annotation Dice against the probes' (per-probe Dice, pooled counts).
+    const diffs = mine
+      .filter((r) => r.pre_dice !== null && r.probe_counts.length > 0)
+      .map((r) => (r.pre_dice as number) - pooledDice(r.probe_counts.map(([tp, fp, fn, tn]) => ({ tp, fp, fn, tn }))));
+    const diff = bootstrapMeanCi(diffs);
+    const harder =
+      diff.n < 2
+        ? `too few (n = ${diff.n})`
+        : diff.hi < 0
+          ? 'yes'
+          : diff.lo > 0
+            ? 'no: easier'
+            : `not detected (n = ${diff.n})`;
+    out.push(
+      `| ${name} | ${mine.length} | ${ci(bootstrapMeanCi(errors)).replace(/[+]/g, '')} | ${inside}/${mine.length} | ${name === 'random' ? '— (random picks are probes too)' : ci(diff)} | ${name === 'random' ? '—' : harder} |`,
+    );
+  }
+  return out;
 }
 
 /** Writes report.svg, report.png (rasterised by libvips) and summary.md from the rows so far. */

@@ -57,13 +57,14 @@ export function createSlidesRoutes(deps: SlidesRoutesDeps): Hono {
       '/api/slides/:slideId',
       zValidator('param', SlideParams),
       zValidator('query', DeleteSlideQuery),
-      async (c) =>
-        c.json(
-          await deleteSlide(deps, {
-            slideId: c.req.valid('param').slideId,
-            force: c.req.valid('query').force === 'true',
-          }),
-        ),
+      async (c) => {
+        const deleted = await deleteSlide(deps, {
+          slideId: c.req.valid('param').slideId,
+          force: c.req.valid('query').force === 'true',
+        });
+        deps.hub.broadcast({ type: 'slide.removed', slideId: deleted.id });
+        return c.json(deleted);
+      },
     )
     .get('/api/slides/:slideId', zValidator('param', SlideParams), (c) =>
       c.json(info(deps.slides.get(c.req.valid('param').slideId))),

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
-import { LOOPBACK_HOSTS } from './http/middleware/require-host.js';
+import { LOOPBACK_HOSTS } from './middleware/require-host.js';
 
 /** Whether binding `host` exposes the daemon beyond this machine. */
 export function isLoopbackHost(host: string): boolean {

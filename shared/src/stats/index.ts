@@ -1,0 +1,4 @@
+export * from './bootstrap-ci.js';
+export * from './paired-verdict.js';
+export * from './probe-estimate.js';
+export * from './stop-rule.js';
