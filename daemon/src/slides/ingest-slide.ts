@@ -72,9 +72,12 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     const tmp = tempPathFor(pyramidPath);
     try {
       // The conversion decodes every pixel, so it also catches truncation anywhere in the file.
+      // Colour stays colour (8-bit): the slide reader turns it into grey with the same conversion as readImage
+      // (`toGrey`), never libvips' linear-light `b-w`.
+      const colour = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0) >= 3;
       await sharp(path, { limitInputPixels, failOn: 'truncated' })
         .removeAlpha()
-        .toColourspace('b-w')
+        .toColourspace(colour ? 'srgb' : 'b-w')
         .tiff(pyramidTiffOptions('jpeg', 90))
         .toFile(tmp);
       await commitFile(tmp, pyramidPath);
