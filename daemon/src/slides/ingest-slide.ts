@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
+import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
@@ -64,6 +65,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     );
   }
   signal?.throwIfAborted();
+  // Before any pixel is decoded: a scrambled tile table decodes into wrong pixels without an error.
+  if (meta.format === 'tiff') await assertTiffLayout(path, basename(path));
 
   const convert = meta.format !== 'tiff' && pixels > convertAbovePixels;
   let readPath = path;
@@ -80,6 +83,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
         .toColourspace(colour ? 'srgb' : 'b-w')
         .tiff(pyramidTiffOptions('jpeg', 90))
         .toFile(tmp);
+      // The pyramid we wrote is checked like any input before it replaces anything (a torn write, a libvips bug).
+      await assertTiffLayout(tmp, basename(path));
       await commitFile(tmp, pyramidPath);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -121,6 +126,17 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
 }
 
 const MAX_PIXELS_PER_BYTE = 100_000;
+
+/** `checkTiffLayout` as the protocol error ingest answers with, naming the file the user gave. */
+async function assertTiffLayout(path: string, name: string): Promise<void> {
+  try {
+    await checkTiffLayout(path);
+  } catch (err) {
+    if (err instanceof TiffLayoutError)
+      throw new ApiError('SLIDE_CORRUPT', `${name} is corrupt: ${err.message}`, 'path');
+    throw err;
+  }
+}
 
 /** File signatures of the formats the daemon reads (a file that starts like one but fails to open is corrupt). */
 const MAGIC: readonly (readonly number[])[] = [

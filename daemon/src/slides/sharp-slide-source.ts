@@ -1,7 +1,9 @@
+import { basename } from 'node:path';
 import { scaleTo8Bit } from '@activeseg/shared';
 import sharp, { type Sharp } from 'sharp';
 import { decodeGrey } from '../data/decode-grey.js';
 import { ApiError } from '../project/api-error.js';
+import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
 import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
 export interface LoadSharpSlideSourceOptions {
@@ -28,6 +30,15 @@ export async function loadSharpSlideSource(
   const meta = await sharp(path, { limitInputPixels }).metadata();
   if (!meta.width || !meta.height || !meta.format) {
     throw new ApiError('SLIDE_CORRUPT', `cannot read image dimensions of ${path}`);
+  }
+  if (meta.format === 'tiff') {
+    // Also at every open, not only at ingest: a slide added before this check, or a file changed since, must not
+    // serve another tile's pixels.
+    await checkTiffLayout(path).catch((err: unknown) => {
+      if (err instanceof TiffLayoutError)
+        throw new ApiError('SLIDE_CORRUPT', `${basename(path)} is corrupt: ${err.message}`);
+      throw err;
+    });
   }
   const width = meta.width;
   const height = meta.height;
@@ -85,7 +96,14 @@ export async function loadSharpSlideSource(
         width: right - left,
         height: bottom - top,
       });
-      let grey = await readGrey8(window, { depth: meta.depth, channels, hasAlpha });
+      let grey = await readGrey8(window, { depth: meta.depth, channels, hasAlpha }).catch((err: unknown) => {
+        // A window that does not decode (a damaged tile or strip) is the file's fault: a protocol error per read,
+        // so a tile answers 422 and an infer job skips that patch instead of failing as INTERNAL.
+        throw new ApiError(
+          'SLIDE_CORRUPT',
+          `${basename(path)}: level ${level} window ${x},${y} ${w}×${h} cannot be decoded (${firstLine(err)})`,
+        );
+      });
       if (grey.width !== w || grey.height !== h) {
         const { data, info } = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } })
           .resize(w, h, { fit: 'fill' })
@@ -124,4 +142,9 @@ async function readGrey8(
   // Float, signed or 32-bit slides have no stored-value range to apply BT.601 and the 8-bit scale to: libvips casts.
   const { data, info } = await window.removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
 }
