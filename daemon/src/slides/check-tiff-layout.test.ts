@@ -59,7 +59,66 @@ describe('readTiffDirectories', () => {
   });
 });
 
+/**
+ * A big-endian ("MM") tiled TIFF of 512 × 256 grey pixels, uncompressed, in two 256² tiles; `tileOffsets` can point
+ * them anywhere. libvips never writes big-endian, so this is assembled by hand.
+ */
+function bigEndianTiledTiff(tileOffsets?: (data: readonly [number, number]) => [number, number]): Buffer {
+  const entries: [number, number, number, number | number[]][] = [];
+  const header = 8;
+  const tileBytes = 256 * 256;
+  const data: [number, number] = [header, header + tileBytes];
+  const ifdAt = header + 2 * tileBytes;
+  const arraysAt = ifdAt + 2 + 10 * 12 + 4;
+  const offsets = tileOffsets ? tileOffsets(data) : data;
+  entries.push([256, 3, 1, 512], [257, 3, 1, 256], [258, 3, 1, 8], [259, 3, 1, 1], [262, 3, 1, 1]);
+  entries.push([277, 3, 1, 1], [322, 3, 1, 256], [323, 3, 1, 256], [324, 4, 2, arraysAt], [325, 4, 2, arraysAt + 8]);
+  const out = Buffer.alloc(arraysAt + 16);
+  out.write('MM', 0, 'latin1');
+  out.writeUInt16BE(42, 2);
+  out.writeUInt32BE(ifdAt, 4);
+  for (let i = 0; i < 2 * tileBytes; i++) out[header + i] = (i % 256) ^ (i >> 16 ? 0xff : 0);
+  out.writeUInt16BE(entries.length, ifdAt);
+  entries.forEach(([tag, type, count, value], i) => {
+    const o = ifdAt + 2 + i * 12;
+    out.writeUInt16BE(tag, o);
+    out.writeUInt16BE(type, o + 2);
+    out.writeUInt32BE(count, o + 4);
+    if (type === 3) out.writeUInt16BE(value as number, o + 8);
+    else out.writeUInt32BE(value as number, o + 8);
+  });
+  out.writeUInt32BE(offsets[0], arraysAt);
+  out.writeUInt32BE(offsets[1], arraysAt + 4);
+  out.writeUInt32BE(tileBytes, arraysAt + 8);
+  out.writeUInt32BE(tileBytes, arraysAt + 12);
+  return out;
+}
+
 describe('checkTiffLayout', () => {
+  it('reads big-endian TIFFs too', async () => {
+    const good = join(dir, 'mm.tif');
+    writeFileSync(good, bigEndianTiledTiff());
+    // libvips reads the hand-made file, so it is a real TIFF, and its second tile differs from its first.
+    const left = await sharp(good)
+      .extract({ left: 0, top: 0, width: 256, height: 256 })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    const right = await sharp(good)
+      .extract({ left: 256, top: 0, width: 256, height: 256 })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    expect(left.equals(right)).toBe(false);
+    expect(await checkTiffLayout(good)).toEqual({ directories: 1, chunks: 2 });
+    const shared = join(dir, 'mm-shared.tif');
+    writeFileSync(
+      shared,
+      bigEndianTiledTiff(([a]) => [a, a]),
+    );
+    expect(await layoutError(shared)).toMatch(/^tile 1 of directory 0 \(bytes 8–65544\) shares its data with tile 0/);
+  });
+
   it('passes an intact tiled TIFF', async () => {
     const path = join(dir, 'intact.tif');
     await writeScrambledTiff(path, { width: W, height: H, scramble: [] });
