@@ -77,7 +77,9 @@ export async function checkTiffLayout(path: string): Promise<CheckTiffLayoutResu
 function expectedChunks(d: TiffDirectory): number {
   const planes = d.planarConfiguration === 2 ? d.samplesPerPixel : 1;
   if (d.tileWidth !== undefined && d.tileHeight !== undefined) {
-    if (d.tileWidth === 0 || d.tileHeight === 0) return Number.NaN;
+    if (d.tileWidth === 0 || d.tileHeight === 0) {
+      throw new TiffLayoutError(`directory ${d.index} claims tiles of ${d.tileWidth}×${d.tileHeight} pixels`);
+    }
     return Math.ceil(d.width / d.tileWidth) * Math.ceil(d.height / d.tileHeight) * planes;
   }
   const rows = Math.min(d.rowsPerStrip || d.height, d.height);
