@@ -118,7 +118,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
 
   let source: SlideSource;
   try {
-    source = await loadSharpSlideSource(readPath, { limitInputPixels });
+    // Every TIFF read from here on (the input, or the pyramid we wrote) had its layout checked above.
+    source = await loadSharpSlideSource(readPath, { limitInputPixels, layoutChecked: true });
   } catch (err) {
     throw await classifySharpError(err, path);
   }

@@ -9,6 +9,8 @@ import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from 
 export interface LoadSharpSlideSourceOptions {
   /** sharp's limitInputPixels; 0 or false disables the guard (needed for gigapixel slides). */
   limitInputPixels?: number | false;
+  /** The caller ran `checkTiffLayout` on this file just now (ingest): skip the second walk of a large tile table. */
+  layoutChecked?: boolean;
 }
 
 interface Page {
@@ -31,7 +33,7 @@ export async function loadSharpSlideSource(
   if (!meta.width || !meta.height || !meta.format) {
     throw new ApiError('SLIDE_CORRUPT', `cannot read image dimensions of ${path}`);
   }
-  if (meta.format === 'tiff') {
+  if (meta.format === 'tiff' && !options.layoutChecked) {
     // Also at every open, not only at ingest: a slide added before this check, or a file changed since, must not
     // serve another tile's pixels.
     await checkTiffLayout(path).catch((err: unknown) => {
