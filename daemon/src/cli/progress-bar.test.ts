@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateEtaMs, formatDuration, renderProgressLine } from './progress-bar.js';
+import { estimateEtaMs, formatCount, formatDuration, renderProgressLine } from './progress-bar.js';
 
 describe('progress bar', () => {
   it('estimates the remaining time from the mean rate so far', () => {
@@ -23,5 +23,15 @@ describe('progress bar', () => {
       detail: 'loss 0.5',
     });
     expect(line).toBe('train [#####-----]  50% 5/10 elapsed 00:10 eta 00:10 loss 0.5');
+  });
+
+  it('prints counts as whole units, never a float like 0.16666666666666666/1', () => {
+    expect(formatCount(3)).toBe('3');
+    expect(formatCount(1 / 6)).toBe('0');
+    expect(formatCount(5.9)).toBe('5');
+    expect(formatCount(Number.NaN)).toBe('?');
+    const line = renderProgressLine({ label: 'a', done: 1 / 6, total: 1, elapsedMs: 0, width: 4 });
+    expect(line).toContain(' 0/1 ');
+    expect(line).toContain(' 16% ');
   });
 });

@@ -10,6 +10,7 @@ export interface ProgressBarOptions {
 }
 
 export interface ProgressBar {
+  /** `done` counts units of `total` (patches, epochs): pass counts, not fractions. */
   update(done: number, detail?: string): void;
   finish(detail?: string): void;
 }
@@ -31,6 +32,14 @@ export function estimateEtaMs(done: number, total: number, elapsedMs: number): n
   return (elapsedMs / done) * Math.max(0, total - done);
 }
 
+/**
+ * The one place a progress count is turned into text: whole units, rounded down (a unit is not done until it is),
+ * so a caller passing a fraction gets `0/1`, never `0.16666666666666666/1`.
+ */
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? String(Math.floor(n)) : '?';
+}
+
 export function renderProgressLine(opts: {
   label: string;
   done: number;
@@ -45,7 +54,7 @@ export function renderProgressLine(opts: {
   const eta = formatDuration(estimateEtaMs(opts.done, opts.total, opts.elapsedMs));
   const pct = `${Math.floor(frac * 100)}`.padStart(3, ' ');
   const tail = opts.detail ? ` ${opts.detail}` : '';
-  return `${opts.label} [${bar}] ${pct}% ${opts.done}/${opts.total} elapsed ${formatDuration(opts.elapsedMs)} eta ${eta}${tail}`;
+  return `${opts.label} [${bar}] ${pct}% ${formatCount(opts.done)}/${formatCount(opts.total)} elapsed ${formatDuration(opts.elapsedMs)} eta ${eta}${tail}`;
 }
 
 /** A one-line progress bar: redraws in place on a TTY, prints at most every 5 s otherwise (CI logs). */

@@ -5,6 +5,7 @@ import { getPreset } from '../training/presets.js';
 import { parseTrainStepEngine, resolveTrainStepEngine } from '../training/train-step-engine.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
+import { maskMappingOption, maskMappingUsage } from './mask-mapping-option.js';
 import { createProgressBar, type ProgressBar } from './progress-bar.js';
 
 export const SIMULATE_USAGE = `activeseg simulate --data <dir> [options]
@@ -14,7 +15,8 @@ experiments, test metrics per iteration.
 
   --data <dir>           data set folder with an images and a masks subfolder of same-named files (required)
   --images <name>        image subfolder (default images)
-  --masks <name>         mask subfolder (default masks-myelin; 0 = background, >127 = myelin)
+  --masks <name>         mask subfolder (default masks-myelin)
+${maskMappingUsage(25)}
   --preset <name>        tem | sbem | tiny (default tiny)
   --strategies <list>    comma list of uncertainty, random, entropy, bald, std, diverse (default uncertainty,random)
   --iterations <n>       acquisition iterations (default 15)
@@ -49,6 +51,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       data: { type: 'string' },
       images: { type: 'string' },
       masks: { type: 'string' },
+      'mask-mapping': { type: 'string' },
+      'mask-values': { type: 'string' },
       preset: { type: 'string', default: 'tiny' },
       strategies: { type: 'string', default: 'uncertainty,random' },
       iterations: { type: 'string', default: '15' },
@@ -79,6 +83,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   }
   if (!values.data) throw new Error('--data is required (a folder with images/ and masks-myelin/ subfolders)');
   const preset = getPreset(values.preset);
+  const { mapping } = maskMappingOption({ mapping: values['mask-mapping'], values: values['mask-values'] });
   if (values.retrain !== 'scratch' && values.retrain !== 'finetune') {
     throw new Error(`--retrain: expected scratch or finetune, got "${values.retrain}"`);
   }
@@ -156,6 +161,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         dir: values.data,
         ...(values.images ? { images: values.images } : {}),
         ...(values.masks ? { masks: values.masks } : {}),
+        ...(mapping ? { mapping } : {}),
       },
       preset,
       strategies: parseStrategies(values.strategies),

@@ -7,6 +7,7 @@ import { trainModel } from '../training/train-model.js';
 import { parseTrainStepEngine, resolveTrainStepEngine } from '../training/train-step-engine.js';
 import { initBackend } from './init-backend.js';
 import { intOption } from './int-option.js';
+import { maskMappingOption, maskMappingUsage } from './mask-mapping-option.js';
 import { createProgressBar } from './progress-bar.js';
 
 export const TRAIN_USAGE = `activeseg train --data <dir> --out <bundle dir> [options]
@@ -17,6 +18,7 @@ saves a model bundle (model.json, weights.bin, bundle.json with config and norma
   --data <dir>        folder with images/ and masks-myelin/ (same-named files)
   --images <name>     image subfolder (default images)
   --masks <name>      mask subfolder (default masks-myelin)
+${maskMappingUsage(22)}
   --preset <name>     tem | sbem | tiny (default tiny)
   --epochs <n>        override the preset's epochs
   --val <n>           validation patches (default: 20 % of the patches)
@@ -33,6 +35,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       data: { type: 'string' },
       images: { type: 'string' },
       masks: { type: 'string' },
+      'mask-mapping': { type: 'string' },
+      'mask-values': { type: 'string' },
       preset: { type: 'string', default: 'tiny' },
       epochs: { type: 'string' },
       val: { type: 'string' },
@@ -53,6 +57,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (values.loss !== 'dice' && values.loss !== 'wbce')
     throw new Error(`--loss: expected dice or wbce, got "${values.loss}"`);
   const preset = getPreset(values.preset);
+  const { mapping } = maskMappingOption({ mapping: values['mask-mapping'], values: values['mask-values'] });
   const seed = intOption('seed', values.seed, { min: 0 });
   console.error(`backend: ${await initBackend({ prefer: values.backend, purpose: 'train' })}`);
   const trainEngine = parseTrainStepEngine(values['train-engine']);
@@ -62,6 +67,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     dir: values.data,
     ...(values.images ? { images: values.images } : {}),
     ...(values.masks ? { masks: values.masks } : {}),
+    ...(mapping ? { mapping } : {}),
     patchSize: preset.patchSize,
     scale: preset.scale,
   });

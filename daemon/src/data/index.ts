@@ -1,5 +1,6 @@
 export * from './cut-patches.js';
 export * from './data-error.js';
+export * from './data-file-name.js';
 export * from './downscale.js';
 export * from './load-dataset.js';
 export * from './mask-mapping.js';

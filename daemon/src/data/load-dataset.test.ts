@@ -88,6 +88,13 @@ describe.skipIf(!existsSync(SHARED_SEM))('loadDataset on the composite AxonDeepS
     expect(rat2?.mask.data.reduce((s, v) => s + v, 0)).toBe(488_611);
     expect(items.filter((i) => i.weight !== undefined).map((i) => i.id)).toEqual(['sub-rat2_sample-data5']);
   });
+
+  it('refuses the composite masks under the default binary mapping instead of training 127 as background', async () => {
+    const error = await loadError(loadDataset({ dir: SHARED_SEM, masks: 'masks' }));
+    expect(error.code).toBe('MASK_VALUES');
+    expect(error.message).toContain(join(SHARED_SEM, 'masks', 'sub-rat1_sample-data1.png'));
+    expect(error.message).toContain('127 (402348 px)');
+  });
 });
 
 describe.skipIf(!existsSync(SHARED_ISBI))('loadDataset on ISBI 2012', () => {

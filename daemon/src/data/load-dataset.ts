@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FloatImage, MaskImage } from '@activeseg/shared';
 import { DataError } from './data-error.js';
+import { isSkippedDataFile, splitDataFileName } from './data-file-name.js';
 import { DEFAULT_MASK_MAPPING, type MaskMapping, mapMask } from './mask-mapping.js';
 import { type ReadImageOptions, readImage } from './read-image.js';
 
@@ -36,11 +37,6 @@ export interface LoadDatasetResult {
   /** Sorted by id (code-unit order, so it does not depend on the locale). */
   items: DatasetItem[];
 }
-
-/** Side files that live next to images in BIDS-style data sets and are not images. */
-const SIDECAR_EXTENSIONS = new Set(['.json', '.md', '.txt', '.csv', '.tsv']);
-/** Two-part extensions that must come off whole to get the id. */
-const COMPOUND_EXTENSIONS = ['.nii.gz', '.ome.tiff', '.ome.tif'];
 
 /**
  * Loads every image/mask pair under `dir`. Files pair by id (file name without extension; the extensions may
@@ -115,9 +111,8 @@ async function listById(folder: string): Promise<Map<string, string>> {
   }
   const byId = new Map<string, string>();
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.')) continue;
-    const { id, ext } = splitName(entry.name);
-    if (SIDECAR_EXTENSIONS.has(ext)) continue;
+    if (!entry.isFile() || isSkippedDataFile(entry.name)) continue;
+    const { id } = splitDataFileName(entry.name);
     const other = byId.get(id);
     if (other !== undefined) {
       throw new DataError(
@@ -129,13 +124,4 @@ async function listById(folder: string): Promise<Map<string, string>> {
     byId.set(id, entry.name);
   }
   return byId;
-}
-
-function splitName(name: string): { id: string; ext: string } {
-  const lower = name.toLowerCase();
-  for (const ext of COMPOUND_EXTENSIONS) {
-    if (lower.endsWith(ext) && lower.length > ext.length) return { id: name.slice(0, -ext.length), ext };
-  }
-  const dot = name.lastIndexOf('.');
-  return dot <= 0 ? { id: name, ext: '' } : { id: name.slice(0, dot), ext: lower.slice(dot) };
 }

@@ -6,11 +6,33 @@ const map = (values: number[], mapping: MaskMapping) =>
   mapMask(Uint8Array.from(values), mapping, { width: values.length, height: 1, sourcePath: 'masks/a.png' });
 
 describe('mapMask with a threshold', () => {
-  it('defaults to threshold 127: strictly above is foreground', () => {
-    expect(DEFAULT_MASK_MAPPING).toEqual({ kind: 'threshold', threshold: 127 });
-    const r = map([0, 127, 128, 255], DEFAULT_MASK_MAPPING);
+  it('thresholds at 127 (strictly above is foreground) when no values are expected', () => {
+    const r = map([0, 127, 128, 255], { kind: 'threshold', threshold: 127 });
     expect(Array.from(r.mask.data)).toEqual([0, 0, 1, 1]);
     expect(r.weight).toBeUndefined();
+  });
+
+  it('defaults to binary 0/255 and stops on a mask of other values, naming the file and the values', () => {
+    expect(DEFAULT_MASK_MAPPING).toBe(maskMappingPresets.myelinBinary);
+    const values = [...new Array(100).fill(0), ...new Array(40).fill(50), ...new Array(30).fill(127), 255];
+    let error: unknown;
+    try {
+      map(values, DEFAULT_MASK_MAPPING);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).code).toBe('MASK_VALUES');
+    expect((error as DataError).path).toBe('masks/a.png');
+    expect((error as DataError).message).toContain('masks/a.png: 70 mask pixels have values other than 0/255');
+    expect((error as DataError).message).toContain('50 (40 px), 127 (30 px)');
+    expect((error as DataError).message).toContain('--mask-mapping');
+  });
+
+  it('the default tolerates up to 64 stray pixels per file and thresholds them', () => {
+    const r = map([0, 255, ...new Array(64).fill(130)], DEFAULT_MASK_MAPPING);
+    expect(r.mask.data.reduce((a, b) => a + b, 0)).toBe(65);
+    expect(() => map([0, 255, ...new Array(65).fill(130)], DEFAULT_MASK_MAPPING)).toThrow(/130 \(65 px\)/);
   });
 
   it('myelinBinary maps the rat2 strays 130 and 233 to foreground without error', () => {
@@ -62,6 +84,17 @@ describe('mapMask with value lists', () => {
     const r = map([0, 1, 2], { kind: 'values', foreground: [1], background: [0], ignore: [2] });
     expect(Array.from(r.mask.data)).toEqual([0, 1, 0]);
     expect(Array.from(r.weight?.data ?? [])).toEqual([1, 1, 0]);
+  });
+
+  it("unlisted 'background' makes every value but the listed foreground background, without error", () => {
+    const r = map([0, 50, 127, 128, 255], {
+      kind: 'values',
+      foreground: [127, 128],
+      background: [],
+      unlisted: 'background',
+    });
+    expect(Array.from(r.mask.data)).toEqual([0, 0, 1, 1, 0]);
+    expect(r.weight).toBeUndefined();
   });
 
   it('isbiMembrane makes the dark membrane (0) the foreground', () => {

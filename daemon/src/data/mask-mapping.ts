@@ -5,16 +5,20 @@ import type { PixelData } from './read-image.js';
 /**
  * How raw mask values become training labels: foreground (1), background (0) or ignore (weight 0, "not annotated").
  *
- * - `threshold`: `value > threshold` is foreground, everything else background. Never ignores, never errors, so it
- *   suits clean binary masks (0/255) whose stray values should fall to the nearer side.
+ * - `threshold`: `value > threshold` is foreground, everything else background; never ignores. With `expected`, values
+ *   outside that list are counted, and more than `maxUnexpectedPixels` of them (default 0) in one file is an error
+ *   (MASK_VALUES, naming file, values and counts): a few stray pixels still fall to the nearer side, but a mask of
+ *   another kind (a composite 0/127/255 mask, a grey image given as mask) stops instead of training on a wrong target.
  * - `values`: each raw value is matched to the nearest listed value within `tolerance` (default 0); ties between
  *   different classes, and values listed under `ignore`, become ignore. Values matching nothing are an error
  *   (MASK_VALUES, naming file, values and counts) unless there are at most `maxUnlistedPixels` of them in a file
  *   (default 0), in which case they become ignore too: a handful of stray pixels should not cost a whole slide,
- *   but a wrong mapping for the data set (a whole mask of unexpected values) must fail loudly.
+ *   but a wrong mapping for the data set (a whole mask of unexpected values) must fail loudly. With
+ *   `unlisted: 'background'` every value that matches nothing is background instead (`--mask-values 127,128`: the
+ *   user named the foreground, the rest is background by their own statement).
  */
 export type MaskMapping =
-  | { kind: 'threshold'; threshold: number }
+  | { kind: 'threshold'; threshold: number; expected?: readonly number[]; maxUnexpectedPixels?: number }
   | {
       kind: 'values';
       foreground: readonly number[];
@@ -22,22 +26,21 @@ export type MaskMapping =
       ignore?: readonly number[];
       tolerance?: number;
       maxUnlistedPixels?: number;
+      unlisted?: 'error' | 'background';
     };
-
-/** Default: binary 0/255 masks (e.g. AxonDeepSeg masks-myelin/), anything above 127 is foreground. */
-export const DEFAULT_MASK_MAPPING: MaskMapping = { kind: 'threshold', threshold: 127 };
 
 /** Label value written for foreground, background, and (in the raw classification only) ignore. */
 export const MASK_LABEL = { background: 0, foreground: 1, ignore: 255 } as const;
 
 export const maskMappingPresets = {
   /**
-   * AxonDeepSeg masks-myelin/ (0 background, 255 myelin). sub-rat2_sample-data5 carries 9 stray pixels, identical in
-   * its myelin, axon and composite masks: four of value 233 (inside myelin, by their neighbours) and five of 130
-   * (inside background/axon). Threshold 127 maps all nine to myelin: 5 wrong pixels out of 1.2 M, accepted for the
-   * sake of a mapping that never fails on a binary mask.
+   * Binary 0/255 masks such as AxonDeepSeg masks-myelin/ (0 background, 255 myelin). sub-rat2_sample-data5 carries 9
+   * stray pixels, identical in its myelin, axon and composite masks: four of value 233 (inside myelin, by their
+   * neighbours) and five of 130 (inside background/axon). Threshold 127 maps all nine to myelin: 5 wrong pixels out of
+   * 1.2 M. Up to 64 such strays per file are tolerated (thresholded); more values other than 0 and 255 (a composite
+   * mask, anti-aliased edges, a grey image) stop with MASK_VALUES.
    */
-  myelinBinary: { kind: 'threshold', threshold: 127 },
+  myelinBinary: { kind: 'threshold', threshold: 127, expected: [0, 255], maxUnexpectedPixels: 64 },
   /**
    * AxonDeepSeg masks/ composite (0 background, 127 myelin — 128 in sub-rat2 —, 255 axon) → myelin vs rest.
    * Tolerance 0, not ±2: with ±2 the rat2 strays of value 130, which sit in background/axon, would become myelin.
@@ -59,6 +62,9 @@ export const maskMappingPresets = {
   /** ISBI 2012 membrane masks (0 membrane, 255 cell interior): the membrane is the foreground. */
   isbiMembrane: { kind: 'values', foreground: [0], background: [255] },
 } as const satisfies Record<string, MaskMapping>;
+
+/** Default: binary 0/255 masks (e.g. AxonDeepSeg masks-myelin/), checked; see `maskMappingPresets.myelinBinary`. */
+export const DEFAULT_MASK_MAPPING: MaskMapping = maskMappingPresets.myelinBinary;
 
 export interface MapMaskOptions {
   width: number;
@@ -84,6 +90,7 @@ export function mapMask(raw: PixelData, mapping: MaskMapping, options: MapMaskOp
   let ignoredPixels = 0;
   if (mapping.kind === 'threshold') {
     for (let i = 0; i < n; i++) mask[i] = (raw[i] as number) > mapping.threshold ? 1 : 0;
+    if (mapping.expected) checkExpectedValues(raw, n, mapping, sourcePath);
     return { mask: { width, height, data: mask }, ignoredPixels };
   }
   // Masks hold few distinct values, so classify each distinct value once.
@@ -109,14 +116,9 @@ export function mapMask(raw: PixelData, mapping: MaskMapping, options: MapMaskOp
   }
   const unlistedPixels = [...unlisted.values()].reduce((a, b) => a + b, 0);
   if (unlistedPixels > (mapping.maxUnlistedPixels ?? 0)) {
-    const listing = [...unlisted.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([value, count]) => `${value} (${count} px)`)
-      .join(', ');
     throw new DataError(
       'MASK_VALUES',
-      `${sourcePath}: ${unlistedPixels} mask pixels have values the mapping does not list: ${listing}${unlisted.size > 8 ? ', …' : ''} ` +
+      `${sourcePath}: ${unlistedPixels} mask pixels have values the mapping does not list: ${listValues(unlisted)} ` +
         `(foreground [${mapping.foreground.join(', ')}], background [${mapping.background.join(', ')}], ` +
         `ignore [${(mapping.ignore ?? []).join(', ')}], tolerance ${mapping.tolerance ?? 0})`,
       { path: sourcePath },
@@ -125,6 +127,41 @@ export function mapMask(raw: PixelData, mapping: MaskMapping, options: MapMaskOp
   return ignoredPixels === 0
     ? { mask: { width, height, data: mask }, ignoredPixels }
     : { mask: { width, height, data: mask }, weight: { width, height, data: weight }, ignoredPixels };
+}
+
+function checkExpectedValues(
+  raw: PixelData,
+  n: number,
+  mapping: Extract<MaskMapping, { kind: 'threshold' }>,
+  sourcePath: string,
+): void {
+  const expected = new Set(mapping.expected);
+  const unexpected = new Map<number, number>();
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i] as number;
+    if (expected.has(v)) continue;
+    unexpected.set(v, (unexpected.get(v) ?? 0) + 1);
+    count++;
+  }
+  if (count <= (mapping.maxUnexpectedPixels ?? 0)) return;
+  throw new DataError(
+    'MASK_VALUES',
+    `${sourcePath}: ${count} mask pixels have values other than ${[...expected].join('/')}: ${listValues(unexpected)}. ` +
+      'Choose the mapping that fits these masks with --mask-mapping (binary, axondeepseg, axondeepseg-testfiles, ' +
+      'isbi-membrane) or name the foreground values with --mask-values (e.g. --mask-values 127,128)',
+    { path: sourcePath },
+  );
+}
+
+/** "value (count px), …" for the 8 most frequent values, for MASK_VALUES messages. */
+function listValues(counts: Map<number, number>): string {
+  const listing = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([value, count]) => `${value} (${count} px)`)
+    .join(', ');
+  return counts.size > 8 ? `${listing}, …` : listing;
 }
 
 function classify(value: number, mapping: Extract<MaskMapping, { kind: 'values' }>): number | undefined {
@@ -147,7 +184,7 @@ function classify(value: number, mapping: Extract<MaskMapping, { kind: 'values' 
       labels.add(label);
     }
   }
-  if (labels.size === 0) return undefined;
+  if (labels.size === 0) return mapping.unlisted === 'background' ? MASK_LABEL.background : undefined;
   // Equally near to two classes: the annotation is ambiguous, so it must not train either way.
   if (labels.size > 1) return MASK_LABEL.ignore;
   return [...labels][0];

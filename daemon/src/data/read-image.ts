@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { toGrey } from '@activeseg/shared';
 import sharp from 'sharp';
 import { DataError } from './data-error.js';
+import { decodeGrey } from './decode-grey.js';
 
 export type PixelData = Uint8Array | Uint16Array | Float32Array;
 
@@ -30,9 +32,9 @@ const SHARP_EXTENSIONS = new Set(['.png', '.tif', '.tiff', '.jpg', '.jpeg', '.we
 /**
  * Reads a 2-D image as a single channel of raw intensities.
  *
- * Colour handling: alpha is dropped; RGB whose three channels are equal everywhere is taken as gray without change;
- * other RGB is converted to luminance with ITU-R BT.601 weights (0.299, 0.587, 0.114, rounded to the source
- * depth), which is what PIL's `convert('L')` does, so intensities match the Python tooling the paper used.
+ * Colour handling is `toGrey` (shared), the same conversion the slide reader uses: BT.601 luma on the stored values
+ * (0.299, 0.587, 0.114, rounded at the source depth; equal R = G = B unchanged), alpha ignored, which is what PIL's
+ * `convert('L')` does, so intensities match the Python tooling the paper used.
  * 8- and 16-bit data keep their depth; anything else (float TIFF, signed or 32-bit integer NRRD, …) becomes Float32.
  *
  * Errors are `DataError`s naming the file: FILE_NOT_FOUND, UNREADABLE_IMAGE (truncated, corrupt, empty, not an
@@ -79,29 +81,12 @@ async function readWithSharp(path: string, options: ReadImageOptions): Promise<R
   try {
     const meta = await open().metadata();
     if (meta.depth !== 'uchar' && meta.depth !== 'ushort') return undefined;
-    const sixteen = meta.depth === 'ushort';
-    const colourBands = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0);
-    const colour = colourBands >= 3;
-    // Without an explicit colourspace sharp would expand gray to 3-band sRGB on output.
-    const space = colour ? (sixteen ? 'rgb16' : 'srgb') : sixteen ? 'grey16' : 'b-w';
-    const { data, info } = await open()
-      .removeAlpha()
-      .toColourspace(space)
-      .raw({ depth: sixteen ? 'ushort' : 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    const samples = sixteen
-      ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
-      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const pixels = info.width * info.height;
-    const gray = toSingleChannel(samples, info.channels, pixels);
-    return {
-      width: info.width,
-      height: info.height,
-      data: gray,
-      channels: 1,
-      bitDepth: sixteen ? 16 : 8,
-      decoder: 'sharp',
-    };
+    const grey = await decodeGrey(open(), {
+      depth: meta.depth,
+      channels: meta.channels ?? 1,
+      hasAlpha: meta.hasAlpha ?? false,
+    });
+    return { ...grey, channels: 1, decoder: 'sharp' };
   } catch (error) {
     throw new DataError('UNREADABLE_IMAGE', `${path}: cannot decode image (${messageOf(error)})`, {
       path,
@@ -168,47 +153,8 @@ async function readWithItk(path: string): Promise<ReadImageResult> {
     samples = Float32Array.from(image.data, Number);
     bitDepth = 32;
   }
-  const withoutAlpha = components === 4 ? dropAlpha(samples, pixels) : samples;
-  const gray = toSingleChannel(withoutAlpha, components === 1 ? 1 : 3, pixels);
+  const gray = toGrey(samples, { bands: components, pixels });
   return { width, height, data: gray, channels: 1, bitDepth, decoder: 'itk-wasm' };
-}
-
-function dropAlpha<T extends PixelData>(rgba: T, pixels: number): T {
-  const out = new (rgba.constructor as new (n: number) => T)(pixels * 3);
-  for (let i = 0; i < pixels; i++) {
-    out[i * 3] = rgba[i * 4] as number;
-    out[i * 3 + 1] = rgba[i * 4 + 1] as number;
-    out[i * 3 + 2] = rgba[i * 4 + 2] as number;
-  }
-  return out;
-}
-
-/** Interleaved 1- or 3-band samples to one band: equal RGB is copied, other RGB becomes BT.601 luminance. */
-function toSingleChannel<T extends PixelData>(samples: T, bands: number, pixels: number): T {
-  const Ctor = samples.constructor as new (n: number) => T;
-  if (bands === 1) {
-    // A copy, so callers may keep or transfer the array without pinning sharp's larger Buffer.
-    const out = new Ctor(pixels);
-    out.set(samples.subarray(0, pixels) as never);
-    return out;
-  }
-  let equal = true;
-  for (let i = 0; i < pixels && equal; i++) {
-    const r = samples[i * bands];
-    equal = r === samples[i * bands + 1] && r === samples[i * bands + 2];
-  }
-  const out = new Ctor(pixels);
-  const round = !(samples instanceof Float32Array);
-  for (let i = 0; i < pixels; i++) {
-    const r = samples[i * bands] as number;
-    if (equal) {
-      out[i] = r;
-      continue;
-    }
-    const y = 0.299 * r + 0.587 * (samples[i * bands + 1] as number) + 0.114 * (samples[i * bands + 2] as number);
-    out[i] = round ? Math.round(y) : y;
-  }
-  return out;
 }
 
 function messageOf(error: unknown): string {

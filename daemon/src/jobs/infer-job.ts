@@ -1,6 +1,7 @@
 import type { AcquisitionFunction, Region } from '@activeseg/protocol';
 import { patchGrid } from '@activeseg/shared';
 import type { ModelEngine } from '../engine/model-engine-api.js';
+import { ApiError } from '../errors/api-error.js';
 import type { ProjectPaths } from '../project/project-paths.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import { atomicWrite } from '../store/atomic-write.js';
@@ -85,6 +86,7 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
   let done = 0;
   let scored = 0;
   let skippedBlank = 0;
+  const corrupt: GridCell[] = [];
   options.onProgress(0, total);
   for (const { col, row } of options.cells) {
     signal.throwIfAborted();
@@ -92,8 +94,14 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
     const y = row * size;
     const w = Math.min(size, source.width - x);
     const h = Math.min(size, source.height - y);
-    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal });
-    if (intensityStd(pixels) < options.blankPatchStd) {
+    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal }).catch((err: unknown) => {
+      // A patch whose pixels do not decode costs that patch, not the slide: note it and score the others.
+      if (err instanceof ApiError && err.code === 'SLIDE_CORRUPT') return undefined;
+      throw err;
+    });
+    if (pixels === undefined) {
+      corrupt.push({ col, row });
+    } else if (intensityStd(pixels) < options.blankPatchStd) {
       skippedBlank++;
     } else {
       const patch = toPaddedFloat(pixels, w, h, size);
@@ -122,6 +130,13 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
     }
     done++;
     options.onProgress(done, total);
+  }
+  if (corrupt.length > 0) {
+    const cells = corrupt.map((c) => `${c.col}_${c.row}`);
+    throw new ApiError(
+      'SLIDE_CORRUPT',
+      `slide ${options.slideId}: ${corrupt.length} of ${options.cells.length} patches cannot be decoded (cells ${cells.slice(0, 20).join(', ')}${cells.length > 20 ? ', …' : ''}); the other ${scored} were scored and ${skippedBlank} skipped as blank`,
+    );
   }
   return { modelVersion, scored, skippedBlank };
 }

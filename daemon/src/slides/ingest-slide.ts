@@ -4,6 +4,7 @@ import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../errors/api-error.js';
 import { diskFullError, isDiskFull } from '../errors/disk-full.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
+import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
@@ -65,6 +66,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     );
   }
   signal?.throwIfAborted();
+  // Before any pixel is decoded: a scrambled tile table decodes into wrong pixels without an error.
+  if (meta.format === 'tiff') await assertTiffLayout(path, basename(path));
 
   const convert = meta.format !== 'tiff' && pixels > convertAbovePixels;
   let readPath = path;
@@ -73,11 +76,16 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     const tmp = tempPathFor(pyramidPath);
     try {
       // The conversion decodes every pixel, so it also catches truncation anywhere in the file.
+      // Colour stays colour (8-bit): the slide reader turns it into grey with the same conversion as readImage
+      // (`toGrey`), never libvips' linear-light `b-w`.
+      const colour = (meta.channels ?? 1) - (meta.hasAlpha ? 1 : 0) >= 3;
       await sharp(path, { limitInputPixels, failOn: 'truncated' })
         .removeAlpha()
-        .toColourspace('b-w')
+        .toColourspace(colour ? 'srgb' : 'b-w')
         .tiff(pyramidTiffOptions('jpeg', 90))
         .toFile(tmp);
+      // The pyramid we wrote is checked like any input before it replaces anything (a torn write, a libvips bug).
+      await assertTiffLayout(tmp, basename(path));
       await commitFile(tmp, pyramidPath);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -111,7 +119,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
 
   let source: SlideSource;
   try {
-    source = await loadSharpSlideSource(readPath, { limitInputPixels });
+    // Every TIFF read from here on (the input, or the pyramid we wrote) had its layout checked above.
+    source = await loadSharpSlideSource(readPath, { limitInputPixels, layoutChecked: true });
   } catch (err) {
     throw await classifySharpError(err, path);
   }
@@ -119,6 +128,17 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
 }
 
 const MAX_PIXELS_PER_BYTE = 100_000;
+
+/** `checkTiffLayout` as the protocol error ingest answers with, naming the file the user gave. */
+async function assertTiffLayout(path: string, name: string): Promise<void> {
+  try {
+    await checkTiffLayout(path);
+  } catch (err) {
+    if (err instanceof TiffLayoutError)
+      throw new ApiError('SLIDE_CORRUPT', `${name} is corrupt: ${err.message}`, 'path');
+    throw err;
+  }
+}
 
 /** File signatures of the formats the daemon reads (a file that starts like one but fails to open is corrupt). */
 const MAGIC: readonly (readonly number[])[] = [

@@ -1,10 +1,16 @@
-import sharp from 'sharp';
+import { basename } from 'node:path';
+import { scaleTo8Bit } from '@activeseg/shared';
+import sharp, { type Sharp } from 'sharp';
+import { decodeGrey } from '../data/decode-grey.js';
 import { ApiError } from '../errors/api-error.js';
+import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
 import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
 export interface LoadSharpSlideSourceOptions {
   /** sharp's limitInputPixels; 0 or false disables the guard (needed for gigapixel slides). */
   limitInputPixels?: number | false;
+  /** The caller ran `checkTiffLayout` on this file just now (ingest): skip the second walk of a large tile table. */
+  layoutChecked?: boolean;
 }
 
 interface Page {
@@ -27,8 +33,19 @@ export async function loadSharpSlideSource(
   if (!meta.width || !meta.height || !meta.format) {
     throw new ApiError('SLIDE_CORRUPT', `cannot read image dimensions of ${path}`);
   }
+  if (meta.format === 'tiff' && !options.layoutChecked) {
+    // Also at every open, not only at ingest: a slide added before this check, or a file changed since, must not
+    // serve another tile's pixels.
+    await checkTiffLayout(path).catch((err: unknown) => {
+      if (err instanceof TiffLayoutError)
+        throw new ApiError('SLIDE_CORRUPT', `${basename(path)} is corrupt: ${err.message}`);
+      throw err;
+    });
+  }
   const width = meta.width;
   const height = meta.height;
+  const channels = meta.channels ?? 1;
+  const hasAlpha = meta.hasAlpha ?? false;
   const pages: Page[] = [{ index: 0, width, height }];
   // A pyramidal TIFF stores each level as a page of half the size of the previous one; any other multi-page
   // file (a stack, an OME series) is read from page 0 only.
@@ -75,17 +92,61 @@ export async function loadSharpSlideSource(
       const top = Math.min(page.height - 1, Math.floor(y * down * sy));
       const right = Math.max(left + 1, Math.min(page.width, Math.ceil((x + w) * down * sx)));
       const bottom = Math.max(top + 1, Math.min(page.height, Math.ceil((y + h) * down * sy)));
-      let pipeline = sharp(path, { page: page.index, limitInputPixels })
-        .extract({ left, top, width: right - left, height: bottom - top })
-        .removeAlpha()
-        .toColourspace('b-w');
-      if (right - left !== w || bottom - top !== h) pipeline = pipeline.resize(w, h, { fit: 'fill' });
-      const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-      signal?.throwIfAborted();
-      if (info.channels !== 1 || info.width !== w || info.height !== h || data.length !== w * h) {
-        throw new Error(`unexpected decode ${info.width}×${info.height}×${info.channels} for ${w}×${h} grey`);
+      const window = sharp(path, { page: page.index, limitInputPixels }).extract({
+        left,
+        top,
+        width: right - left,
+        height: bottom - top,
+      });
+      let grey = await readGrey8(window, { depth: meta.depth, channels, hasAlpha }).catch((err: unknown) => {
+        // A window that does not decode (a damaged tile or strip) is the file's fault: a protocol error per read,
+        // so a tile answers 422 and an infer job skips that patch instead of failing as INTERNAL.
+        throw new ApiError(
+          'SLIDE_CORRUPT',
+          `${basename(path)}: level ${level} window ${x},${y} ${w}×${h} cannot be decoded (${firstLine(err)})`,
+        );
+      });
+      if (grey.width !== w || grey.height !== h) {
+        const { data, info } = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } })
+          .resize(w, h, { fit: 'fill' })
+          .toColourspace('b-w') // keeps the one band: sharp's default output space would expand it to sRGB
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        grey = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), ...info };
       }
-      return new Uint8Array(data.buffer, data.byteOffset, data.length);
+      signal?.throwIfAborted();
+      if (grey.width !== w || grey.height !== h || grey.data.length !== w * h) {
+        throw new Error(
+          `unexpected decode ${grey.width}×${grey.height} (${grey.data.length} bytes) for ${w}×${h} grey`,
+        );
+      }
+      return grey.data;
     },
   };
+}
+
+interface Grey8 {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A window as 8-bit grey: the one colour-to-grey conversion (shared with readImage), 16-bit shown as round(v / 257). */
+async function readGrey8(
+  window: Sharp,
+  format: { depth: string | undefined; channels: number; hasAlpha: boolean },
+): Promise<Grey8> {
+  const { depth, channels, hasAlpha } = format;
+  if (depth === 'uchar' || depth === 'ushort') {
+    const g = await decodeGrey(window, { depth, channels, hasAlpha });
+    return { data: g.data instanceof Uint16Array ? scaleTo8Bit(g.data) : g.data, width: g.width, height: g.height };
+  }
+  // Float, signed or 32-bit slides have no stored-value range to apply BT.601 and the 8-bit scale to: libvips casts.
+  const { data, info } = await window.removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
 }

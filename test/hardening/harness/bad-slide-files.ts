@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@activeseg/shared';
 import sharp from 'sharp';
+import { type TileScramble, writeScrambledTiff } from '../../../daemon/src/testing/write-scrambled-tiff.js';
 import { pngWithHeader } from './fuzz-cases.js';
 
 export type BadKind =
@@ -12,7 +13,8 @@ export type BadKind =
   | 'corrupt-body'
   | 'huge-header'
   | 'wrong-extension'
-  | 'not-an-image';
+  | 'not-an-image'
+  | 'scrambled-tiles';
 
 export interface SlideFileCase {
   name: string;
@@ -169,5 +171,26 @@ export async function writeSlideFileCases(
   add('huge-header.jpg', 'jpeg', 'huge-header', jpegWithHeader(jpeg, 65_000, 65_000), huge);
   // libwebp will not read a VP8X canvas without image data, so with a pixel limit it is refused as corrupt.
   add('huge-header.webp', 'webp', 'huge-header', webpWithHeader(100_000, 100_000), [...huge, 'SLIDE_CORRUPT']);
+  // Tiled TIFFs (2560 × 1536, 60 tiles of 256²) whose tile tables are damaged: libvips opens them, and a tile that
+  // shares another's data decodes cleanly into the wrong pixels, so only the table check can refuse them.
+  const scrambles: [TileScramble, boolean][] = [
+    ['duplicate', false],
+    ['duplicate', true],
+    ['into-other', true],
+    ['swap-offsets', false],
+    ['past-end', true],
+  ];
+  for (const [how, pyramid] of scrambles) {
+    const name = `scrambled-${how}${pyramid ? '-pyramid' : ''}.tif`;
+    const path = join(dir, name);
+    await writeScrambledTiff(path, {
+      width: 2560,
+      height: 1536,
+      pyramid,
+      compression: pyramid ? 'jpeg' : 'lzw',
+      scramble: [{ tile: 12, with: 3, how }],
+    });
+    cases.push({ name, format: pyramid ? 'tiff-pyramid' : 'tiff', kind: 'scrambled-tiles', path, expect: corrupt });
+  }
   return cases;
 }
