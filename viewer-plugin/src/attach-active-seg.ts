@@ -19,7 +19,7 @@ import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
-import { trimSlash, wsUrl } from './sources/tile-url.js';
+import { trimSlash, wsEndpoint } from './sources/tile-url.js';
 import { serverMessageCommands } from './state/apply-server-message.js';
 import { createStore } from './state/create-store.js';
 import { reduceViewerState } from './state/reduce-viewer-state.js';
@@ -80,8 +80,10 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   const report = (err: unknown): void =>
     store.dispatch({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   const http = createHttpClient({ daemonUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const endpoint = wsEndpoint({ daemonUrl, token });
   const ws = createWsClient({
-    url: wsUrl({ daemonUrl, token }),
+    url: endpoint.url,
+    protocols: endpoint.protocols,
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.reconnectPolicy ? { policy: options.reconnectPolicy } : {}),
     ...(options.slideId ? { slideIds: [options.slideId] } : {}),

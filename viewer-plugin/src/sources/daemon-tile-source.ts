@@ -4,7 +4,6 @@ import { tileUrl } from './tile-url.js';
 
 export interface DaemonTileSourceOptions {
   daemonUrl: string;
-  token: string;
   slide: SlideInfo;
   layer: TileLayer;
   /** Model version to request for tile (level, col, row); overlays only. */
@@ -38,7 +37,6 @@ export class DaemonTileSource extends OpenSeadragon.DziTileSource {
     const o = this.#options;
     return tileUrl({
       daemonUrl: o.daemonUrl,
-      token: o.token,
       slideId: o.slide.id,
       layer: o.layer,
       level,
