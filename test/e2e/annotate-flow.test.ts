@@ -195,7 +195,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer e2e against the real daemon', () 
   it('fine-tunes from the page, shows training progress, and the overlay moves to the new model version', async () => {
     expect(maxOverlayVersion).toBe(1);
     const jobs = page.locator('[data-testid="activeseg-jobs"]');
-    await page.getByRole('button', { name: 'Train (fine-tune)' }).click();
+    await page.getByRole('button', { name: 'Train: fine-tune' }).click();
     const trainLine = jobs
       .locator('[data-job-id]')
       .filter({ hasText: /^train/ })

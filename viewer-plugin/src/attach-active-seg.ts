@@ -9,9 +9,9 @@ import { createWsClient, type WebSocketConstructor } from './client/ws-client.js
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
 import { createSlideView } from './layers/slide-view.js';
-import { createAnnotatePanel } from './panels/annotate-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
 import { el } from './panels/el.js';
+import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
 import type { CreatePanel } from './panels/panel.js';
@@ -19,12 +19,14 @@ import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
+import { createToolbar } from './panels/toolbar.js';
 import { trimSlash, wsEndpoint } from './sources/tile-url.js';
 import { serverMessageCommands } from './state/apply-server-message.js';
 import { createStore } from './state/create-store.js';
 import { reduceViewerState } from './state/reduce-viewer-state.js';
 import { initialViewerState } from './state/viewer-state.js';
 import { createAnnotationTool } from './tools/annotation-tool.js';
+import { createBrushCursor } from './tools/brush-cursor.js';
 
 export type { ActiveSegEventMap } from './actions/action-deps.js';
 
@@ -59,9 +61,10 @@ const PANELS: readonly CreatePanel[] = [
   createSlidesPanel,
   createLayersPanel,
   createSuggestionsPanel,
-  createAnnotatePanel,
   createJobsPanel,
 ];
+/** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
+const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates
@@ -127,6 +130,13 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   cleanups.push(() => root.remove());
   const panels = PANELS.map((create) => create({ intents }));
   root.append(...panels.map((p) => p.element));
+  for (const create of VIEWER_PANELS) {
+    const panel = create({ intents });
+    viewer.element.append(panel.element);
+    panels.push(panel);
+  }
+  const cursor = createBrushCursor({ viewer, imageLayer: () => slideView.imageItem });
+  cleanups.push(() => cursor.destroy());
   const statusBar = createStatusBar({ intents });
   (options.statusContainer ?? root).append(statusBar.element);
   panels.push(statusBar);
@@ -135,12 +145,21 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   const render = (state: typeof store.state): void => {
     slideView.sync(state.layers);
+    cursor.sync(state.tool);
     for (const p of panels) p.render(state);
   };
   cleanups.push(store.subscribe(render));
   render(store.state);
 
   cleanups.push(bindKeyboardShortcuts({ target: document, intents }));
+  const onZoom = (): void => {
+    const image = slideView.imageItem;
+    const zoom = image?.viewportToImageZoom(viewer.viewport.getZoom(true));
+    store.dispatch({ type: 'view.zoomed', zoom: zoom === undefined ? undefined : Number(zoom.toPrecision(3)) });
+  };
+  // After each redraw: covers animated zooms, the first fit of a new slide and the zoom buttons alike.
+  viewer.addHandler('update-viewport', onZoom);
+  cleanups.push(() => viewer.removeHandler('update-viewport', onZoom));
   cleanups.push(bindFileDrop({ element: viewer.element, onFile: intents.openLocalFile }));
 
   cleanups.push(

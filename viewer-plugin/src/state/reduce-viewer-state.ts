@@ -70,6 +70,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
           kind: info.kind,
           state: info.state,
           ...info.progress,
+          ...action.started,
         })),
       };
     }
@@ -79,5 +80,9 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, startFrom: action.startFrom };
     case 'annotation.status':
       return { ...state, annotationStatus: action.notice };
+    case 'help.toggled':
+      return { ...state, helpOpen: action.open ?? !state.helpOpen };
+    case 'view.zoomed':
+      return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
   }
 }
