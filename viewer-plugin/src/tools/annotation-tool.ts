@@ -159,9 +159,11 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     const doubleClick = near(lastClick) && lastClick !== undefined && now - lastClick.t <= DOUBLE_CLICK_MS;
     if (polygon.length >= 3 && (doubleClick || near(firstClick))) {
       api.closePolygon();
+      // Remembered, so the rest of a double- or triple-click on the closing point starts no new polygon.
+      lastClick = { x: e.position.x, y: e.position.y, t: now };
       return;
     }
-    // The second click of a double-click that cannot close yet adds no duplicate vertex.
+    // A repeat click on the same spot adds no duplicate vertex.
     if (doubleClick) return;
     if (polygon.length === 0) firstClick = { x: e.position.x, y: e.position.y };
     lastClick = { x: e.position.x, y: e.position.y, t: now };
