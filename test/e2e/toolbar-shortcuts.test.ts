@@ -322,10 +322,48 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('has a navigator, zoom buttons with the zoom level, and slide brightness remembered per slide', async () => {
+    expect(await page.locator('.navigator').isVisible()).toBe(true);
+    const zoomLabel = page.locator('[data-testid="activeseg-zoom"]');
+    const percent = async () => Number.parseFloat((await zoomLabel.textContent()) ?? 'NaN');
+    const before = await percent();
+    await page.locator('[aria-label="zoom in"]').click();
+    await expect.poll(percent).toBeCloseTo(before * 1.5, -1);
+
+    /** Mean of the red channel over the middle of OSD's drawing canvas (the slide alone: no model, no overlay). */
+    const meanRed = () =>
+      page.evaluate(() => {
+        const { viewer } = (
+          globalThis as unknown as { activeseg: { viewer: { drawer: { canvas: HTMLCanvasElement } } } }
+        ).activeseg;
+        const c = viewer.drawer.canvas;
+        const d = c.getContext('2d')!.getImageData(c.width / 4, c.height / 4, c.width / 2, c.height / 2).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) sum += d[i]!;
+        return sum / (d.length / 4);
+      });
+    const plain = await meanRed();
+    const brightness = page.locator('[aria-label="slide brightness"]');
+    await timed('brightness +0.3 → slide redrawn', async () => {
+      await brightness.fill('0.3');
+      await expect.poll(meanRed, { timeout: 10_000 }).toBeGreaterThan(plain + 40);
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'toolbar-brightness.png') });
+    // Remembered for this slide across a reload, and applied to its freshly loaded tiles.
+    await page.reload();
+    await page.waitForSelector('[data-testid="activeseg-status"] [data-connection="open"]', { timeout: 15_000 });
+    await expect.poll(() => brightness.inputValue()).toBe('0.3');
+    await expect.poll(meanRed, { timeout: 15_000 }).toBeGreaterThan(plain + 40);
+    await page.locator('[data-testid="activeseg-adjust"] button:text("Reset")').click();
+    await expect.poll(meanRed, { timeout: 10_000 }).toBeLessThan(plain + 10);
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   it('puts the token in no URL it requests, and none reaches the console', async () => {
     const pageLoads = requestUrls.filter((u) => new URL(u).pathname === '/');
-    // The address the daemon prints is the one URL with the token; the page drops it from the address bar.
-    expect(pageLoads).toHaveLength(1);
+    // The address the daemon prints is the one URL with the token; the page drops it from the address bar, so
+    // the reload above asks for `/` without it.
+    expect(pageLoads.filter((u) => u.includes('token='))).toHaveLength(1);
     const leaks = requestUrls.filter((u) => new URL(u).pathname !== '/' && u.includes('token='));
     expect(leaks).toEqual([]);
     expect(requestUrls.some((u) => /\/tiles\/image\//.test(u))).toBe(true);

@@ -8,7 +8,9 @@ import type { ReconnectPolicy } from './client/reconnect-policy.js';
 import { createWsClient, type WebSocketConstructor } from './client/ws-client.js';
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
+import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
+import { createAdjustPanel } from './panels/adjust-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
 import { el } from './panels/el.js';
 import { createHelpOverlay } from './panels/help-overlay.js';
@@ -60,6 +62,7 @@ const PANELS: readonly CreatePanel[] = [
   createConnectionPanel,
   createSlidesPanel,
   createLayersPanel,
+  createAdjustPanel,
   createSuggestionsPanel,
   createJobsPanel,
 ];
@@ -137,6 +140,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   }
   const cursor = createBrushCursor({ viewer, imageLayer: () => slideView.imageItem });
   cleanups.push(() => cursor.destroy());
+  const adjuster = createSlideAdjuster({ viewer, imageLayer: () => slideView.imageItem });
+  cleanups.push(() => adjuster.destroy());
   const statusBar = createStatusBar({ intents });
   (options.statusContainer ?? root).append(statusBar.element);
   panels.push(statusBar);
@@ -146,6 +151,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   const render = (state: typeof store.state): void => {
     slideView.sync(state.layers);
     cursor.sync(state.tool);
+    adjuster.sync(state.adjustment);
     for (const p of panels) p.render(state);
   };
   cleanups.push(store.subscribe(render));

@@ -1,3 +1,4 @@
+import { saveAdjustment } from '../state/adjustment-storage.js';
 import type { ActionDeps } from './action-deps.js';
 import { createAnnotationActions } from './annotation-actions.js';
 import { createJobActions } from './job-actions.js';
@@ -29,6 +30,11 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
       deps.raise('activeseg-layer-toggle', { layer, visible });
     },
     setLayerOpacity: (layer, opacity) => store.dispatch({ type: 'layer.opacity', layer, opacity }),
+    setAdjustment(adjustment) {
+      store.dispatch({ type: 'adjustment.changed', adjustment });
+      const { slide } = store.state;
+      if (slide) saveAdjustment(slide.id, store.state.adjustment);
+    },
     selectSuggestion: (index) => void annotation.selectSuggestion(index),
     stepSuggestion: (direction) => annotation.step(direction),
     skipSuggestion: () => annotation.skip(),

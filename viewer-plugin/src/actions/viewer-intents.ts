@@ -1,4 +1,5 @@
 import type { TileLayer, TrainMode } from '@activeseg/protocol';
+import type { Adjustment } from '../layers/tone-curve.js';
 import type { StartFrom } from '../state/viewer-state.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
@@ -11,6 +12,8 @@ export interface ViewerIntents {
   openLocalFile(file: File): void;
   setLayerVisible(layer: TileLayer, visible: boolean): void;
   setLayerOpacity(layer: TileLayer, opacity: number): void;
+  /** Brightness/contrast/gamma of the slide layer; remembered per slide in this browser. */
+  setAdjustment(adjustment: Adjustment): void;
   selectSuggestion(index: number): void;
   stepSuggestion(direction: 1 | -1): void;
   /** Ends the current region unsaved and moves on to the next suggestion. */

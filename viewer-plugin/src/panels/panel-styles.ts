@@ -43,5 +43,7 @@ export const PANEL_STYLES = `
 .activeseg-brush-cursor { position: absolute; left: 0; top: 0; z-index: 15; pointer-events: none; border-radius: 50%; border: 1.5px solid #fff; box-shadow: 0 0 0 1px #000a; }
 .activeseg-brush-cursor.as-eraser { border-style: dashed; }
 .activeseg-brush-cursor[hidden] { display: none; }
+.activeseg .as-adjust input { flex: 1; min-width: 0; }
+.activeseg .as-adjust span { min-width: 34px; text-align: right; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
 `;

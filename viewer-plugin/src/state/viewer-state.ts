@@ -11,6 +11,7 @@ import type {
   TrainMode,
 } from '@activeseg/protocol';
 import type { ConnectionChange, ConnectionState } from '../client/ws-client.js';
+import { type Adjustment, NEUTRAL_ADJUSTMENT } from '../layers/tone-curve.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
 export const TILE_LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
@@ -90,6 +91,8 @@ export interface ViewerState {
   readonly annotationStatus: Notice;
   /** The `?` overlay listing every shortcut is shown. */
   readonly helpOpen: boolean;
+  /** Brightness/contrast/gamma of the open slide's image layer (display only). */
+  readonly adjustment: Adjustment;
   /** Screen pixels per level-0 image pixel (1 = full resolution); undefined while no slide is shown. */
   readonly zoom: number | undefined;
   /** The latest error worth showing in the status bar; '' for none. */
@@ -102,7 +105,9 @@ export type ViewerAction =
   | { type: 'connection'; change: ConnectionChange }
   | { type: 'error'; message: string }
   | { type: 'slides.listed'; slides: readonly SlideInfo[] }
-  | { type: 'slide.opened'; slide: SlideInfo }
+  /** `adjustment`: what this browser remembered for the slide. */
+  | { type: 'slide.opened'; slide: SlideInfo; adjustment?: Adjustment }
+  | { type: 'adjustment.changed'; adjustment: Adjustment }
   /** A local file is shown as a preview: no daemon slide is open until its upload is done. */
   | { type: 'slide.closed' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
@@ -154,6 +159,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     annotationStatus: { tone: 'muted', text: '' },
     helpOpen: false,
     zoom: undefined,
+    adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
   };
 }
