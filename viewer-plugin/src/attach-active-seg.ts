@@ -18,6 +18,7 @@ import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
+import { createScaleBar } from './panels/scale-bar.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
@@ -67,7 +68,7 @@ const PANELS: readonly CreatePanel[] = [
   createJobsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
-const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay];
+const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates

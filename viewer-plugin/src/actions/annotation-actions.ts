@@ -105,7 +105,10 @@ export function createAnnotationActions(
       const image = slideView.imageItem;
       if (!slide || !image) return;
       const centre = image.viewportToImageCoordinates(viewer.viewport.getCenter());
-      await begin(cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide));
+      const region = cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide);
+      // Outlined like a suggestion, so the edge of what will be labelled is visible.
+      slideView.showOutline(image.imageToViewportRectangle(region.x, region.y, region.width, region.height));
+      await begin(region);
     },
     async fillFromPrediction() {
       const mask = tool.mask;

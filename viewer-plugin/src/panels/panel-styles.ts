@@ -45,5 +45,8 @@ export const PANEL_STYLES = `
 .activeseg-brush-cursor[hidden] { display: none; }
 .activeseg .as-adjust input { flex: 1; min-width: 0; }
 .activeseg .as-adjust span { min-width: 34px; text-align: right; }
+.activeseg-scale { position: absolute; left: 10px; bottom: 10px; z-index: 15; pointer-events: none; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; display: flex; align-items: center; gap: 6px; }
+.activeseg-scale[hidden] { display: none; }
+.activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
 `;
