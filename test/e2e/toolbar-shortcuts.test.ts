@@ -24,6 +24,19 @@ interface Server {
   close(): Promise<void>;
 }
 
+/** The little of the page's DOM the in-page callbacks read (the test project compiles without the DOM lib). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(
+    type: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+interface PageDocument {
+  querySelector(selector: string): PageCanvas | null;
+  documentElement: { scrollHeight: number; scrollWidth: number };
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280×720', () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
@@ -54,8 +67,8 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
   /** Foreground pixels of the mask being edited (its overlay canvas is the region at level-0 size). */
   const maskPixels = () =>
     page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: Document }).document;
-      const c = doc.querySelector<HTMLCanvasElement>('[data-testid="activeseg-mask"]');
+      const doc = (globalThis as unknown as { document: PageDocument }).document;
+      const c = doc.querySelector('[data-testid="activeseg-mask"]');
       const ctx = c?.getContext('2d');
       if (!c || !ctx) return -1;
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
@@ -166,7 +179,7 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
       expect(box!.y + box!.height, selector).toBeLessThanOrEqual(VIEWPORT.height);
     }
     const scroll = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: Document }).document;
+      const doc = (globalThis as unknown as { document: PageDocument }).document;
       return { height: doc.documentElement.scrollHeight, width: doc.documentElement.scrollWidth };
     });
     expect(scroll.height).toBeLessThanOrEqual(VIEWPORT.height);
@@ -333,9 +346,8 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
     /** Mean of the red channel over the middle of OSD's drawing canvas (the slide alone: no model, no overlay). */
     const meanRed = () =>
       page.evaluate(() => {
-        const { viewer } = (
-          globalThis as unknown as { activeseg: { viewer: { drawer: { canvas: HTMLCanvasElement } } } }
-        ).activeseg;
+        const { viewer } = (globalThis as unknown as { activeseg: { viewer: { drawer: { canvas: PageCanvas } } } })
+          .activeseg;
         const c = viewer.drawer.canvas;
         const d = c.getContext('2d')!.getImageData(c.width / 4, c.height / 4, c.width / 2, c.height / 2).data;
         let sum = 0;
