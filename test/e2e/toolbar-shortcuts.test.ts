@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -368,6 +369,20 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
     await expect.poll(meanRed, { timeout: 15_000 }).toBeGreaterThan(plain + 40);
     await page.locator('[data-testid="activeseg-adjust"] button:text("Reset")').click();
     await expect.poll(meanRed, { timeout: 10_000 }).toBeLessThan(plain + 10);
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('adds an image chosen with the Open image… button as a new slide', async () => {
+    const png = await sharp(DEMO_IMAGE).extract({ left: 100, top: 100, width: 300, height: 200 }).png().toBuffer();
+    const uploaded = page.waitForResponse((r) => r.url().includes('/api/uploads?name=picked.png'), {
+      timeout: 60_000,
+    });
+    const chooser = page.waitForEvent('filechooser');
+    await page.locator('[data-testid="activeseg-open-file"]').click();
+    await (await chooser).setFiles({ name: 'picked.png', mimeType: 'image/png', buffer: png });
+    const res = await timed('file picked → slide uploaded', () => uploaded);
+    expect(res.status()).toBe(201);
+    expect(await res.json()).toMatchObject({ name: 'picked.png', width: 300, height: 200 });
     expect(errors).toEqual([]);
   }, 90_000);
 
