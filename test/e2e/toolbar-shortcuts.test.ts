@@ -188,6 +188,11 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
     // Sizes name their unit: the demo slide has no pixel size, so image pixels only.
     expect(await page.locator('[data-testid="activeseg-radius"]').textContent()).toBe('12 image px');
     expect(await page.locator('[data-testid="activeseg-zoom"]').textContent()).toMatch(/^\d+(\.\d)? %$/);
+    // No model yet: the page says what to do, and does not offer an inference that would fail.
+    await expect
+      .poll(() => page.locator('[data-testid="activeseg-suggestions"]').locator('..').textContent())
+      .toContain('No model yet: annotate a region and train');
+    expect(await page.locator('[data-testid="activeseg-infer"]').isDisabled()).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
 

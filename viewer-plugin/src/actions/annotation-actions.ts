@@ -48,7 +48,12 @@ export function createAnnotationActions(
   const predictionOver = (region: Region) => {
     const { slide } = store.state;
     const prediction = slideView.layer('prediction');
-    if (!slide || !prediction) throw new Error('No prediction yet for this slide: run inference first');
+    if (!slide || !prediction)
+      throw new Error(
+        store.state.modelVersion === 0
+          ? 'No model yet: annotate a region and train first'
+          : 'No prediction yet for this slide: run inference first',
+      );
     return loadPredictionMask({
       daemonUrl: deps.daemonUrl,
       token: deps.token,

@@ -32,8 +32,12 @@ export const createJobsPanel: CreatePanel = ({ intents }) => {
   return {
     element,
     render: renderOnChange(
-      (s) => [s.jobs, s.slides],
-      (s) =>
+      (s) => [s.jobs, s.slides, s.modelVersion, s.slide],
+      (s) => {
+        // Version 0 is the untrained model: inference would fail, so say what to do instead.
+        const untrained = s.modelVersion === 0;
+        infer.disabled = untrained || !s.slide;
+        infer.title = untrained ? 'No model yet: annotate a region and train first' : '';
         list.replaceChildren(
           ...s.jobs
             .slice(-RECENT_JOBS)
@@ -59,7 +63,8 @@ export const createJobsPanel: CreatePanel = ({ intents }) => {
                 ),
               ),
             ),
-        ),
+        );
+      },
     ),
     destroy: () => element.remove(),
   };
