@@ -13,7 +13,8 @@ export interface DaemonTileSourceOptions {
 /**
  * A DZI source for one layer of one daemon slide. Geometry comes from `SlideInfo` (no descriptor round trip),
  * and only `getTileUrl` is overridden: it puts layer and per-tile model version into the URL, which OSD also
- * uses as the tile's cache key, so a refreshed tile gets a new key and everything else stays cached.
+ * uses as the tile's cache key, so a refreshed tile gets a new key and everything else stays cached. The URL
+ * carries no token: add the TiledImage with `loadTilesWithAjax: true` and `ajaxHeaders: authHeaders(token)`.
  */
 export class DaemonTileSource extends OpenSeadragon.DziTileSource {
   readonly #options: DaemonTileSourceOptions;
