@@ -8,6 +8,7 @@ export * from './http/slides.js';
 export * from './http/suggestions.js';
 export * from './ids.js';
 export * from './version.js';
+export * from './ws/auth.js';
 export * from './ws/client-messages.js';
 export * from './ws/envelope.js';
 export * from './ws/server-messages.js';

@@ -110,7 +110,7 @@ describe('viewer e2e against the real daemon', () => {
         '--no-first-run',
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('response', (r) => {
       const m = /\/tiles\/uncertainty\/.*[?&]v=(\d+)/.exec(r.url());
@@ -149,24 +149,6 @@ describe('viewer e2e against the real daemon', () => {
     expect(page.url()).not.toContain('token=');
     await page.waitForTimeout(1500);
     await page.screenshot({ path: join(ARTIFACTS, '01-slide-with-overlay.png') });
-    // README image: the whole slide under the uncertainty overlay, panels at the top. Palette PNG, as wide as
-    // fits in 300 KB (the slide's texture does not compress well).
-    const shot = await page.screenshot();
-    let docsPng = Buffer.alloc(0);
-    for (const width of [1120, 1000, 900, 800]) {
-      docsPng = await sharp(shot)
-        .resize({ width })
-        .png({ palette: true, colours: 256, dither: 0, compressionLevel: 9, effort: 10 })
-        .toBuffer();
-      if (docsPng.length < 300 * 1024) break;
-    }
-    writeFileSync(join(ARTIFACTS, 'viewer-docs.png'), docsPng);
-    if (process.env.ACTIVESEG_DOCS_SCREENSHOT === '1') {
-      expect(docsPng.length).toBeLessThan(300 * 1024);
-      mkdirSync(join(REPO, 'docs', 'images'), { recursive: true });
-      writeFileSync(join(REPO, 'docs', 'images', 'viewer.png'), docsPng);
-    }
-
     const first = page.locator('[data-testid="activeseg-suggestions"] li').first();
     await first.waitFor({ timeout: 15_000 });
     await first.click();
@@ -182,6 +164,18 @@ describe('viewer e2e against the real daemon', () => {
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.25 + i * 0.05), y + i * 2);
     await page.mouse.up();
     await page.screenshot({ path: join(ARTIFACTS, '02-painted.png') });
+    // README image, at the 1280×720 it is looked at: the toolbar in use on a selected suggestion (outline, stroke,
+    // brush cursor), overlay, navigator and side panel. A 64-colour palette PNG keeps it under 300 KB at full size.
+    const shot = await page.screenshot();
+    const docsPng = await sharp(shot)
+      .png({ palette: true, colours: 64, quality: 50, dither: 0, compressionLevel: 9, effort: 10 })
+      .toBuffer();
+    writeFileSync(join(ARTIFACTS, 'viewer-docs.png'), docsPng);
+    if (process.env.ACTIVESEG_DOCS_SCREENSHOT === '1') {
+      expect(docsPng.length).toBeLessThan(300 * 1024);
+      mkdirSync(join(REPO, 'docs', 'images'), { recursive: true });
+      writeFileSync(join(REPO, 'docs', 'images', 'viewer.png'), docsPng);
+    }
 
     await page.locator('[data-testid="activeseg-submit"]').click();
     const status = page.locator('[data-testid="activeseg-annotation-status"]');
@@ -198,7 +192,7 @@ describe('viewer e2e against the real daemon', () => {
   it('fine-tunes from the page, shows training progress, and the overlay moves to the new model version', async () => {
     expect(maxOverlayVersion).toBe(1);
     const jobs = page.locator('[data-testid="activeseg-jobs"]');
-    await page.getByRole('button', { name: 'Train (fine-tune)' }).click();
+    await page.getByRole('button', { name: 'Train: fine-tune' }).click();
     const trainLine = jobs
       .locator('[data-job-id]')
       .filter({ hasText: /^train/ })

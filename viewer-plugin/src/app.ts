@@ -20,8 +20,13 @@ function main(): void {
   if (!viewerElement || !panels || !status) throw new Error('activeseg page: layout elements missing');
   const viewer = OpenSeadragon({
     element: viewerElement,
-    // The stock navigation buttons load images from prefixUrl (a CDN by default); the panels replace them.
+    // The stock navigation buttons load images from prefixUrl (a CDN by default); the toolbar replaces them.
     showNavigationControl: false,
+    // The minimap with the viewport box; it mirrors every layer, each fetched with the same header as its original.
+    showNavigator: true,
+    navigatorPosition: 'BOTTOM_RIGHT',
+    navigatorSizeRatio: 0.18,
+    navigatorAutoFade: false,
     prefixUrl: '',
     // Canvas drawer: predictable compositing of the RGBA overlays, and it works without a GPU.
     drawer: 'canvas',

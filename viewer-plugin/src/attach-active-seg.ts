@@ -8,23 +8,28 @@ import type { ReconnectPolicy } from './client/reconnect-policy.js';
 import { createWsClient, type WebSocketConstructor } from './client/ws-client.js';
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
+import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
-import { createAnnotatePanel } from './panels/annotate-panel.js';
+import { createAdjustPanel } from './panels/adjust-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
 import { el } from './panels/el.js';
+import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
+import { createScaleBar } from './panels/scale-bar.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
-import { trimSlash, wsUrl } from './sources/tile-url.js';
+import { createToolbar } from './panels/toolbar.js';
+import { trimSlash, wsEndpoint } from './sources/tile-url.js';
 import { serverMessageCommands } from './state/apply-server-message.js';
 import { createStore } from './state/create-store.js';
 import { reduceViewerState } from './state/reduce-viewer-state.js';
 import { initialViewerState } from './state/viewer-state.js';
 import { createAnnotationTool } from './tools/annotation-tool.js';
+import { createBrushCursor } from './tools/brush-cursor.js';
 
 export type { ActiveSegEventMap } from './actions/action-deps.js';
 
@@ -58,10 +63,12 @@ const PANELS: readonly CreatePanel[] = [
   createConnectionPanel,
   createSlidesPanel,
   createLayersPanel,
+  createAdjustPanel,
   createSuggestionsPanel,
-  createAnnotatePanel,
   createJobsPanel,
 ];
+/** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
+const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates
@@ -80,8 +87,10 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   const report = (err: unknown): void =>
     store.dispatch({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   const http = createHttpClient({ daemonUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const endpoint = wsEndpoint({ daemonUrl, token });
   const ws = createWsClient({
-    url: wsUrl({ daemonUrl, token }),
+    url: endpoint.url,
+    protocols: endpoint.protocols,
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.reconnectPolicy ? { policy: options.reconnectPolicy } : {}),
     ...(options.slideId ? { slideIds: [options.slideId] } : {}),
@@ -125,6 +134,15 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   cleanups.push(() => root.remove());
   const panels = PANELS.map((create) => create({ intents }));
   root.append(...panels.map((p) => p.element));
+  for (const create of VIEWER_PANELS) {
+    const panel = create({ intents });
+    viewer.element.append(panel.element);
+    panels.push(panel);
+  }
+  const cursor = createBrushCursor({ viewer, imageLayer: () => slideView.imageItem });
+  cleanups.push(() => cursor.destroy());
+  const adjuster = createSlideAdjuster({ viewer, imageLayer: () => slideView.imageItem });
+  cleanups.push(() => adjuster.destroy());
   const statusBar = createStatusBar({ intents });
   (options.statusContainer ?? root).append(statusBar.element);
   panels.push(statusBar);
@@ -133,12 +151,22 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   const render = (state: typeof store.state): void => {
     slideView.sync(state.layers);
+    cursor.sync(state.tool);
+    adjuster.sync(state.adjustment);
     for (const p of panels) p.render(state);
   };
   cleanups.push(store.subscribe(render));
   render(store.state);
 
   cleanups.push(bindKeyboardShortcuts({ target: document, intents }));
+  const onZoom = (): void => {
+    const image = slideView.imageItem;
+    const zoom = image?.viewportToImageZoom(viewer.viewport.getZoom(true));
+    store.dispatch({ type: 'view.zoomed', zoom: zoom === undefined ? undefined : Number(zoom.toPrecision(3)) });
+  };
+  // After each redraw: covers animated zooms, the first fit of a new slide and the zoom buttons alike.
+  viewer.addHandler('update-viewport', onZoom);
+  cleanups.push(() => viewer.removeHandler('update-viewport', onZoom));
   cleanups.push(bindFileDrop({ element: viewer.element, onFile: intents.openLocalFile }));
 
   cleanups.push(

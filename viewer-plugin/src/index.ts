@@ -10,6 +10,7 @@ export { type ConnectionState, createWsClient, type WsClient, type WsClientOptio
 export { decodeRle, encodeRle } from './codec/rle.js';
 export { invalidatedTileRanges, type PyramidGeometry, type TileRange } from './layers/tile-invalidation.js';
 export { DaemonTileSource, type DaemonTileSourceOptions } from './sources/daemon-tile-source.js';
+export { authHeaders, type WsEndpoint, wsEndpoint } from './sources/tile-url.js';
 export { applyServerMessage, type ServerCommand, serverMessageCommands } from './state/apply-server-message.js';
 export { reduceViewerState } from './state/reduce-viewer-state.js';
 export { initialViewerState, type ViewerAction, type ViewerState } from './state/viewer-state.js';

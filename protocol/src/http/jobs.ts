@@ -11,9 +11,13 @@ export const InferJobRequest = z.object({
   slideId: Id,
   acquisition: AcquisitionFunction.optional(),
 });
+/** `finetune` continues from the current model; `scratch` starts from fresh weights. */
+export const TrainMode = z.enum(['finetune', 'scratch']);
+export type TrainMode = z.infer<typeof TrainMode>;
+
 export const TrainJobRequest = z.object({
   kind: z.literal('train'),
-  mode: z.enum(['finetune', 'scratch']),
+  mode: TrainMode,
   epochs: z.number().int().min(1).max(1000).optional(),
 });
 

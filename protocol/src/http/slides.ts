@@ -15,6 +15,8 @@ export const SlideInfo = z.object({
   format: z.string(),
   /** ISO 8601. */
   createdAt: z.string(),
+  /** Edge of one level-0 pixel in µm, when the file says; the viewer then shows sizes and a scale bar in µm. */
+  pixelSizeUm: z.number().positive().optional(),
 });
 export type SlideInfo = z.infer<typeof SlideInfo>;
 

@@ -19,12 +19,20 @@ export interface AnnotationActions {
   skip(): void;
   setTool(tool: ToolName): void;
   annotateViewCentre(): Promise<void>;
+  fillFromPrediction(): Promise<void>;
   submit(): Promise<void>;
 }
 
 /** What the panels show of the tool, read from the tool itself. */
 export function toolViewOf(tool: AnnotationTool): ToolView {
-  return { tool: tool.tool, radius: tool.radius, active: tool.active, canUndo: tool.canUndo, canRedo: tool.canRedo };
+  return {
+    tool: tool.tool,
+    radius: tool.radius,
+    active: tool.active,
+    canUndo: tool.canUndo,
+    canRedo: tool.canRedo,
+    panHeld: tool.panHeld,
+  };
 }
 
 export function createAnnotationActions(
@@ -37,20 +45,26 @@ export function createAnnotationActions(
   const notice = (tone: 'muted' | 'busy' | 'ok' | 'error', text: string) =>
     store.dispatch({ type: 'annotation.status', notice: { tone, text } });
 
-  const begin = async (region: Region): Promise<void> => {
-    const { slide, startFrom } = store.state;
+  const predictionOver = (region: Region) => {
+    const { slide } = store.state;
     const prediction = slideView.layer('prediction');
-    let initial: Awaited<ReturnType<typeof loadPredictionMask>> | undefined;
-    if (startFrom === 'prediction') {
-      if (!slide || !prediction) throw new Error('No prediction yet for this slide: run inference first');
-      initial = await loadPredictionMask({
-        daemonUrl: deps.daemonUrl,
-        token: deps.token,
-        slide,
-        modelVersion: prediction.modelVersion,
-        region,
-      });
-    }
+    if (!slide || !prediction)
+      throw new Error(
+        store.state.modelVersion === 0
+          ? 'No model yet: annotate a region and train first'
+          : 'No prediction yet for this slide: run inference first',
+      );
+    return loadPredictionMask({
+      daemonUrl: deps.daemonUrl,
+      token: deps.token,
+      slide,
+      modelVersion: prediction.modelVersion,
+      region,
+    });
+  };
+
+  const begin = async (region: Region): Promise<void> => {
+    const initial = store.state.startFrom === 'prediction' ? await predictionOver(region) : undefined;
     tool.begin(region, initial);
     if (tool.tool === 'pan') actions.setTool('brush');
   };
@@ -96,12 +110,31 @@ export function createAnnotationActions(
       const image = slideView.imageItem;
       if (!slide || !image) return;
       const centre = image.viewportToImageCoordinates(viewer.viewport.getCenter());
-      await begin(cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide));
+      const region = cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide);
+      // Outlined like a suggestion, so the edge of what will be labelled is visible.
+      slideView.showOutline(image.imageToViewportRectangle(region.x, region.y, region.width, region.height));
+      await begin(region);
+    },
+    async fillFromPrediction() {
+      const mask = tool.mask;
+      if (!mask) {
+        notice('error', 'Pick a suggestion or "Annotate view centre" first');
+        return;
+      }
+      const filled = await predictionOver(mask.region);
+      // The region may have changed while the tiles loaded.
+      if (tool.mask === mask) tool.replaceMask(filled.data);
     },
     async submit() {
       const mask = tool.mask;
       const slide = store.state.slide;
       if (!slide || !mask) return;
+      // A polygon still being drawn is part of what the person meant to submit: fill it, or say why not.
+      if (tool.openPolygon >= 3) tool.closePolygon();
+      else if (tool.openPolygon > 0) {
+        notice('error', `The polygon has ${tool.openPolygon} point(s): add at least 3, or press Esc to drop it`);
+        return;
+      }
       const request: AnnotationRequest = {
         slideId: slide.id,
         region: mask.region,

@@ -1,3 +1,4 @@
+import { saveAdjustment } from '../state/adjustment-storage.js';
 import type { ActionDeps } from './action-deps.js';
 import { createAnnotationActions } from './annotation-actions.js';
 import { createJobActions } from './job-actions.js';
@@ -12,8 +13,11 @@ export interface CreateViewerIntentsResult {
 }
 
 /** Builds every action on the shared deps and exposes them as fire-and-forget intents that report their errors. */
+/** `[` / `]` scale the brush by this factor, so a few presses go from a fibre's edge to a whole axon. */
+const RADIUS_STEP = 1.25;
+
 export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult {
-  const { store, tool, report } = deps;
+  const { store, tool, report, viewer } = deps;
   const slides = createSlideActions(deps);
   const annotation = createAnnotationActions({ ...deps, slides });
   const jobs = createJobActions(deps);
@@ -26,11 +30,24 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
       deps.raise('activeseg-layer-toggle', { layer, visible });
     },
     setLayerOpacity: (layer, opacity) => store.dispatch({ type: 'layer.opacity', layer, opacity }),
+    setAdjustment(adjustment) {
+      store.dispatch({ type: 'adjustment.changed', adjustment });
+      const { slide } = store.state;
+      if (slide) saveAdjustment(slide.id, store.state.adjustment);
+    },
     selectSuggestion: (index) => void annotation.selectSuggestion(index),
     stepSuggestion: (direction) => annotation.step(direction),
     skipSuggestion: () => annotation.skip(),
     setTool: (name) => annotation.setTool(name),
+    holdPan: (held) => tool.holdPan(held),
     setRadius: (radiusPx) => tool.setRadius(radiusPx),
+    stepRadius: (direction) =>
+      tool.setRadius(
+        direction > 0
+          ? Math.max(tool.radius + 1, Math.round(tool.radius * RADIUS_STEP))
+          : Math.min(tool.radius - 1, Math.round(tool.radius / RADIUS_STEP)),
+      ),
+    fillFromPrediction: () => void annotation.fillFromPrediction().catch(report),
     setStartFrom: (startFrom) => store.dispatch({ type: 'start-from.changed', startFrom }),
     annotateViewCentre: () => void annotation.annotateViewCentre().catch(report),
     undo: () => tool.undo(),
@@ -39,7 +56,12 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     cancelPolygon: () => tool.cancelPolygon(),
     submitAnnotation: () => void annotation.submit(),
     startInference: () => jobs.startInference(),
-    startTraining: () => jobs.startTraining(),
+    startTraining: (mode) => jobs.startTraining(mode),
+    zoomBy(factor) {
+      viewer.viewport.zoomBy(factor);
+      viewer.viewport.applyConstraints();
+    },
+    toggleHelp: (open) => store.dispatch({ type: 'help.toggled', ...(open === undefined ? {} : { open }) }),
     cancelJob: (jobId) => jobs.cancelJob(jobId),
   };
   return { intents, slides };

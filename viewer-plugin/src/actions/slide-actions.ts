@@ -1,3 +1,4 @@
+import { loadAdjustment } from '../state/adjustment-storage.js';
 import type { ActionDeps } from './action-deps.js';
 
 export interface SlideActions {
@@ -21,7 +22,7 @@ export function createSlideActions(
       if (deps.isDestroyed()) return;
       deps.tool.end();
       slideView.clear();
-      store.dispatch({ type: 'slide.opened', slide });
+      store.dispatch({ type: 'slide.opened', slide, adjustment: loadAdjustment(slide.id) });
       deps.ws.subscribe([slide.id]);
       await slideView.show(slide, 'image', store.state.layers.image).ready;
       deps.viewer.viewport.goHome(true);

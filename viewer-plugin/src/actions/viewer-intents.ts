@@ -1,4 +1,5 @@
-import type { TileLayer } from '@activeseg/protocol';
+import type { TileLayer, TrainMode } from '@activeseg/protocol';
+import type { Adjustment } from '../layers/tone-curve.js';
 import type { StartFrom } from '../state/viewer-state.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
@@ -11,20 +12,31 @@ export interface ViewerIntents {
   openLocalFile(file: File): void;
   setLayerVisible(layer: TileLayer, visible: boolean): void;
   setLayerOpacity(layer: TileLayer, opacity: number): void;
+  /** Brightness/contrast/gamma of the slide layer; remembered per slide in this browser. */
+  setAdjustment(adjustment: Adjustment): void;
   selectSuggestion(index: number): void;
   stepSuggestion(direction: 1 | -1): void;
   /** Ends the current region unsaved and moves on to the next suggestion. */
   skipSuggestion(): void;
   setTool(tool: ToolName): void;
+  /** While space is held the view pans, whatever the tool. */
+  holdPan(held: boolean): void;
   setRadius(radiusPx: number): void;
+  /** Brush radius one step larger (1) or smaller (-1). */
+  stepRadius(direction: 1 | -1): void;
+  /** Replaces the region's mask with the thresholded prediction. */
+  fillFromPrediction(): void;
   setStartFrom(startFrom: StartFrom): void;
   annotateViewCentre(): void;
   undo(): void;
   redo(): void;
   closePolygon(): void;
   cancelPolygon(): void;
+  /** Closes an open polygon first, so a drawn polygon is never dropped. */
   submitAnnotation(): void;
   startInference(): void;
-  startTraining(): void;
+  startTraining(mode: TrainMode): void;
+  zoomBy(factor: number): void;
+  toggleHelp(open?: boolean): void;
   cancelJob(jobId: string): void;
 }

@@ -19,7 +19,7 @@ export interface WebSocketLike {
   onerror: ((ev: Event) => unknown) | null;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
 
@@ -57,8 +57,10 @@ export type WsClientEventMap = { [K in ServerMessageType]: ServerMessageOf<K> } 
 };
 
 export interface WsClientOptions {
-  /** `ws://host/ws?token=…` (see `wsUrl`). */
+  /** `ws://host/ws` (see `wsEndpoint`). */
   url: string;
+  /** Subprotocols to offer; the daemon reads the token from them (see `wsEndpoint`). */
+  protocols?: readonly string[];
   /** Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
   policy?: ReconnectPolicy;
@@ -175,7 +177,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   const connect = (): void => {
     retryTimer = undefined;
     if (stopped) return;
-    const ws = new Ctor(options.url);
+    const ws = options.protocols?.length ? new Ctor(options.url, [...options.protocols]) : new Ctor(options.url);
     socket = ws;
     welcomed = false;
     ws.onopen = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KeyPress, shortcutOf } from './keyboard-shortcuts.js';
+import { type KeyPress, SHORTCUTS, shortcutOf } from './keyboard-shortcuts.js';
 
 const press = (key: string, extra: Partial<KeyPress> = {}): KeyPress => ({
   key,
@@ -18,18 +18,38 @@ describe('shortcutOf', () => {
   });
 
   it('maps the plain keys to suggestions and tools, and ignores them with a modifier', () => {
-    expect(['n', 'p', 'b', 'e', 'g', 'Enter', 'Escape'].map((k) => shortcutOf(press(k)))).toEqual([
+    expect(['n', 'p', 'b', 'e', 'g', 'h', 'Escape'].map((k) => shortcutOf(press(k)))).toEqual([
       'next',
       'previous',
       'brush',
       'eraser',
       'polygon',
-      'close-polygon',
+      'pan',
       'cancel-polygon',
     ]);
     expect(shortcutOf(press('n', { ctrlKey: true }))).toBeUndefined();
     expect(shortcutOf(press('b', { altKey: true }))).toBeUndefined();
     expect(shortcutOf(press('x'))).toBeUndefined();
+  });
+
+  it('submits on Enter, pans while Space is held, sizes the brush with [ and ], and shows help on ?', () => {
+    expect(['Enter', ' ', '[', ']', '?', 's', 'f'].map((k) => shortcutOf(press(k)))).toEqual([
+      'submit',
+      'hold-pan',
+      'radius-down',
+      'radius-up',
+      'help',
+      'skip',
+      'fill',
+    ]);
+  });
+
+  it('every key the table maps is listed in the help table', () => {
+    for (const key of ['Enter', ' ', 'h', 'b', 'e', 'g', 'Escape', '[', ']', 'f', 'a', 'n', 'p', '+', '-', '?', 's']) {
+      const shortcut = shortcutOf(press(key));
+      expect(shortcut, key).toBeDefined();
+      expect(SHORTCUTS[shortcut!].does.length).toBeGreaterThan(0);
+    }
   });
 
   it('leaves keys typed into form fields alone, except on range sliders', () => {

@@ -11,25 +11,61 @@ export interface KeyPress {
   target?: { tagName?: string; type?: string } | null;
 }
 
-export type Shortcut =
-  | 'undo'
-  | 'redo'
-  | 'next'
-  | 'previous'
-  | 'brush'
-  | 'eraser'
-  | 'polygon'
-  | 'close-polygon'
-  | 'cancel-polygon';
+/** One shortcut: what it does, the keys the `?` overlay shows for it, and how it runs. */
+interface ShortcutDef {
+  keys: string;
+  does: string;
+  run: (intents: ViewerIntents) => void;
+}
+
+/** Every shortcut, in the order the `?` overlay lists them: the one table both the keys and the help read. */
+export const SHORTCUTS = {
+  submit: { keys: 'Enter', does: 'Submit the region (closes an open polygon first)', run: (i) => i.submitAnnotation() },
+  skip: { keys: 's', does: 'Skip: drop the region, go to the next suggestion', run: (i) => i.skipSuggestion() },
+  'hold-pan': { keys: 'hold Space', does: 'Pan while held, whatever the tool', run: (i) => i.holdPan(true) },
+  pan: { keys: 'h', does: 'Pan tool', run: (i) => i.setTool('pan') },
+  brush: { keys: 'b', does: 'Brush', run: (i) => i.setTool('brush') },
+  eraser: { keys: 'e', does: 'Eraser', run: (i) => i.setTool('eraser') },
+  polygon: {
+    keys: 'g',
+    does: 'Polygon: click vertices; double-click or click the first vertex to close',
+    run: (i) => i.setTool('polygon'),
+  },
+  'cancel-polygon': { keys: 'Esc', does: 'Drop the open polygon (and close this help)', run: (i) => i.cancelPolygon() },
+  'radius-down': { keys: '[', does: 'Smaller brush', run: (i) => i.stepRadius(-1) },
+  'radius-up': { keys: ']', does: 'Larger brush', run: (i) => i.stepRadius(1) },
+  fill: { keys: 'f', does: 'Fill the region from the prediction', run: (i) => i.fillFromPrediction() },
+  'annotate-here': { keys: 'a', does: 'Annotate the patch at the view centre', run: (i) => i.annotateViewCentre() },
+  undo: { keys: 'Ctrl+Z', does: 'Undo', run: (i) => i.undo() },
+  redo: { keys: 'Ctrl+Shift+Z / Ctrl+Y', does: 'Redo', run: (i) => i.redo() },
+  next: { keys: 'n', does: 'Next suggestion', run: (i) => i.stepSuggestion(1) },
+  previous: { keys: 'p', does: 'Previous suggestion', run: (i) => i.stepSuggestion(-1) },
+  'zoom-in': { keys: '+', does: 'Zoom in', run: (i) => i.zoomBy(1.5) },
+  'zoom-out': { keys: '-', does: 'Zoom out', run: (i) => i.zoomBy(1 / 1.5) },
+  help: { keys: '?', does: 'Show or hide this list', run: (i) => i.toggleHelp() },
+} satisfies Record<string, ShortcutDef>;
+
+export type Shortcut = keyof typeof SHORTCUTS;
 
 const PLAIN_KEYS: Record<string, Shortcut> = {
-  n: 'next',
-  p: 'previous',
+  Enter: 'submit',
+  s: 'skip',
+  ' ': 'hold-pan',
+  h: 'pan',
   b: 'brush',
   e: 'eraser',
   g: 'polygon',
-  Enter: 'close-polygon',
   Escape: 'cancel-polygon',
+  '[': 'radius-down',
+  ']': 'radius-up',
+  f: 'fill',
+  a: 'annotate-here',
+  n: 'next',
+  p: 'previous',
+  '+': 'zoom-in',
+  '=': 'zoom-in',
+  '-': 'zoom-out',
+  '?': 'help',
 };
 
 /** Which shortcut a key press means, if any. Keys typed into a form field are the field's (range sliders excepted). */
@@ -44,18 +80,6 @@ export function shortcutOf(press: KeyPress): Shortcut | undefined {
   return PLAIN_KEYS[press.key];
 }
 
-const RUN: Record<Shortcut, (intents: ViewerIntents) => void> = {
-  undo: (i) => i.undo(),
-  redo: (i) => i.redo(),
-  next: (i) => i.stepSuggestion(1),
-  previous: (i) => i.stepSuggestion(-1),
-  brush: (i) => i.setTool('brush'),
-  eraser: (i) => i.setTool('eraser'),
-  polygon: (i) => i.setTool('polygon'),
-  'close-polygon': (i) => i.closePolygon(),
-  'cancel-polygon': (i) => i.cancelPolygon(),
-};
-
 export interface BindKeyboardShortcutsOptions {
   target: Pick<Document, 'addEventListener' | 'removeEventListener'>;
   intents: ViewerIntents;
@@ -63,6 +87,7 @@ export interface BindKeyboardShortcutsOptions {
 
 /** Listens for the shortcuts on `target`; returns the function that stops listening. */
 export function bindKeyboardShortcuts(options: BindKeyboardShortcutsOptions): () => void {
+  const { intents } = options;
   const onKey = (e: KeyboardEvent): void => {
     const shortcut = shortcutOf({
       key: e.key,
@@ -73,9 +98,24 @@ export function bindKeyboardShortcuts(options: BindKeyboardShortcutsOptions): ()
       target: e.target as { tagName?: string; type?: string } | null,
     });
     if (!shortcut) return;
+    // Also stops Enter/Space from clicking the focused button a second time.
     e.preventDefault();
-    RUN[shortcut](options.intents);
+    // Auto-repeat would submit twice or re-send "hold"; only [ ] and zoom repeat.
+    if (e.repeat && !['radius-down', 'radius-up', 'zoom-in', 'zoom-out', 'undo', 'redo'].includes(shortcut)) return;
+    if (shortcut === 'cancel-polygon') intents.toggleHelp(false);
+    SHORTCUTS[shortcut].run(intents);
   };
+  const onKeyUp = (e: KeyboardEvent): void => {
+    if (e.key === ' ') intents.holdPan(false);
+  };
+  // A space released while the window had no focus never sends keyup.
+  const onBlur = (): void => intents.holdPan(false);
   options.target.addEventListener('keydown', onKey);
-  return () => options.target.removeEventListener('keydown', onKey);
+  options.target.addEventListener('keyup', onKeyUp);
+  globalThis.addEventListener?.('blur', onBlur);
+  return () => {
+    options.target.removeEventListener('keydown', onKey);
+    options.target.removeEventListener('keyup', onKeyUp);
+    globalThis.removeEventListener?.('blur', onBlur);
+  };
 }

@@ -2,6 +2,7 @@ import type { SlideInfo, TileLayer, TilesUpdatedMessage } from '@activeseg/proto
 import type OpenSeadragon from 'openseadragon';
 import type { z } from 'zod';
 import { DaemonTileSource } from '../sources/daemon-tile-source.js';
+import { authHeaders } from '../sources/tile-url.js';
 import { invalidatedTileRanges } from './tile-invalidation.js';
 import { TileVersions } from './tile-versions.js';
 
@@ -66,13 +67,15 @@ export function createOverlayLayer(options: OverlayLayerOptions): OverlayLayer {
     new Promise((resolve, reject) => {
       const tileSource = new DaemonTileSource({
         daemonUrl: options.daemonUrl,
-        token: options.token,
         slide: options.slide,
         layer,
         versionOf: (level, col, row) => versions.versionOf(level, col, row),
       });
       viewer.addTiledImage({
         tileSource,
+        // Fetched with the token in a header, so no tile URL carries it.
+        loadTilesWithAjax: true,
+        ajaxHeaders: authHeaders(options.token),
         opacity: effectiveOpacity(),
         ...(index === undefined ? {} : { index }),
         success: (event) => resolve((event as unknown as { item: OpenSeadragon.TiledImage }).item),

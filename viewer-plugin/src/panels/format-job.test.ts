@@ -30,6 +30,16 @@ describe('format-job', () => {
     );
   });
 
+  it('names the slide of an inference job and the mode of a training job', () => {
+    const slides = [{ id: 'sl_a', name: 'V915.png' }];
+    const job = { jobId: 'j', state: 'queued', done: 0, total: 0 } as const;
+    expect(formatJobLine({ ...job, kind: 'infer', slideId: 'sl_a' }, slides)).toBe('infer V915.png queued');
+    // A slide the list does not hold (yet) is named by its id rather than not at all.
+    expect(formatJobLine({ ...job, kind: 'infer', slideId: 'sl_b' }, slides)).toBe('infer sl_b queued');
+    expect(formatJobLine({ ...job, kind: 'train', mode: 'finetune' })).toBe('train (fine-tune) queued');
+    expect(formatJobLine({ ...job, kind: 'train', mode: 'scratch' })).toBe('train (from scratch) queued');
+  });
+
   it('progress fraction is clamped and safe for total 0', () => {
     expect(progressFraction({ done: 5, total: 10 })).toBe(0.5);
     expect(progressFraction({ done: 0, total: 0 })).toBe(0);

@@ -1,3 +1,4 @@
+import type { SlideInfo } from '@activeseg/protocol';
 import type { JobView } from '../state/viewer-state.js';
 
 /** "12 s", "3 min 5 s", "1 h 02 min": coarse enough to not flicker every frame. */
@@ -9,9 +10,18 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
+const MODE_LABEL = { finetune: 'fine-tune', scratch: 'from scratch' } as const;
+
+/** What the job is: `infer V915.png`, `train (fine-tune)`; the slide name comes from the page's slide list. */
+export function jobTitle(job: JobView, slides: readonly Pick<SlideInfo, 'id' | 'name'>[] = []): string {
+  if (job.kind === 'train') return job.mode ? `train (${MODE_LABEL[job.mode]})` : 'train';
+  const name = job.slideId === undefined ? undefined : (slides.find((s) => s.id === job.slideId)?.name ?? job.slideId);
+  return name === undefined ? 'infer' : `infer ${name}`;
+}
+
 /** One line under a job's progress bar. */
-export function formatJobLine(job: JobView): string {
-  const parts = [`${job.kind} ${job.state}`];
+export function formatJobLine(job: JobView, slides: readonly Pick<SlideInfo, 'id' | 'name'>[] = []): string {
+  const parts = [`${jobTitle(job, slides)} ${job.state}`];
   if (job.total > 0) parts.push(`${job.done}/${job.total}`);
   if (job.state === 'running' && job.etaMs !== undefined) parts.push(`ETA ${formatDuration(job.etaMs)}`);
   if (job.epoch !== undefined) parts.push(`epoch ${job.epoch}`);

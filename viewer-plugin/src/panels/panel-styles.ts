@@ -26,5 +26,27 @@ export const PANEL_STYLES = `
 .activeseg-status { font: 12px system-ui, sans-serif; color: #e8e8e8; background: #15161a; padding: 3px 8px; display: flex; gap: 12px; flex-wrap: wrap; }
 .activeseg-outline { border: 2px solid #ffd600; box-shadow: 0 0 0 1px #000; pointer-events: none; }
 .activeseg-mask { pointer-events: none; image-rendering: pixelated; width: 100%; height: 100%; }
+.activeseg.activeseg-toolbar { position: absolute; top: 8px; left: 8px; right: 8px; z-index: 20; background: none; overflow: visible; pointer-events: none; display: flex; flex-direction: column; align-items: flex-start; gap: 4px; }
+.activeseg-toolbar .as-bar { pointer-events: auto; display: flex; flex-wrap: wrap; align-items: center; gap: 6px; background: #1e1f24e8; border: 1px solid #33353d; border-radius: 6px; padding: 4px 6px; box-shadow: 0 2px 8px #0008; }
+.activeseg-toolbar .as-group { display: flex; align-items: center; gap: 3px; padding-right: 6px; border-right: 1px solid #33353d; }
+.activeseg-toolbar .as-group:last-of-type { border-right: none; }
+.activeseg-toolbar .as-size { display: flex; align-items: center; gap: 4px; }
+.activeseg-toolbar .as-size input { width: 90px; }
+.activeseg-toolbar .as-zoom { min-width: 44px; text-align: center; }
+.activeseg button.as-primary { background: #00897b; border-color: #00897b; }
+.activeseg button.as-primary:hover { background: #00a08f; }
+.activeseg select { background: #2d3039; color: inherit; border: 1px solid #444853; border-radius: 4px; font: inherit; padding: 2px 4px; }
+.activeseg.activeseg-help { position: absolute; top: 50%; left: 50%; transform: translate(-50%, -50%); z-index: 30; padding: 12px 16px; border: 1px solid #444853; border-radius: 8px; box-shadow: 0 4px 24px #000a; max-height: 90%; overflow-y: auto; }
+.activeseg.activeseg-help[hidden] { display: none; }
+.activeseg-help td { padding: 2px 8px 2px 0; vertical-align: top; }
+.activeseg-help kbd { font: 12px ui-monospace, monospace; background: #2d3039; border: 1px solid #444853; border-radius: 3px; padding: 0 4px; white-space: nowrap; }
+.activeseg-brush-cursor { position: absolute; left: 0; top: 0; z-index: 15; pointer-events: none; border-radius: 50%; border: 1.5px solid #fff; box-shadow: 0 0 0 1px #000a; }
+.activeseg-brush-cursor.as-eraser { border-style: dashed; }
+.activeseg-brush-cursor[hidden] { display: none; }
+.activeseg .as-adjust input { flex: 1; min-width: 0; }
+.activeseg .as-adjust span { min-width: 34px; text-align: right; }
+.activeseg-scale { position: absolute; left: 10px; bottom: 10px; z-index: 15; pointer-events: none; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; display: flex; align-items: center; gap: 6px; }
+.activeseg-scale[hidden] { display: none; }
+.activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
 `;

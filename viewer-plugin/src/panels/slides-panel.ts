@@ -9,7 +9,10 @@ export const createSlidesPanel: CreatePanel = ({ intents }) => {
     {},
     el('h3', { text: 'Slides' }),
     list,
-    el('p', { class: 'as-muted', text: 'Drop an image file on the slide to add it.' }),
+    el('p', {
+      class: 'as-muted',
+      text: 'Drop an image file on the slide, or use “Open image…” in the toolbar, to add it.',
+    }),
   );
   list.addEventListener('click', (e) => {
     const id =

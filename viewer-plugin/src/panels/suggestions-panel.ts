@@ -4,6 +4,8 @@ import { type CreatePanel, renderOnChange } from './panel.js';
 
 const summary = (s: ViewerState): string => {
   if (!s.slide) return 'Open a slide.';
+  // Inference needs a trained model; version 0 is the untrained one.
+  if (s.modelVersion === 0) return 'No model yet: annotate a region and train (Jobs).';
   if (s.suggestionsVersion === null) return 'No inference on this slide yet: run inference in Jobs.';
   const range = s.suggestions.length
     ? `${s.suggestions.at(-1)!.score.toFixed(3)}–${s.suggestions[0]!.score.toFixed(3)}`
@@ -24,7 +26,7 @@ export const createSuggestionsPanel: CreatePanel = ({ intents }) => {
   return {
     element,
     render: renderOnChange(
-      (s) => [s.slide, s.suggestions, s.suggestionsVersion, s.selected],
+      (s) => [s.slide, s.suggestions, s.suggestionsVersion, s.selected, s.modelVersion],
       (s) => {
         note.textContent = summary(s);
         list.replaceChildren(

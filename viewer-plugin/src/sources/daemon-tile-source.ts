@@ -4,7 +4,6 @@ import { tileUrl } from './tile-url.js';
 
 export interface DaemonTileSourceOptions {
   daemonUrl: string;
-  token: string;
   slide: SlideInfo;
   layer: TileLayer;
   /** Model version to request for tile (level, col, row); overlays only. */
@@ -14,7 +13,8 @@ export interface DaemonTileSourceOptions {
 /**
  * A DZI source for one layer of one daemon slide. Geometry comes from `SlideInfo` (no descriptor round trip),
  * and only `getTileUrl` is overridden: it puts layer and per-tile model version into the URL, which OSD also
- * uses as the tile's cache key, so a refreshed tile gets a new key and everything else stays cached.
+ * uses as the tile's cache key, so a refreshed tile gets a new key and everything else stays cached. The URL
+ * carries no token: add the TiledImage with `loadTilesWithAjax: true` and `ajaxHeaders: authHeaders(token)`.
  */
 export class DaemonTileSource extends OpenSeadragon.DziTileSource {
   readonly #options: DaemonTileSourceOptions;
@@ -38,7 +38,6 @@ export class DaemonTileSource extends OpenSeadragon.DziTileSource {
     const o = this.#options;
     return tileUrl({
       daemonUrl: o.daemonUrl,
-      token: o.token,
       slideId: o.slide.id,
       layer: o.layer,
       level,

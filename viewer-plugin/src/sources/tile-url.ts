@@ -1,8 +1,8 @@
 import type { TileLayer } from '@activeseg/protocol';
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@activeseg/protocol';
 
 export interface TileUrlOptions {
   daemonUrl: string;
-  token: string;
   slideId: string;
   layer: TileLayer;
   level: number;
@@ -15,34 +15,41 @@ export interface TileUrlOptions {
 /**
  * `GET /api/slides/:slideId/tiles/:layer/:level/:col_:row.(jpeg|png)?v=<modelVersion>`. Overlays are PNG (they carry alpha),
  * the image is JPEG. Layer and model version are part of the URL, so the browser's and OSD's caches, both
- * keyed by URL, can never show an overlay from another model. The token goes in the query because OSD
- * loads tiles as `<img>` by default, and those cannot carry an Authorization header.
+ * keyed by URL, can never show an overlay from another model. The token is never in it: tiles are fetched
+ * with `authHeaders` (OSD's `loadTilesWithAjax` + `ajaxHeaders`), so it reaches no console, history or log.
  */
 export function tileUrl(options: TileUrlOptions): string {
   const ext = options.layer === 'image' ? 'jpeg' : 'png';
   const path = `/api/slides/${encodeURIComponent(options.slideId)}/tiles/${options.layer}/${options.level}/${options.col}_${options.row}.${ext}`;
-  const query = new URLSearchParams();
-  if (options.modelVersion !== undefined) query.set('v', String(options.modelVersion));
-  query.set('token', options.token);
-  return `${trimSlash(options.daemonUrl)}${path}?${query}`;
+  const query = options.modelVersion === undefined ? '' : `?v=${options.modelVersion}`;
+  return `${trimSlash(options.daemonUrl)}${path}${query}`;
 }
 
-export interface DziUrlOptions {
-  daemonUrl: string;
-  token: string;
-  slideId: string;
+/** Headers that authenticate a GET the page makes (tiles, prediction masks). */
+export function authHeaders(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
 }
 
-export function dziUrl(options: DziUrlOptions): string {
-  return `${trimSlash(options.daemonUrl)}/api/slides/${encodeURIComponent(options.slideId)}/image.dzi?token=${encodeURIComponent(options.token)}`;
+/** RFC 7230 token characters, all a subprotocol name may hold. */
+const SUBPROTOCOL_SAFE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export interface WsEndpoint {
+  url: string;
+  protocols: string[];
 }
 
-/** `ws://host/ws?token=…` for an `http://host` daemon (the WebSocket constructor cannot send headers either). */
-export function wsUrl(options: { daemonUrl: string; token: string }): string {
+/**
+ * `ws://host/ws` for an `http://host` daemon. The WebSocket constructor cannot send an Authorization header, so
+ * the token travels as a subprotocol (`Sec-WebSocket-Protocol`, a header: never logged as a URL). A token with
+ * characters a subprotocol cannot hold falls back to `?token=`.
+ */
+export function wsEndpoint(options: { daemonUrl: string; token: string }): WsEndpoint {
   const url = new URL('/ws', `${trimSlash(options.daemonUrl)}/`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (SUBPROTOCOL_SAFE.test(options.token))
+    return { url: url.toString(), protocols: [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${options.token}`] };
   url.searchParams.set('token', options.token);
-  return url.toString();
+  return { url: url.toString(), protocols: [] };
 }
 
 export function trimSlash(url: string): string {

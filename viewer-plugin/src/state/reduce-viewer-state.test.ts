@@ -160,13 +160,40 @@ describe('reduceViewerState', () => {
     expect(mismatch.lastError).toBe('The viewer and the daemon are different versions; reload the page');
   });
 
+  it('keeps the slide and mode a job was started with, for its title', () => {
+    const info = { id: 'jb_1', kind: 'infer', state: 'queued', progress: { done: 0, total: 4 } } as const;
+    const s = run([
+      { type: 'job.info', info, started: { slideId: 'sl_1' } },
+      { type: 'job.info', info: { ...info, state: 'running', progress: { done: 1, total: 4 } } },
+    ]);
+    expect(s.jobs[0]).toMatchObject({ jobId: 'jb_1', state: 'running', done: 1, slideId: 'sl_1' });
+  });
+
+  it('toggles the shortcut help, and keeps the state object when the zoom did not change', () => {
+    expect(run([{ type: 'help.toggled' }]).helpOpen).toBe(true);
+    expect(run([{ type: 'help.toggled' }, { type: 'help.toggled', open: false }]).helpOpen).toBe(false);
+    const zoomed = run([{ type: 'view.zoomed', zoom: 0.5 }]);
+    expect(zoomed.zoom).toBe(0.5);
+    expect(reduceViewerState(zoomed, { type: 'view.zoomed', zoom: 0.5 })).toBe(zoomed);
+  });
+
   it('mirrors the annotation tool, the start mode and the annotation notice', () => {
     const s = run([
-      { type: 'tool.changed', tool: { tool: 'polygon', radius: 20, active: true, canUndo: true, canRedo: false } },
+      {
+        type: 'tool.changed',
+        tool: { tool: 'polygon', radius: 20, active: true, canUndo: true, canRedo: false, panHeld: false },
+      },
       { type: 'start-from.changed', startFrom: 'prediction' },
       { type: 'annotation.status', notice: { tone: 'ok', text: 'Stored ✓' } },
     ]);
-    expect(s.tool).toEqual({ tool: 'polygon', radius: 20, active: true, canUndo: true, canRedo: false });
+    expect(s.tool).toEqual({
+      tool: 'polygon',
+      radius: 20,
+      active: true,
+      canUndo: true,
+      canRedo: false,
+      panHeld: false,
+    });
     expect(s.startFrom).toBe('prediction');
     expect(s.annotationStatus).toEqual({ tone: 'ok', text: 'Stored ✓' });
   });

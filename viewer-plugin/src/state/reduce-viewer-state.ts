@@ -1,4 +1,5 @@
 import { describeError } from '../client/describe-error.js';
+import { NEUTRAL_ADJUSTMENT, normalizeAdjustment } from '../layers/tone-curve.js';
 import { applyServerMessage } from './apply-server-message.js';
 import {
   type JobView,
@@ -28,7 +29,12 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
     case 'slides.listed':
       return { ...state, slides: action.slides };
     case 'slide.opened': {
-      let next: ViewerState = { ...state, slide: action.slide, lastError: '' };
+      let next: ViewerState = {
+        ...state,
+        slide: action.slide,
+        adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
+        lastError: '',
+      };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
@@ -70,6 +76,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
           kind: info.kind,
           state: info.state,
           ...info.progress,
+          ...action.started,
         })),
       };
     }
@@ -79,5 +86,11 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, startFrom: action.startFrom };
     case 'annotation.status':
       return { ...state, annotationStatus: action.notice };
+    case 'help.toggled':
+      return { ...state, helpOpen: action.open ?? !state.helpOpen };
+    case 'adjustment.changed':
+      return { ...state, adjustment: normalizeAdjustment(action.adjustment) };
+    case 'view.zoomed':
+      return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
   }
 }

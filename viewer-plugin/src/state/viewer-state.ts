@@ -8,8 +8,10 @@ import type {
   Suggestion,
   SuggestionList,
   TileLayer,
+  TrainMode,
 } from '@activeseg/protocol';
 import type { ConnectionChange, ConnectionState } from '../client/ws-client.js';
+import { type Adjustment, NEUTRAL_ADJUSTMENT } from '../layers/tone-curve.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
 export const TILE_LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
@@ -22,6 +24,9 @@ export interface JobView {
   done: number;
   total: number;
   etaMs?: number | undefined;
+  /** Known for jobs this page started (the daemon's job frames do not name the slide). */
+  slideId?: string | undefined;
+  mode?: TrainMode | undefined;
   epoch?: number | undefined;
   loss?: number | undefined;
   valDice?: number | undefined;
@@ -44,6 +49,8 @@ export interface ToolView {
   readonly active: boolean;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
+  /** Space is held: the view pans whatever the tool. */
+  readonly panHeld: boolean;
 }
 
 export interface ConnectionView {
@@ -82,6 +89,12 @@ export interface ViewerState {
   readonly tool: ToolView;
   readonly startFrom: StartFrom;
   readonly annotationStatus: Notice;
+  /** The `?` overlay listing every shortcut is shown. */
+  readonly helpOpen: boolean;
+  /** Brightness/contrast/gamma of the open slide's image layer (display only). */
+  readonly adjustment: Adjustment;
+  /** Screen pixels per level-0 image pixel (1 = full resolution); undefined while no slide is shown. */
+  readonly zoom: number | undefined;
   /** The latest error worth showing in the status bar; '' for none. */
   readonly lastError: string;
 }
@@ -92,7 +105,9 @@ export type ViewerAction =
   | { type: 'connection'; change: ConnectionChange }
   | { type: 'error'; message: string }
   | { type: 'slides.listed'; slides: readonly SlideInfo[] }
-  | { type: 'slide.opened'; slide: SlideInfo }
+  /** `adjustment`: what this browser remembered for the slide. */
+  | { type: 'slide.opened'; slide: SlideInfo; adjustment?: Adjustment }
+  | { type: 'adjustment.changed'; adjustment: Adjustment }
   /** A local file is shown as a preview: no daemon slide is open until its upload is done. */
   | { type: 'slide.closed' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
@@ -100,10 +115,17 @@ export type ViewerAction =
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
   | { type: 'layer.opacity'; layer: TileLayer; opacity: number }
   | { type: 'layer.visible'; layer: TileLayer; visible: boolean }
-  | { type: 'job.info'; info: Pick<JobInfo, 'id' | 'kind' | 'state' | 'progress'> }
+  | {
+      type: 'job.info';
+      info: Pick<JobInfo, 'id' | 'kind' | 'state' | 'progress'>;
+      /** What the page asked for, when it started the job. */
+      started?: { slideId?: string; mode?: TrainMode };
+    }
   | { type: 'tool.changed'; tool: ToolView }
   | { type: 'start-from.changed'; startFrom: StartFrom }
-  | { type: 'annotation.status'; notice: Notice };
+  | { type: 'annotation.status'; notice: Notice }
+  | { type: 'help.toggled'; open?: boolean }
+  | { type: 'view.zoomed'; zoom: number | undefined };
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
@@ -125,9 +147,19 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     suggestionsVersion: null,
     selected: -1,
     jobs: [],
-    tool: options.tool ?? { tool: 'brush', radius: 12, active: false, canUndo: false, canRedo: false },
+    tool: options.tool ?? {
+      tool: 'brush',
+      radius: 12,
+      active: false,
+      canUndo: false,
+      canRedo: false,
+      panHeld: false,
+    },
     startFrom: 'empty',
     annotationStatus: { tone: 'muted', text: '' },
+    helpOpen: false,
+    zoom: undefined,
+    adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
   };
 }

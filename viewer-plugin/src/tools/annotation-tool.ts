@@ -20,10 +20,17 @@ export interface AnnotationTool {
   readonly mask: MaskCanvas | undefined;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
+  /** Vertices of the polygon being drawn, not yet filled. */
+  readonly openPolygon: number;
+  /** Space is held: the view pans whatever the tool. */
+  readonly panHeld: boolean;
   /** Starts editing `region`, empty or from an initial mask (e.g. the thresholded prediction). */
   begin(region: Region, initial?: MaskCanvas): void;
   end(): void;
+  /** Replaces the whole mask (e.g. with the thresholded prediction), as one undoable step. */
+  replaceMask(data: Uint8Array): void;
   setTool(tool: ToolName): void;
+  holdPan(held: boolean): void;
   setRadius(radiusPx: number): void;
   undo(): void;
   redo(): void;
@@ -34,6 +41,13 @@ export interface AnnotationTool {
 }
 
 const FG = [255, 64, 200, 150] as const;
+/**
+ * A click this close (screen px) to the first vertex closes the polygon; a second click this close to the last
+ * vertex within DOUBLE_CLICK_MS is a double-click. Both are decided here rather than by OSD's double-click event,
+ * whose timing cannot tell a fast new vertex from a closing double-click.
+ */
+const CLOSE_RADIUS_PX = 8;
+const DOUBLE_CLICK_MS = 500;
 
 /**
  * Brush, eraser and polygon editing of a MaskCanvas in place on the slide. The mask and the polygon preview
@@ -52,6 +66,10 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
   let strokeBefore: Uint8Array | undefined;
   let lastPoint: ImagePoint | undefined;
   let polygon: ImagePoint[] = [];
+  // Screen position and time of the last vertex, and the first vertex's screen position (at the zoom it was set).
+  let lastClick: { x: number; y: number; t: number } | undefined;
+  let firstClick: { x: number; y: number } | undefined;
+  let panHeld = false;
   const changed = () => options.onChange?.();
 
   const toImage = (position: OpenSeadragon.Point): ImagePoint | undefined => {
@@ -99,10 +117,10 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     for (const p of polygon) ctx.fillRect(p.x - mask.region.x - 1, p.y - mask.region.y - 1, 3, 3);
   };
 
-  const drawing = () => mask !== undefined && tool !== 'pan';
+  const drawing = () => mask !== undefined && tool !== 'pan' && !panHeld;
 
   const onPress = (e: OpenSeadragon.CanvasPressEvent): void => {
-    if (!mask || (tool !== 'brush' && tool !== 'eraser')) return;
+    if (!drawing() || !mask || (tool !== 'brush' && tool !== 'eraser')) return;
     const p = toImage(e.position);
     if (!p) return;
     strokeBefore = mask.snapshot();
@@ -135,13 +153,32 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     if (tool !== 'polygon' || !e.quick) return;
     const p = toImage(e.position);
     if (!p) return;
+    const now = performance.now();
+    const near = (a: { x: number; y: number } | undefined) =>
+      a !== undefined && Math.hypot(a.x - e.position.x, a.y - e.position.y) <= CLOSE_RADIUS_PX;
+    const doubleClick = near(lastClick) && lastClick !== undefined && now - lastClick.t <= DOUBLE_CLICK_MS;
+    if (polygon.length >= 3 && (doubleClick || near(firstClick))) {
+      api.closePolygon();
+      // Remembered, so the rest of a double- or triple-click on the closing point starts no new polygon.
+      lastClick = { x: e.position.x, y: e.position.y, t: now };
+      return;
+    }
+    // A repeat click on the same spot adds no duplicate vertex.
+    if (doubleClick) return;
+    if (polygon.length === 0) firstClick = { x: e.position.x, y: e.position.y };
+    lastClick = { x: e.position.x, y: e.position.y, t: now };
     polygon.push(p);
     paintPreview();
   };
+  // Closing is decided in onClick; OSD's own double-click (zoom) is only suppressed here.
   const onDoubleClick = (e: OpenSeadragon.CanvasDoubleClickEvent): void => {
-    if (!drawing()) return;
-    e.preventDefaultAction = true;
-    if (tool === 'polygon') api.closePolygon();
+    if (drawing()) e.preventDefaultAction = true;
+  };
+  const clearPolygon = (): void => {
+    polygon = [];
+    lastClick = undefined;
+    firstClick = undefined;
+    paintPreview();
   };
 
   viewer.addHandler('canvas-press', onPress);
@@ -176,6 +213,12 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     get canRedo() {
       return undo.canRedo;
     },
+    get openPolygon() {
+      return polygon.length;
+    },
+    get panHeld() {
+      return panHeld;
+    },
     begin(region, initial) {
       api.end();
       const layer = options.imageLayer();
@@ -200,14 +243,26 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     end() {
       removeOverlays();
       mask = undefined;
-      polygon = [];
+      clearPolygon();
       undo.clear();
+      changed();
+    },
+    replaceMask(data) {
+      if (!mask || data.length !== mask.data.length) return;
+      const before = mask.snapshot();
+      mask.data.set(data);
+      undo.record(before, mask.data);
+      paint({ x: 0, y: 0, width: mask.width, height: mask.height });
       changed();
     },
     setTool(next) {
       tool = next;
-      polygon = [];
-      paintPreview();
+      clearPolygon();
+      changed();
+    },
+    holdPan(held) {
+      if (held === panHeld) return;
+      panHeld = held;
       changed();
     },
     setRadius(px) {
@@ -231,13 +286,12 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
       const before = mask.snapshot();
       paint(mask.fillPolygon(polygon, 1));
       undo.record(before, mask.data);
-      polygon = [];
-      paintPreview();
+      clearPolygon();
       changed();
     },
     cancelPolygon() {
-      polygon = [];
-      paintPreview();
+      clearPolygon();
+      changed();
     },
     destroy() {
       api.end();

@@ -1,5 +1,5 @@
 import type { Region, SlideInfo } from '@activeseg/protocol';
-import { tileUrl } from '../sources/tile-url.js';
+import { authHeaders, tileUrl } from '../sources/tile-url.js';
 import { MaskCanvas } from './mask-canvas.js';
 
 export interface LoadPredictionMaskOptions {
@@ -30,7 +30,6 @@ export async function loadPredictionMask(options: LoadPredictionMaskOptions): Pr
     for (let col = Math.floor(region.x / ts); col * ts < region.x + region.width; col++) {
       const url = tileUrl({
         daemonUrl: options.daemonUrl,
-        token: options.token,
         slideId: slide.id,
         layer: 'prediction',
         level: top,
@@ -39,7 +38,7 @@ export async function loadPredictionMask(options: LoadPredictionMaskOptions): Pr
         modelVersion: options.modelVersion,
       });
       loads.push(
-        fetch(url)
+        fetch(url, { headers: authHeaders(options.token) })
           .then((r) => {
             if (!r.ok) throw new Error(`prediction tile ${col},${row}: HTTP ${r.status}`);
             return r.blob();

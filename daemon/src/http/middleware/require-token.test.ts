@@ -40,6 +40,19 @@ describe('requireToken', () => {
     expect((await app.request('/api/jobs?token=s3cret-token', { method: 'POST' })).status).toBe(401);
   });
 
+  it('accepts the token as a WS upgrade subprotocol, so the page never puts it in a URL', async () => {
+    const upgrade = (protocols: string) =>
+      app.request('/ws', { headers: { upgrade: 'websocket', 'sec-websocket-protocol': protocols } });
+    expect((await upgrade('activeseg, activeseg.bearer.s3cret-token')).status).toBe(200);
+    expect((await upgrade('activeseg, activeseg.bearer.wrong')).status).toBe(401);
+    expect((await upgrade('activeseg')).status).toBe(401);
+    // Only on the upgrade: a plain GET cannot smuggle it in that header.
+    const plain = await app.request('/api/slides', {
+      headers: { 'sec-websocket-protocol': 'activeseg.bearer.s3cret-token' },
+    });
+    expect(plain.status).toBe(401);
+  });
+
   it('rejects foreign origins on state-changing requests and upgrades, not on plain GETs', async () => {
     const auth = { authorization: 'Bearer s3cret-token' };
     const post = (origin: string) => app.request('/api/jobs', { method: 'POST', headers: { ...auth, origin } });

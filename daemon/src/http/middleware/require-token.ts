@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerFromSubprotocols } from '@activeseg/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from '../../errors/api-error.js';
 
@@ -44,12 +45,14 @@ export function requireToken(options: RequireTokenOptions): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header('authorization');
     let presented: string | undefined;
+    const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     if (header?.startsWith('Bearer ')) presented = header.slice(7).trim();
-    else if (allowQuery(c)) presented = c.req.query('token');
+    // The browser's WebSocket cannot set Authorization; the viewer offers the token as a subprotocol instead.
+    else if (isUpgrade) presented = bearerFromSubprotocols(c.req.header('sec-websocket-protocol'));
+    if (presented === undefined && allowQuery(c)) presented = c.req.query('token');
     if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
       throw new ApiError('UNAUTHORIZED', 'missing or invalid token');
     }
-    const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     const origin = c.req.header('origin');
     // No Origin header means a non-browser client (CLI, curl), which the token alone authenticates.
     if ((isUpgrade || !SAFE_METHODS.has(c.req.method)) && origin !== undefined && !options.allowedOrigins.has(origin)) {
