@@ -49,6 +49,8 @@ export interface AttachActiveSegOptions {
   reconnectPolicy?: ReconnectPolicy;
   /** Suggestions to list. Default 20. */
   suggestionCount?: number;
+  /** Yes/no questions before destructive actions (deleting a slide). Default `window.confirm`. */
+  confirm?: (message: string) => boolean;
 }
 
 export interface ActiveSegHandle {
@@ -120,6 +122,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
     report,
     suggestionCount: options.suggestionCount ?? 20,
     isDestroyed: () => destroyed,
+    confirm: options.confirm ?? ((message) => window.confirm(message)),
   });
 
   const style = el('style', { text: PANEL_STYLES });

@@ -33,4 +33,6 @@ export interface ActionDeps {
   report: (err: unknown) => void;
   suggestionCount: number;
   isDestroyed: () => boolean;
+  /** Asks the person yes or no (window.confirm in the page). */
+  confirm: (message: string) => boolean;
 }

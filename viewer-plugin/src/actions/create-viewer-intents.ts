@@ -24,6 +24,7 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
   const openLocalFile = createOpenLocalFile({ ...deps, slides });
   const intents: ViewerIntents = {
     openSlide: (slideId) => void slides.openSlide(slideId).catch(report),
+    deleteSlide: (slideId) => void slides.deleteSlide(slideId).catch(report),
     openLocalFile: (file) => void openLocalFile(file).catch(report),
     setLayerVisible(layer, visible) {
       store.dispatch({ type: 'layer.visible', layer, visible });

@@ -1,3 +1,4 @@
+import { DaemonError } from '../client/http-client.js';
 import { loadAdjustment } from '../state/adjustment-storage.js';
 import type { ActionDeps } from './action-deps.js';
 
@@ -5,13 +6,18 @@ export interface SlideActions {
   /** Shows the slide with its overlays and suggestions; rejects when the daemon does not have it. */
   openSlide(slideId: string): Promise<void>;
   refreshSlides(): Promise<void>;
+  /**
+   * Deletes a slide after the person confirms; a slide holding annotations (their work) needs a second, explicit
+   * confirmation naming how many. Resolves false when they declined.
+   */
+  deleteSlide(slideId: string): Promise<boolean>;
   loadSuggestions(): Promise<void>;
 }
 
 export function createSlideActions(
   deps: Pick<
     ActionDeps,
-    'viewer' | 'http' | 'ws' | 'store' | 'slideView' | 'tool' | 'raise' | 'suggestionCount' | 'isDestroyed'
+    'viewer' | 'http' | 'ws' | 'store' | 'slideView' | 'tool' | 'raise' | 'suggestionCount' | 'isDestroyed' | 'confirm'
   >,
 ): SlideActions {
   const { http, store, slideView } = deps;
@@ -35,6 +41,29 @@ export function createSlideActions(
         }
       }
       deps.raise('activeseg-slide-open', { slide });
+    },
+    async deleteSlide(slideId) {
+      const name = store.state.slides.find((s) => s.id === slideId)?.name ?? slideId;
+      if (!deps.confirm(`Delete the slide “${name}” and every file made from it (pyramid, overlays, scores)?`)) {
+        return false;
+      }
+      try {
+        await http.deleteSlide(slideId);
+      } catch (err) {
+        if (!(err instanceof DaemonError) || err.code !== 'SLIDE_HAS_ANNOTATIONS') throw err;
+        if (
+          !deps.confirm(`“${name}” has annotations. ${err.message}. Delete its annotations too? This cannot be undone.`)
+        ) {
+          return false;
+        }
+        await http.deleteSlide(slideId, { force: true });
+      }
+      if (store.state.slide?.id === slideId) {
+        deps.tool.end();
+        slideView.clear();
+      }
+      await actions.refreshSlides();
+      return true;
     },
     async refreshSlides() {
       const list = await http.listSlides();

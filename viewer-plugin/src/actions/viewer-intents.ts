@@ -9,6 +9,8 @@ import type { ToolName } from '../tools/annotation-tool.js';
  */
 export interface ViewerIntents {
   openSlide(slideId: string): void;
+  /** Asks first; a slide with annotations asks again. */
+  deleteSlide(slideId: string): void;
   openLocalFile(file: File): void;
   setLayerVisible(layer: TileLayer, visible: boolean): void;
   setLayerOpacity(layer: TileLayer, opacity: number): void;

@@ -2,6 +2,7 @@ import {
   type AddSlideRequest,
   AnnotationAck,
   type AnnotationRequest,
+  DeleteSlideResult,
   ErrorBody,
   type ErrorCode,
   HealthResponse,
@@ -61,6 +62,8 @@ export interface HttpClient {
   startJob(request: StartJobRequest): Promise<JobInfo>;
   getJob(jobId: string): Promise<JobInfo>;
   cancelJob(jobId: string): Promise<JobInfo>;
+  /** Deletes a slide and its derived files; `force` also deletes its annotations (refused without it). */
+  deleteSlide(slideId: string, options?: { force?: boolean }): Promise<DeleteSlideResult>;
 }
 
 /**
@@ -154,5 +157,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     startJob: (req) => request(JobInfo, 'POST', '/api/jobs', { json: req }),
     getJob: (jobId) => request(JobInfo, 'GET', `/api/jobs/${id(jobId)}`),
     cancelJob: (jobId) => request(JobInfo, 'POST', `/api/jobs/${id(jobId)}/cancel`),
+    deleteSlide: (slideId, opts = {}) =>
+      request(DeleteSlideResult, 'DELETE', `/api/slides/${id(slideId)}${opts.force ? '?force=true' : ''}`),
   };
 }

@@ -15,8 +15,13 @@ export const createSlidesPanel: CreatePanel = ({ intents }) => {
     }),
   );
   list.addEventListener('click', (e) => {
-    const id =
-      e.target instanceof Element ? e.target.closest<HTMLElement>('[data-slide-id]')?.dataset.slideId : undefined;
+    const target = e.target instanceof Element ? e.target : undefined;
+    const remove = target?.closest<HTMLElement>('[data-delete-slide-id]')?.dataset.deleteSlideId;
+    if (remove) {
+      intents.deleteSlide(remove);
+      return;
+    }
+    const id = target?.closest<HTMLElement>('[data-slide-id]')?.dataset.slideId;
     if (id) intents.openSlide(id);
   });
   return {
@@ -35,6 +40,14 @@ export const createSlidesPanel: CreatePanel = ({ intents }) => {
               },
               el('span', { text: slide.name }),
               el('span', { class: 'as-muted', text: `${slide.width}×${slide.height}` }),
+              el('button', {
+                type: 'button',
+                class: 'as-icon',
+                title: `Delete ${slide.name} (asks first)`,
+                'aria-label': `Delete ${slide.name}`,
+                'data-delete-slide-id': slide.id,
+                text: '×',
+              }),
             ),
           ),
         ),
