@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   SLIDE_CORRUPT: 'SLIDE_CORRUPT',
   /** 413: the image exceeds the configured pixel limit. */
   SLIDE_TOO_LARGE: 'SLIDE_TOO_LARGE',
+  /** 422: OME metadata (NGFF multiscales, array metadata) is missing, malformed or inconsistent; the message names the path. */
+  SLIDE_METADATA_INVALID: 'SLIDE_METADATA_INVALID',
+  /** 422: the image has axes a 2D slide cannot take (time or z with more than one step, more than one channel). */
+  SLIDE_AXES_UNSUPPORTED: 'SLIDE_AXES_UNSUPPORTED',
+  /** 415: a chunk codec or data type the daemon cannot decode; the message names the array and the codec. */
+  SLIDE_CODEC_UNSUPPORTED: 'SLIDE_CODEC_UNSUPPORTED',
   /** 404: level/col/row outside the slide's tile pyramid. */
   TILE_OUT_OF_RANGE: 'TILE_OUT_OF_RANGE',
   /** 404: the overlay layer has no data yet (no inference has run for this slide). */
@@ -86,6 +92,9 @@ const HTTP_STATUS = {
   SLIDE_UNSUPPORTED_FORMAT: 415,
   SLIDE_CORRUPT: 422,
   SLIDE_TOO_LARGE: 413,
+  SLIDE_METADATA_INVALID: 422,
+  SLIDE_AXES_UNSUPPORTED: 422,
+  SLIDE_CODEC_UNSUPPORTED: 415,
   TILE_OUT_OF_RANGE: 404,
   LAYER_NOT_AVAILABLE: 404,
   MODEL_VERSION_NOT_FOUND: 404,

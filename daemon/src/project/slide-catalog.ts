@@ -1,4 +1,4 @@
-import { loadSharpSlideSource } from '../slides/sharp-slide-source.js';
+import { openSlideSource } from '../slides/open-slide-source.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import type { SlideRecord, SlidesRepo } from '../store/slides-repo.js';
 import { ApiError } from './api-error.js';
@@ -38,7 +38,8 @@ export function createSlideCatalog(options: SlideCatalogOptions): SlideCatalog {
         return hit;
       }
       const slide = get(slideId);
-      const pending = loadSharpSlideSource(options.paths.fromStored(slide.readPath), {
+      const pending = openSlideSource(options.paths.fromStored(slide.readPath), {
+        format: slide.format,
         limitInputPixels: options.maxSlidePixels ?? 0,
       }).catch((err: unknown) => {
         open.delete(slideId);

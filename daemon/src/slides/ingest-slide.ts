@@ -1,8 +1,10 @@
 import { mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { PixelSize } from '@activeseg/protocol';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
+import { ingestOmeZarr } from './ingest-ome-zarr.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
@@ -23,6 +25,10 @@ export interface IngestSlideResult {
   converted: boolean;
   name: string;
   source: SlideSource;
+  /** Level-0 pixel size from the file's OME metadata, when it has one. */
+  pixelSize?: PixelSize | undefined;
+  /** How the slide is read differently from what the file claims (missing chunks, …). */
+  warnings?: string[];
 }
 
 /**
@@ -33,6 +39,11 @@ export interface IngestSlideResult {
 export async function ingestSlide(path: string, options: IngestSlideOptions): Promise<IngestSlideResult> {
   const { pyramidPath, maxSlidePixels = 0, convertAbovePixels = 64 * 1024 * 1024, signal } = options;
   const st = await stat(path).catch(() => undefined);
+  // A directory can only be an OME-Zarr store; it is read in place (its own pyramid serves the tiles).
+  if (st?.isDirectory()) {
+    const zarr = await ingestOmeZarr(path, { maxSlidePixels, ...(signal ? { signal } : {}) });
+    return { readPath: path, converted: false, ...zarr, pixelSize: zarr.source.pixelSize };
+  }
   if (!st?.isFile()) throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file at ${path}`, 'path');
 
   const limitInputPixels = maxSlidePixels === 0 ? false : maxSlidePixels;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { ApiError } from '../project/api-error.js';
-import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from './slide-source.js';
+import { assertWindowInside, levelCount, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
 export interface LoadSharpSlideSourceOptions {
   /** sharp's limitInputPixels; 0 or false disables the guard (needed for gigapixel slides). */
@@ -53,19 +53,7 @@ export async function loadSharpSlideSource(
     async readRegion(req: ReadRegionRequest): Promise<Uint8Array> {
       const { level, x, y, width: w, height: h, signal } = req;
       signal?.throwIfAborted();
-      const size = levelSize({ width, height }, level);
-      if (
-        !Number.isInteger(level) ||
-        level < 0 ||
-        w <= 0 ||
-        h <= 0 ||
-        x < 0 ||
-        y < 0 ||
-        x + w > size.width ||
-        y + h > size.height
-      ) {
-        throw new RangeError(`window ${x},${y} ${w}×${h} is outside level ${level} (${size.width}×${size.height})`);
-      }
+      assertWindowInside({ width, height }, req);
       const down = 2 ** level;
       // Deepest page that is still at least as detailed as the requested level.
       const page = pages[Math.min(level, pages.length - 1)]!;
