@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   JOB_CANCELLED: 'JOB_CANCELLED',
   /** 409: training was requested but no annotations exist yet. */
   NO_TRAINING_DATA: 'NO_TRAINING_DATA',
+  /** 409: an export target path already exists (or its folder does not); the message names the path. */
+  EXPORT_PATH_EXISTS: 'EXPORT_PATH_EXISTS',
   /** 413: the export is larger than its format allows (PNG over `maxPngExportPixels`); ask for the TIFF instead. */
   EXPORT_TOO_LARGE: 'EXPORT_TOO_LARGE',
   /** 503: no model engine is wired or loaded, so infer/train cannot run (or no model version exists to export). */
@@ -107,6 +109,7 @@ const HTTP_STATUS = {
   JOB_NOT_CANCELLABLE: 409,
   JOB_CANCELLED: 409,
   NO_TRAINING_DATA: 409,
+  EXPORT_PATH_EXISTS: 409,
   EXPORT_TOO_LARGE: 413,
   MODEL_NOT_READY: 503,
   PAYLOAD_TOO_LARGE: 413,

@@ -1,12 +1,17 @@
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorBody, JobInfo, SlideInfo } from '@activeseg/protocol';
+import { ErrorBody, JobInfo, NgffExportResult, SlideInfo } from '@activeseg/protocol';
+import FileSystemStore from '@zarrita/storage/fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as zarr from 'zarrita';
 import { createModelEngine, type ModelEngine } from '../../daemon/src/engine/model-engine.js';
+import { decodeScoreMap } from '../../daemon/src/jobs/score-map.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import { type StartServerResult, startServer } from '../../daemon/src/server.js';
+import { openStore } from '../../daemon/src/store/db.js';
 import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
 import { DEMO_IMAGE } from '../../daemon/src/testing/temp-project.js';
 import { bandsOf, writeOmeZarr } from '../../daemon/src/testing/write-ome-zarr.js';
@@ -66,6 +71,9 @@ afterAll(async () => {
 const headers = () => ({ authorization: `Bearer ${server.token}`, 'content-type': 'application/json' });
 const api = (path: string, init: RequestInit = {}) => fetch(`${server.origin}${path}`, { headers: headers(), ...init });
 
+/** The slides the scoring tests ran inference on, for the export tests. */
+const scored = new Map<string, SlideInfo>();
+
 describe.each(['0.4', '0.5'] as const)('an OME-Zarr v%s store added by its directory path', (version) => {
   let slide: SlideInfo;
 
@@ -113,6 +121,7 @@ describe.each(['0.4', '0.5'] as const)('an OME-Zarr v%s store added by its direc
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(job?.state, JSON.stringify(job?.error)).toBe('done');
+    scored.set(version, slide);
     const overlay = await api(`/api/slides/${slide.id}/tiles/uncertainty/${slide.levels - 1}/0_0.png`);
     expect(overlay.status).toBe(200);
   }, 90_000);
@@ -160,5 +169,122 @@ describe('OME-Zarr slides through POST /api/slides', () => {
     expect(body.error.message).toContain(path);
     const after = ((await (await api('/api/slides')).json()) as { slides: unknown[] }).slides.length;
     expect(after).toBe(before);
+  });
+});
+
+describe('NGFF export (POST /api/slides/:id/export/ngff)', () => {
+  const schemaDir = join(import.meta.dirname, '..', 'fixtures', 'ngff-0.5');
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validator = (name: string) => ajv.compile(JSON.parse(readFileSync(join(schemaDir, name), 'utf8')));
+  const schemas = {
+    image: validator('image.schema.json'),
+    labels: validator('labels.schema.json'),
+    label: validator('label.schema.json'),
+  };
+  const valid = (v: ValidateFunction, attrs: unknown, what: string) => {
+    const ok = v(attrs);
+    expect(ok, `${what}: ${ajv.errorsText(v.errors)}`).toBe(true);
+  };
+
+  it('reads back identical through zarrita and its metadata validates against the NGFF 0.5 schemas', async () => {
+    const slide = scored.get('0.4');
+    if (!slide) throw new Error('the scoring test did not run');
+    // Two rows of four pixels: background above, myelin below.
+    const ann = await api('/api/annotations', {
+      method: 'POST',
+      body: JSON.stringify({
+        slideId: slide.id,
+        clientId: 'ngff-export-annotation',
+        region: { x: 600, y: 100, width: 4, height: 2 },
+        mask: { encoding: 'rle', counts: [4, 4] },
+      }),
+    });
+    expect(ann.status).toBeLessThan(300);
+    const out = join(dir, 'export.ome.zarr');
+    const res = await api(`/api/slides/${slide.id}/export/ngff`, {
+      method: 'POST',
+      body: JSON.stringify({ path: out }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const result = NgffExportResult.parse(await res.json());
+    const cells = Math.ceil(image.width / 512) * Math.ceil(image.height / 512);
+    expect(result).toMatchObject({ path: out, levels: 3, scoredPatches: cells });
+
+    const root = zarr.root(new FileSystemStore(out));
+    const group = async (path: string) => (await zarr.open(path ? root.resolve(path) : root, { kind: 'group' })).attrs;
+    valid(schemas.image, await group(''), 'image');
+    valid(schemas.image, await group('uncertainty'), 'uncertainty');
+    valid(schemas.labels, await group('labels'), 'labels');
+    for (const name of ['annotations', 'prediction']) {
+      const attrs = await group(`labels/${name}`);
+      valid(schemas.label, attrs, name);
+      valid(schemas.image, attrs, `${name} multiscales`);
+    }
+    // The schemas do reject what the spec forbids (so a pass above means something).
+    expect(schemas.image({ ome: { version: '0.5', multiscales: [{ axes: [{ name: 'x' }], datasets: [] }] } })).toBe(
+      false,
+    );
+    expect((await group('')).ome).toMatchObject({
+      multiscales: [
+        {
+          axes: [
+            { name: 'y', unit: 'micrometer' },
+            { name: 'x', unit: 'micrometer' },
+          ],
+        },
+      ],
+    });
+
+    const read = async (path: string) => {
+      const a = await zarr.open(root.resolve(path), { kind: 'array' });
+      const r = await zarr.get(a);
+      return { data: r.data as Uint8Array, shape: r.shape };
+    };
+    const img = await read('0');
+    expect(img.shape).toEqual([image.height, image.width]);
+    expect(Buffer.from(img.data).equals(Buffer.from(image.data))).toBe(true);
+    expect((await read('1')).shape).toEqual([Math.ceil(image.height / 2), Math.ceil(image.width / 2)]);
+
+    const labels = await read('labels/annotations/0');
+    const at = (d: Uint8Array, x: number, y: number) => d[y * image.width + x];
+    expect([0, 1, 2, 3].map((i) => at(labels.data, 600 + i, 100))).toEqual([1, 1, 1, 1]);
+    expect([0, 1, 2, 3].map((i) => at(labels.data, 600 + i, 101))).toEqual([2, 2, 2, 2]);
+    expect(labels.data.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(8);
+
+    // Prediction and uncertainty are the stored score maps, patch by patch.
+    const store = openStore(join(dir, 'project'));
+    try {
+      const pred = await read('labels/prediction/0');
+      const unc = await read('uncertainty/0');
+      for (let row = 0; row * 512 < image.height; row++) {
+        for (let col = 0; col * 512 < image.width; col++) {
+          const rec = store.scores.get(slide.id, result.modelVersion!, col, row)!;
+          const map = decodeScoreMap(new Uint8Array(readFileSync(join(dir, 'project', rec.mapPath))), rec.size);
+          for (let y = row * 512; y < Math.min(image.height, row * 512 + 512); y += 7) {
+            for (let x = col * 512; x < Math.min(image.width, col * 512 + 512); x += 5) {
+              const i = (y - row * 512) * rec.size + (x - col * 512);
+              expect(at(unc.data, x, y)).toBe(map.std[i]);
+              expect(at(pred.data, x, y)).toBe(map.mean[i]! >= 128 ? 2 : 1);
+            }
+          }
+        }
+      }
+    } finally {
+      store.close();
+    }
+
+    // The export is itself a slide the daemon reads, with the pixel size it was written with.
+    const again = await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: out }) });
+    expect(again.status).toBe(201);
+    expect(SlideInfo.parse(await again.json())).toMatchObject({ width: image.width, pixelSize: slide.pixelSize });
+
+    // An existing target is refused, and nothing half-written is left beside it.
+    const twice = await api(`/api/slides/${slide.id}/export/ngff`, {
+      method: 'POST',
+      body: JSON.stringify({ path: out }),
+    });
+    expect(twice.status).toBe(409);
+    expect(ErrorBody.parse(await twice.json()).error).toMatchObject({ code: 'EXPORT_PATH_EXISTS', field: 'path' });
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 });
