@@ -5,6 +5,7 @@ import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
 import { ingestOmeZarr } from './ingest-ome-zarr.js';
+import { readOmeTiffPixelSize } from './ome-tiff-metadata.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
@@ -125,7 +126,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
   } catch (err) {
     throw await classifySharpError(err, path);
   }
-  return { readPath, converted: convert, name: basename(path), source };
+  const pixelSize = meta.format === 'tiff' ? await readOmeTiffPixelSize(path) : undefined;
+  return { readPath, converted: convert, name: basename(path), source, pixelSize };
 }
 
 const MAX_PIXELS_PER_BYTE = 100_000;

@@ -9,6 +9,8 @@ export interface LoadSharpSlideSourceOptions {
 
 interface Page {
   index: number;
+  /** Set for an OME-TIFF pyramid level stored as a SubIFD of page 0. */
+  subifd?: number;
   width: number;
   height: number;
 }
@@ -16,7 +18,7 @@ interface Page {
 /**
  * A SlideSource over any file libvips opens. For tiled (pyramidal) TIFF/BigTIFF, `extract` decodes only the
  * tiles under the window, and each pyramid page is used for the levels it covers, so no read touches the
- * whole image. Untiled formats (PNG, JPEG) are decoded per read: ingest converts big ones to a pyramid first.
+ * whole image (OME-TIFF SubIFD pyramids likewise). Untiled formats (PNG, JPEG) are decoded per read: ingest converts big ones to a pyramid first.
  */
 export async function loadSharpSlideSource(
   path: string,
@@ -41,6 +43,16 @@ export async function loadSharpSlideSource(
       pages.push({ index, width: m.width, height: m.height });
     }
   }
+  // OME-TIFF writers (Bio-Formats, bfconvert, tifffile) store the pyramid as SubIFDs of page 0 instead.
+  if (meta.format === 'tiff' && pages.length === 1 && (meta.subifds ?? 0) > 0) {
+    for (let subifd = 0; subifd < (meta.subifds ?? 0); subifd++) {
+      const m = await sharp(path, { subifd, limitInputPixels }).metadata();
+      const prev = pages.at(-1)!;
+      if (!m.width || !m.height || Math.abs(m.width - prev.width / 2) > 1 || Math.abs(m.height - prev.height / 2) > 1)
+        break;
+      pages.push({ index: 0, subifd, width: m.width, height: m.height });
+    }
+  }
   // sharp does not expose the TIFF tile size; pyramids written by ingest use 256.
   const tileSize = 256;
 
@@ -63,7 +75,8 @@ export async function loadSharpSlideSource(
       const top = Math.min(page.height - 1, Math.floor(y * down * sy));
       const right = Math.max(left + 1, Math.min(page.width, Math.ceil((x + w) * down * sx)));
       const bottom = Math.max(top + 1, Math.min(page.height, Math.ceil((y + h) * down * sy)));
-      let pipeline = sharp(path, { page: page.index, limitInputPixels })
+      const at = page.subifd === undefined ? { page: page.index } : { subifd: page.subifd };
+      let pipeline = sharp(path, { ...at, limitInputPixels })
         .extract({ left, top, width: right - left, height: bottom - top })
         .removeAlpha()
         .toColourspace('b-w');
