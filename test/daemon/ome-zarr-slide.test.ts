@@ -151,6 +151,12 @@ describe('OME-Zarr slides through POST /api/slides', () => {
     expect(listed.find((s) => s.id === slide.id)).toEqual(slide);
   });
 
+  it('a directory without Zarr metadata is not a slide: SLIDE_FILE_NOT_FOUND', async () => {
+    const res = await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: join(dir, 'models') }) });
+    expect(res.status).toBe(422);
+    expect(ErrorBody.parse(await res.json()).error.code).toBe('SLIDE_FILE_NOT_FOUND');
+  });
+
   it('a refused store answers its code naming the path, and adds no slide', async () => {
     const before = ((await (await api('/api/slides')).json()) as { slides: unknown[] }).slides.length;
     const path = join(dir, 'rgb.ome.zarr');

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as zarr from 'zarrita';
 import { ApiError } from '../project/api-error.js';
@@ -47,6 +47,20 @@ export async function ingestOmeZarr(dir: string, options: IngestOmeZarrOptions =
     }
   }
   return { name: basename(dir), source, warnings };
+}
+
+/** Whether a directory holds Zarr metadata at its root (v3 `zarr.json`, or v2 `.zgroup` / `.zattrs`). */
+export async function isZarrStore(dir: string): Promise<boolean> {
+  for (const name of ['zarr.json', '.zgroup', '.zattrs']) {
+    if (
+      await access(join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+  }
+  return false;
 }
 
 async function decodeFirstChunk(source: OmeZarrSource, level: OmeZarrLevel, where: string): Promise<void> {

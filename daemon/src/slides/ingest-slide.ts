@@ -4,7 +4,7 @@ import type { PixelSize } from '@activeseg/protocol';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../project/api-error.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
-import { ingestOmeZarr } from './ingest-ome-zarr.js';
+import { ingestOmeZarr, isZarrStore } from './ingest-ome-zarr.js';
 import { readOmeTiffPixelSize } from './ome-tiff-metadata.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
@@ -40,12 +40,13 @@ export interface IngestSlideResult {
 export async function ingestSlide(path: string, options: IngestSlideOptions): Promise<IngestSlideResult> {
   const { pyramidPath, maxSlidePixels = 0, convertAbovePixels = 64 * 1024 * 1024, signal } = options;
   const st = await stat(path).catch(() => undefined);
-  // A directory can only be an OME-Zarr store; it is read in place (its own pyramid serves the tiles).
-  if (st?.isDirectory()) {
+  // A directory with Zarr metadata is an OME-Zarr store, read in place (its own pyramid serves the tiles); any other
+  // directory is not a slide.
+  if (st?.isDirectory() && (await isZarrStore(path))) {
     const zarr = await ingestOmeZarr(path, { maxSlidePixels, ...(signal ? { signal } : {}) });
     return { readPath: path, converted: false, ...zarr, pixelSize: zarr.source.pixelSize };
   }
-  if (!st?.isFile()) throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file at ${path}`, 'path');
+  if (!st?.isFile()) throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file or OME-Zarr store at ${path}`, 'path');
 
   const limitInputPixels = maxSlidePixels === 0 ? false : maxSlidePixels;
   let meta: Metadata;
