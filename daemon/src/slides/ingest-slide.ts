@@ -46,7 +46,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
     const zarr = await ingestOmeZarr(path, { maxSlidePixels, ...(signal ? { signal } : {}) });
     return { readPath: path, converted: false, ...zarr, pixelSize: zarr.source.pixelSize };
   }
-  if (!st?.isFile()) throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file or OME-Zarr store at ${path}`, 'path');
+  if (!st?.isFile())
+    throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file or OME-Zarr store at ${path}`, 'path');
 
   const limitInputPixels = maxSlidePixels === 0 ? false : maxSlidePixels;
   let meta: Metadata;
