@@ -1,6 +1,7 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as zarr from 'zarrita';
+import { z } from 'zod';
 import { ApiError } from '../project/api-error.js';
 import { type OmeZarrLevel, type OmeZarrSource, openOmeZarrSource } from './ome-zarr-source.js';
 
@@ -38,7 +39,8 @@ export async function ingestOmeZarr(dir: string, options: IngestOmeZarrOptions =
   for (const level of source.zarrLevels) {
     signal?.throwIfAborted();
     await decodeFirstChunk(source, level, `${dir}/${level.path}`);
-    const expected = level.array.shape.map((n, i) => Math.ceil(n / level.array.chunks[i]!)).reduce((a, b) => a * b, 1);
+    const grid = (await fileGridOf(join(dir, level.path))) ?? level.array.chunks;
+    const expected = level.array.shape.map((n, i) => Math.ceil(n / grid[i]!)).reduce((a, b) => a * b, 1);
     const present = await countChunkFiles(join(dir, level.path));
     if (present < expected) {
       warnings.push(
@@ -81,6 +83,24 @@ async function decodeFirstChunk(source: OmeZarrSource, level: OmeZarrLevel, wher
     }
     throw new ApiError('SLIDE_CORRUPT', `${where}: first chunk does not decode (${message})`, 'path');
   }
+}
+
+const V3Grid = z.object({ chunk_grid: z.object({ configuration: z.object({ chunk_shape: z.array(z.number()) }) }) });
+const V2Grid = z.object({ chunks: z.array(z.number()) });
+
+/**
+ * Shape of one chunk FILE: for a sharded v3 array that is the shard (zarrita's `chunks` is then the inner chunk),
+ * otherwise the chunk. Read from the array's own metadata file; undefined when it cannot be read.
+ */
+async function fileGridOf(arrayDir: string): Promise<number[] | undefined> {
+  const json = (name: string) =>
+    readFile(join(arrayDir, name), 'utf8')
+      .then((t) => JSON.parse(t) as unknown)
+      .catch(() => undefined);
+  const v3 = V3Grid.safeParse(await json('zarr.json'));
+  if (v3.success) return v3.data.chunk_grid.configuration.chunk_shape;
+  const v2 = V2Grid.safeParse(await json('.zarray'));
+  return v2.success ? v2.data.chunks : undefined;
 }
 
 const METADATA_FILES = new Set(['zarr.json', '.zarray', '.zattrs', '.zgroup', '.zmetadata']);

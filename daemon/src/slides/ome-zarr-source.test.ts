@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -83,6 +83,59 @@ describe('bad OME-Zarr input: a clear code naming the path', () => {
     ]);
     const hole = await ing.source.readRegion({ level: 0, x: 256, y: 256, width: 256, height: 256 });
     expect(hole.every((v) => v === 0)).toBe(true);
+  });
+
+  it('counts missing shards, not inner chunks, in a sharded v3 array (and reads through the shards)', async () => {
+    // zarrita cannot write shards, so the shard files are laid out here: raw inner chunks, then the index.
+    const path = await write('sharded.ome.zarr', '0.5', { levels: 1 });
+    const meta = join(path, '0', 'zarr.json');
+    const json = JSON.parse(readFileSync(meta, 'utf8'));
+    const [H, W] = json.shape as [number, number];
+    const shard = 512;
+    const inner = 256;
+    json.chunk_grid.configuration.chunk_shape = [shard, shard];
+    json.codecs = [
+      {
+        name: 'sharding_indexed',
+        configuration: {
+          chunk_shape: [inner, inner],
+          codecs: [{ name: 'bytes', configuration: {} }],
+          index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
+          index_location: 'end',
+        },
+      },
+    ];
+    writeFileSync(meta, JSON.stringify(json));
+    rmSync(join(path, '0', 'c'), { recursive: true });
+    const n = shard / inner;
+    for (let sy = 0; sy * shard < H; sy++) {
+      for (let sx = 0; sx * shard < W; sx++) {
+        const body = Buffer.alloc(n * n * inner * inner);
+        const index = Buffer.alloc(n * n * 16);
+        for (let iy = 0; iy < n; iy++) {
+          for (let ix = 0; ix < n; ix++) {
+            const k = iy * n + ix;
+            for (let r = 0; r < inner; r++) {
+              const y = sy * shard + iy * inner + r;
+              const x = sx * shard + ix * inner;
+              if (y >= H || x >= W) continue;
+              const row = image.data.subarray(y * W + x, y * W + Math.min(W, x + inner));
+              body.set(row, k * inner * inner + r * inner);
+            }
+            index.writeBigUInt64LE(BigInt(k * inner * inner), k * 16);
+            index.writeBigUInt64LE(BigInt(inner * inner), k * 16 + 8);
+          }
+        }
+        mkdirSync(join(path, '0', 'c', String(sy)), { recursive: true });
+        writeFileSync(join(path, '0', 'c', String(sy), String(sx)), Buffer.concat([body, index]));
+      }
+    }
+    unlinkSync(join(path, '0', 'c', '0', '1'));
+    const shards = Math.ceil(H / shard) * Math.ceil(W / shard);
+    const ing = await ingestOmeZarr(path);
+    expect(ing.warnings).toEqual([`0: 1 of ${shards} chunks are missing and read as the fill value (0)`]);
+    const px = await ing.source.readRegion({ level: 0, x: 700, y: 600, width: 1, height: 1 });
+    expect(px[0]).toBe(image.data[600 * W + 700]);
   });
 
   it('refuses inconsistent multiscale shapes', async () => {
