@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { NgffExportResult } from '@activeseg/protocol';
 import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
 import { decodeScoreMap } from '../jobs/score-map.js';
@@ -25,12 +26,7 @@ export interface WriteNgffExportOptions {
   signal?: AbortSignal;
 }
 
-export interface WriteNgffExportResult {
-  path: string;
-  levels: number;
-  modelVersion: number | null;
-  scoredPatches: number;
-}
+export type WriteNgffExportResult = NgffExportResult;
 
 /** Label values shared by `labels/annotations` and `labels/prediction` (0 = not annotated / not scored). */
 export const NGFF_LABEL_VALUES = { background: 1, myelin: 2 } as const;
@@ -151,6 +147,9 @@ async function writeStore(
   const array = (plane: Plane, k: number) => arrays.get(`${plane}/${k}`)!;
 
   let scoredPatches = 0;
+  let annotatedPx = 0;
+  let predictedPx = 0;
+  const count = (data: Uint8Array) => data.reduce((n, v) => n + (v === NGFF_LABEL_VALUES.myelin ? 1 : 0), 0);
   const cols = Math.ceil(slide.width / chunk);
   const rows = Math.ceil(slide.height / chunk);
   for (let row = 0; row < rows; row++) {
@@ -165,20 +164,18 @@ async function writeStore(
         zarr.set(array(plane, 0), at, { data, shape: [h, w], stride: [w, 1] });
       await put('image', await source.readRegion({ level: 0, x, y, width: w, height: h }));
       const ann = await loadPatchLabels(deps, { slideId: slide.id, col, row, size: chunk });
-      await put(
-        'labels/annotations',
-        crop(chunk, w, h, (i) => (ann.weight[i] ? (ann.labels[i] ? 2 : 1) : 0)),
-      );
+      const labels = crop(chunk, w, h, (i) => (ann.weight[i] ? (ann.labels[i] ? 2 : 1) : 0));
+      annotatedPx += count(labels);
+      await put('labels/annotations', labels);
       const score =
         o.modelVersion === undefined ? undefined : deps.store.scores.get(slide.id, o.modelVersion, col, row);
       const bytes = score && (await readFile(deps.paths.fromStored(score.mapPath)).catch(() => undefined));
       if (score && bytes) {
         const map = decodeScoreMap(new Uint8Array(bytes), score.size);
         scoredPatches++;
-        await put(
-          'labels/prediction',
-          crop(score.size, w, h, (i) => (map.mean[i]! >= 128 ? 2 : 1)),
-        );
+        const prediction = crop(score.size, w, h, (i) => (map.mean[i]! >= 128 ? 2 : 1));
+        predictedPx += count(prediction);
+        await put('labels/prediction', prediction);
         await put(
           'uncertainty',
           crop(score.size, w, h, (i) => map.std[i]!),
@@ -197,7 +194,13 @@ async function writeStore(
       );
     }
   }
-  return { levels: shapes.length, modelVersion: o.modelVersion ?? null, scoredPatches };
+  const area = px ? px.x * px.y : 1;
+  return {
+    levels: shapes.length,
+    modelVersion: o.modelVersion ?? null,
+    scoredPatches,
+    myelinArea: { annotated: annotatedPx * area, predicted: predictedPx * area, unit: px ? 'µm²' : 'px' },
+  };
 }
 
 /** The w × h top-left of a size × size grid, valued by `at(index in the grid)`. */

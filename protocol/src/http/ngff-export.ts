@@ -19,5 +19,14 @@ export const NgffExportResult = z.object({
   /** The version written, or null when the slide has no scores (prediction and uncertainty are then empty). */
   modelVersion: z.number().int().nonnegative().nullable(),
   scoredPatches: z.number().int().nonnegative(),
+  /**
+   * Myelin area in what was written: annotated (label 2 of `labels/annotations`) and predicted (label 2 of
+   * `labels/prediction`), in µm² when the slide has a pixel size, else in level-0 pixels.
+   */
+  myelinArea: z.object({
+    annotated: z.number().nonnegative(),
+    predicted: z.number().nonnegative(),
+    unit: z.enum(['µm²', 'px']),
+  }),
 });
 export type NgffExportResult = z.infer<typeof NgffExportResult>;
