@@ -298,4 +298,27 @@ describe('NGFF export (POST /api/slides/:id/export/ngff)', () => {
     expect(ErrorBody.parse(await twice.json()).error).toMatchObject({ code: 'EXPORT_PATH_EXISTS', field: 'path' });
     expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
+
+  it('refuses a relative path, a model version without scores, and a pixel size not in µm, each naming the field', async () => {
+    const slide = scored.get('0.5')!;
+    const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
+    const relative = await post(`/api/slides/${slide.id}/export/ngff`, { path: 'out.ome.zarr' });
+    expect(relative.status).toBe(400);
+    expect(ErrorBody.parse(await relative.json()).error).toMatchObject({ code: 'BAD_REQUEST', field: 'path' });
+    const version = await post(`/api/slides/${slide.id}/export/ngff`, {
+      path: join(dir, 'v.ome.zarr'),
+      modelVersion: 99,
+    });
+    expect(version.status).toBe(404);
+    expect(ErrorBody.parse(await version.json()).error).toMatchObject({
+      code: 'MODEL_VERSION_NOT_FOUND',
+      field: 'modelVersion',
+    });
+    const unit = await post('/api/slides', {
+      path: join(dir, 'sem-0.5.ome.zarr'),
+      pixelSize: { x: 8, y: 8, unit: 'nm' },
+    });
+    expect(unit.status).toBe(400);
+    expect(ErrorBody.parse(await unit.json()).error.code).toBe('BAD_REQUEST');
+  });
 });
