@@ -72,6 +72,35 @@ describe.each(['0.4', '0.5'] as const)('an NGFF v%s store', (version) => {
   });
 });
 
+describe('an OME-Zarr pyramid with scale factor 3', () => {
+  it('reads each power-of-two level from the nearest finer dataset and resamples it', async () => {
+    const path = await write('factor3.ome.zarr', '0.4', { factor: 3 });
+    const src = await openOmeZarrSource(path);
+    expect(src.zarrLevels.map((l) => l.factor)).toEqual([1, 3, 9]);
+    const w = Math.ceil(image.width / 4);
+    const h = Math.ceil(image.height / 4);
+    // Level 2 (÷4) comes from dataset 1 (÷3), not from full resolution: compare with both.
+    const got = await src.readRegion({ level: 2, x: 0, y: 0, width: w, height: h });
+    const zarr = await import('zarrita');
+    const d1 = src.zarrLevels[1]!;
+    const stored = await zarr.get(d1.array, [null, null]);
+    const fromD1 = await sharp(stored.data as Uint8Array, { raw: { width: d1.width, height: d1.height, channels: 1 } })
+      .resize(w, h, { fit: 'fill' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    expect(Buffer.from(got).equals(fromD1)).toBe(true);
+    const fromD0 = await sharp(Buffer.from(image.data), {
+      raw: { width: image.width, height: image.height, channels: 1 },
+    })
+      .resize(w, h, { fit: 'fill' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    expect(Buffer.from(got).equals(fromD0)).toBe(false);
+  });
+});
+
 describe('bad OME-Zarr input: a clear code naming the path', () => {
   it('missing chunks read as the fill value and are reported at ingest', async () => {
     const path = await write('holes.ome.zarr', '0.4');

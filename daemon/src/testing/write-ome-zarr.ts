@@ -18,8 +18,10 @@ export interface WriteOmeZarrOptions {
   height: number;
   /** Rows [y0, y0 + rows) of level 0, grey, row-major. Called band by band, so big stores never sit in memory. */
   band: (y0: number, rows: number) => Uint8Array | Promise<Uint8Array>;
-  /** Datasets written, each half the size of the last (default 3). */
+  /** Datasets written, each `factor` times smaller than the last (default 3). */
   levels?: number;
+  /** Downsampling between datasets (default 2); NGFF allows any factor. */
+  factor?: number;
   chunk?: number;
   /** Axes before y, x (index 0 of them holds the image; other indices are left unwritten). */
   leadingAxes?: ExtraAxis[];
@@ -28,11 +30,11 @@ export interface WriteOmeZarrOptions {
 }
 
 /**
- * Writes a small OME-Zarr store for tests and measurements. Levels are made by halving the previous one with
+ * Writes a small OME-Zarr store for tests and measurements. Levels are made by shrinking the previous one with
  * libvips, band by band. Zarr v2 chunks are written as plain files (zarrita writes only v3); v3 through zarrita.
  */
 export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): Promise<void> {
-  const { version, levels = 3, chunk = 512, leadingAxes = [], pixelSizeNm = 10 } = options;
+  const { version, levels = 3, chunk = 512, leadingAxes = [], pixelSizeNm = 10, factor = 2 } = options;
   const axes = [
     ...leadingAxes.map((a) => ({ name: a.name, type: a.type })),
     { name: 'y', type: 'space', unit: 'nanometer' },
@@ -41,7 +43,7 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
   const datasets = Array.from({ length: levels }, (_, k) => ({
     path: String(k),
     coordinateTransformations: [
-      { type: 'scale', scale: [...leadingAxes.map(() => 1), pixelSizeNm * 2 ** k, pixelSizeNm * 2 ** k] },
+      { type: 'scale', scale: [...leadingAxes.map(() => 1), pixelSizeNm * factor ** k, pixelSizeNm * factor ** k] },
     ],
   }));
   const multiscales = [{ version: version === '0.4' ? '0.4' : undefined, name: 'image', axes, datasets }];
@@ -124,12 +126,12 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
     const prevRead = read;
     const prevWidth = width;
     const prevHeight = height;
-    width = Math.ceil(width / 2);
-    height = Math.ceil(height / 2);
+    width = Math.ceil(width / factor);
+    height = Math.ceil(height / factor);
     const nextWidth = width;
     read = async (y0, rows) => {
-      const top = y0 * 2;
-      const srcRows = Math.min(prevHeight - top, rows * 2);
+      const top = y0 * factor;
+      const srcRows = Math.min(prevHeight - top, rows * factor);
       const src = await prevRead(top, srcRows);
       const out = await sharp(src, { raw: { width: prevWidth, height: srcRows, channels: 1 } })
         .resize(nextWidth, rows, { fit: 'fill', kernel: 'linear' })
