@@ -27,8 +27,16 @@ const Multiscale = z.object({
   datasets: z.array(Dataset).min(1).max(64),
   coordinateTransformations: z.array(Transform).optional(),
 });
-const V04Attributes = z.object({ multiscales: z.array(Multiscale).min(1) });
-const V05Attributes = z.object({ ome: z.object({ version: z.string(), multiscales: z.array(Multiscale).min(1) }) });
+/** OMERO rendering settings: only the first channel's display window is used (to map 16-bit data to grey). */
+const Omero = z.object({
+  channels: z
+    .array(z.object({ window: z.object({ start: z.number().finite(), end: z.number().finite() }).optional() }))
+    .min(1),
+});
+const V04Attributes = z.object({ multiscales: z.array(Multiscale).min(1), omero: z.unknown().optional() });
+const V05Attributes = z.object({
+  ome: z.object({ version: z.string(), multiscales: z.array(Multiscale).min(1), omero: z.unknown().optional() }),
+});
 
 export interface OmeAxis {
   name: string;
@@ -45,6 +53,8 @@ export interface OmeMultiscales {
   /** Index of the y and x axes. */
   y: number;
   x: number;
+  /** OMERO display window of the first channel (`start` shows black, `end` white), when the metadata has one. */
+  window: { start: number; end: number } | undefined;
 }
 
 /** Reads the first multiscales entry of a group's attributes, or SLIDE_METADATA_INVALID naming `where`. */
@@ -77,7 +87,10 @@ export function parseOmeMultiscales(attrs: unknown, where: string): OmeMultiscal
     }
     return { path: d.path, scale: scale.scale };
   });
-  return { version, axes, datasets, y, x };
+  const omero = Omero.safeParse(v05.success ? v05.data.ome.omero : v04?.success ? v04.data.omero : undefined);
+  const w = omero.success ? omero.data.channels[0]?.window : undefined;
+  const window = w && w.end > w.start ? { start: w.start, end: w.end } : undefined;
+  return { version, axes, datasets, y, x, window };
 }
 
 const TO_MICROMETRES: Record<string, number> = {

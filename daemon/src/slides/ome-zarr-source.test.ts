@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import FileSystemStore from '@zarrita/storage/fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as zarr from 'zarrita';
 import { ApiError } from '../project/api-error.js';
 import { DEMO_IMAGE } from '../testing/temp-project.js';
 import { bandsOf, writeOmeZarr } from '../testing/write-ome-zarr.js';
@@ -62,7 +64,6 @@ describe.each(['0.4', '0.5'] as const)('an NGFF v%s store', (version) => {
     const lvl = src.zarrLevels[1]!;
     const direct = await src.readRegion({ level: 1, x: 0, y: 0, width: 200, height: 150 });
     // Read the same pixels from the dataset with zarrita's own API.
-    const zarr = await import('zarrita');
     const raw = await zarr.get(lvl.array, [zarr.slice(0, 150), zarr.slice(0, 200)]);
     expect(Buffer.from(direct).equals(Buffer.from(raw.data as Uint8Array))).toBe(true);
     // Levels past the stored pyramid are downsampled from the coarsest dataset.
@@ -81,7 +82,6 @@ describe('an OME-Zarr pyramid with scale factor 3', () => {
     const h = Math.ceil(image.height / 4);
     // Level 2 (÷4) comes from dataset 1 (÷3), not from full resolution: compare with both.
     const got = await src.readRegion({ level: 2, x: 0, y: 0, width: w, height: h });
-    const zarr = await import('zarrita');
     const d1 = src.zarrLevels[1]!;
     const stored = await zarr.get(d1.array, [null, null]);
     const fromD1 = await sharp(stored.data as Uint8Array, { raw: { width: d1.width, height: d1.height, channels: 1 } })
@@ -98,6 +98,45 @@ describe('an OME-Zarr pyramid with scale factor 3', () => {
       .raw()
       .toBuffer();
     expect(Buffer.from(got).equals(fromD0)).toBe(false);
+  });
+});
+
+describe('16-bit OME-Zarr', () => {
+  const write16 = async (name: string, omero: unknown) => {
+    const path = join(dir, name);
+    const store = new FileSystemStore(path);
+    const multiscales = [
+      {
+        axes: [
+          { name: 'y', type: 'space' },
+          { name: 'x', type: 'space' },
+        ],
+        datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, 1] }] }],
+      },
+    ];
+    await zarr.create(zarr.root(store), {
+      attributes: { ome: { version: '0.5', multiscales, ...(omero ? { omero } : {}) } },
+    });
+    const arr = await zarr.create(zarr.root(store).resolve('0'), {
+      shape: [1, 4],
+      chunkShape: [1, 4],
+      dtype: 'uint16',
+      fillValue: 0,
+    });
+    await zarr.set(arr, null, { data: new Uint16Array([1000, 1500, 2000, 60000]), shape: [1, 4], stride: [4, 1] });
+    return openOmeZarrSource(path);
+  };
+
+  it('maps the OMERO display window to 0–255, clamping outside it', async () => {
+    const src = await write16('u16-window.ome.zarr', {
+      channels: [{ window: { start: 1000, end: 2000, min: 0, max: 65535 } }],
+    });
+    expect([...(await src.readRegion({ level: 0, x: 0, y: 0, width: 4, height: 1 }))]).toEqual([0, 128, 255, 255]);
+  });
+
+  it('shows the high byte without a window', async () => {
+    const src = await write16('u16-plain.ome.zarr', undefined);
+    expect([...(await src.readRegion({ level: 0, x: 0, y: 0, width: 4, height: 1 }))]).toEqual([3, 5, 7, 234]);
   });
 });
 

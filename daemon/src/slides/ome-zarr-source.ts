@@ -6,7 +6,7 @@ import { ApiError } from '../project/api-error.js';
 import { type OmeMultiscales, parseOmeMultiscales, pixelSizeOf } from './ome-metadata.js';
 import { assertWindowInside, levelCount, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
-/** Grey data types read as a slide; 16-bit is shown by its high byte. */
+/** Grey data types read as a slide; 16-bit is mapped through the OMERO display window, else shown by its high byte. */
 const DTYPES = ['uint8', 'uint16'] as const;
 type GreyDtype = (typeof DTYPES)[number];
 
@@ -133,7 +133,7 @@ export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
       signal?.throwIfAborted();
       const cols = right - left;
       const rows = bottom - top;
-      const grey = toGrey(chunk.data, rows * cols);
+      const grey = toGrey(chunk.data, rows * cols, ms.window);
       if (cols === w && rows === h) return grey;
       const resized = await sharp(grey, { raw: { width: cols, height: rows, channels: 1 } })
         .resize(w, h, { fit: 'fill' })
@@ -170,10 +170,20 @@ async function openArray(
   return array as zarr.Array<GreyDtype, FileSystemStore>;
 }
 
-function toGrey(data: zarr.TypedArray<GreyDtype>, n: number): Uint8Array {
+function toGrey(
+  data: zarr.TypedArray<GreyDtype>,
+  n: number,
+  window: { start: number; end: number } | undefined,
+): Uint8Array {
   if (data instanceof Uint8Array) return data.length === n ? data : data.subarray(0, n);
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = data[i]! >> 8;
+  if (!window) {
+    for (let i = 0; i < n; i++) out[i] = data[i]! >> 8;
+    return out;
+  }
+  // A Uint8Array store wraps out-of-range values (256 → 0), so clamp first.
+  const k = 255 / (window.end - window.start);
+  for (let i = 0; i < n; i++) out[i] = Math.max(0, Math.min(255, Math.round((data[i]! - window.start) * k)));
   return out;
 }
 
