@@ -6,7 +6,9 @@
  * SlideSource. Reports ingest time, tile and window p50/p99, and the daemon process's peak RSS (the writer's memory is
  * in the child, not counted).
  *
- *   npx tsx scripts/ome-zarr-measure.ts [--size 20000] [--tiles 200] [--windows 50] [--keep] [--dir /tmp/x]
+ * With --export, it then writes the slide as an NGFF export (POST /api/slides/:id/export/ngff) and reports its time.
+ *
+ *   npx tsx scripts/ome-zarr-measure.ts [--size 20000] [--tiles 200] [--windows 50] [--export] [--keep] [--dir /tmp/x]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SlideInfo } from '@activeseg/protocol';
+import { NgffExportResult, SlideInfo } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { startServer } from '../daemon/src/server.js';
 import { openOmeZarrSource } from '../daemon/src/slides/ome-zarr-source.js';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'write-only': { type: 'boolean', default: false },
+    export: { type: 'boolean', default: false },
   },
 });
 const size = Number(values.size);
@@ -141,6 +144,22 @@ try {
     `${windows.length} scoring windows (512², level 0): p50 ${percentile(windows, 50).toFixed(1)} ms, p99 ${percentile(windows, 99).toFixed(1)} ms`,
   );
   log(`peak RSS ${rssMb().toFixed(0)} MB (before the daemon started: ${rssBefore.toFixed(0)} MB)`);
+
+  if (values.export) {
+    t0 = performance.now();
+    const out = join(dir, 'export.ome.zarr');
+    rmSync(out, { recursive: true, force: true });
+    const exported = await fetch(`${server.origin}/api/slides/${slide.id}/export/ngff`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ path: out }),
+    });
+    if (exported.status !== 201) throw new Error(`export: ${exported.status} ${await exported.text()}`);
+    const result = NgffExportResult.parse(await exported.json());
+    log(
+      `NGFF export (image + 2 label images + uncertainty, ${result.levels} levels) in ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${rssMb().toFixed(0)} MB`,
+    );
+  }
 } finally {
   await server.close();
   if (!values.keep && !values.dir) rmSync(dir, { recursive: true, force: true });
