@@ -13,6 +13,7 @@ import { createExportsRoutes } from './http/routes/exports.js';
 import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
 import { createModelsRoutes } from './http/routes/models.js';
+import { createNgffExportRoutes } from './http/routes/ngff-export.js';
 import { createSlidesRoutes } from './http/routes/slides.js';
 import { createSuggestionsRoutes } from './http/routes/suggestions.js';
 import { createTilesRoutes } from './http/routes/tiles.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
+  app.route('/', createNgffExportRoutes({ config, paths, slides, store }));
   app.route('/', createModelsRoutes({ modelsDir: join(paths.root, 'models'), engine }));
 
   if (deps.upgradeWebSocket) {

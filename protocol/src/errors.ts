@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   SLIDE_CORRUPT: 'SLIDE_CORRUPT',
   /** 413: the image exceeds the configured pixel limit. */
   SLIDE_TOO_LARGE: 'SLIDE_TOO_LARGE',
+  /** 422: OME metadata (NGFF multiscales, array metadata) is missing, malformed or inconsistent; the message names the path. */
+  SLIDE_METADATA_INVALID: 'SLIDE_METADATA_INVALID',
+  /** 422: the image has axes a 2D slide cannot take (time or z with more than one step, more than one channel). */
+  SLIDE_AXES_UNSUPPORTED: 'SLIDE_AXES_UNSUPPORTED',
+  /** 415: a chunk codec or data type the daemon cannot decode; the message names the array and the codec. */
+  SLIDE_CODEC_UNSUPPORTED: 'SLIDE_CODEC_UNSUPPORTED',
   /** 404: level/col/row outside the slide's tile pyramid. */
   TILE_OUT_OF_RANGE: 'TILE_OUT_OF_RANGE',
   /** 404: the overlay layer has no data yet (no inference has run for this slide). */
@@ -63,6 +69,8 @@ export const ERROR_CODES = {
   JOB_CANCELLED: 'JOB_CANCELLED',
   /** 409: training was requested but no annotations exist yet. */
   NO_TRAINING_DATA: 'NO_TRAINING_DATA',
+  /** 409: an export target path already exists (or its folder does not); the message names the path. */
+  EXPORT_PATH_EXISTS: 'EXPORT_PATH_EXISTS',
   /** 413: the export is larger than its format allows (PNG over `maxPngExportPixels`); ask for the TIFF instead. */
   EXPORT_TOO_LARGE: 'EXPORT_TOO_LARGE',
   /** 503: no model engine is wired or loaded, so infer/train cannot run (or no model version exists to export). */
@@ -98,6 +106,9 @@ const HTTP_STATUS = {
   SLIDE_UNSUPPORTED_FORMAT: 415,
   SLIDE_CORRUPT: 422,
   SLIDE_TOO_LARGE: 413,
+  SLIDE_METADATA_INVALID: 422,
+  SLIDE_AXES_UNSUPPORTED: 422,
+  SLIDE_CODEC_UNSUPPORTED: 415,
   TILE_OUT_OF_RANGE: 404,
   LAYER_NOT_AVAILABLE: 404,
   MODEL_VERSION_NOT_FOUND: 404,
@@ -111,6 +122,7 @@ const HTTP_STATUS = {
   JOB_NOT_CANCELLABLE: 409,
   JOB_CANCELLED: 409,
   NO_TRAINING_DATA: 409,
+  EXPORT_PATH_EXISTS: 409,
   EXPORT_TOO_LARGE: 413,
   MODEL_NOT_READY: 503,
   PAYLOAD_TOO_LARGE: 413,

@@ -1,3 +1,4 @@
+import type { PixelSize } from '@activeseg/protocol';
 import type { DaemonConfig } from '../config.js';
 import { ingestSlide } from '../slides/ingest-slide.js';
 import type { SlideRecord, SlidesRepo } from '../store/slides-repo.js';
@@ -11,12 +12,14 @@ export interface AddSlideDeps {
 }
 
 export interface AddSlideOptions {
-  /** A file the daemon can read. */
+  /** A file the daemon can read, or an OME-Zarr directory. */
   path: string;
   /** Id to store the slide under; default a new one. Uploads pick it first, to place the file under it. */
   id?: string;
   /** Display name; default the file name. */
   name?: string;
+  /** Overrides the pixel size in the file's OME metadata. */
+  pixelSize?: PixelSize;
   signal?: AbortSignal;
 }
 
@@ -41,6 +44,8 @@ export async function addSlide(deps: AddSlideDeps, options: AddSlideOptions): Pr
     height: ingested.source.height,
     format: ingested.source.format,
     createdAt: new Date().toISOString(),
+    pixelSize: options.pixelSize ?? ingested.pixelSize,
+    ...(ingested.warnings?.length ? { warnings: ingested.warnings } : {}),
   };
   deps.slidesRepo.insert(record);
   return record;

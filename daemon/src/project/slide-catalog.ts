@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error.js';
-import { loadSharpSlideSource } from '../slides/sharp-slide-source.js';
+import { openSlideSource } from '../slides/open-slide-source.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import type { SlideRecord, SlidesRepo } from '../store/slides-repo.js';
 import type { ProjectPaths } from './project-paths.js';
@@ -41,7 +41,8 @@ export function createSlideCatalog(options: SlideCatalogOptions): SlideCatalog {
         return hit;
       }
       const slide = get(slideId);
-      const pending = loadSharpSlideSource(options.paths.fromStored(slide.readPath), {
+      const pending = openSlideSource(options.paths.fromStored(slide.readPath), {
+        format: slide.format,
         limitInputPixels: options.maxSlidePixels ?? 0,
       }).catch((err: unknown) => {
         open.delete(slideId);

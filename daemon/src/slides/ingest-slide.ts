@@ -1,10 +1,13 @@
 import { mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { PixelSize } from '@activeseg/protocol';
 import sharp, { type Metadata } from 'sharp';
 import { ApiError } from '../errors/api-error.js';
 import { diskFullError, isDiskFull } from '../errors/disk-full.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
 import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
+import { ingestOmeZarr, isZarrStore } from './ingest-ome-zarr.js';
+import { readOmeTiffPixelSize } from './ome-tiff-metadata.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
 import type { SlideSource } from './slide-source.js';
@@ -25,6 +28,10 @@ export interface IngestSlideResult {
   converted: boolean;
   name: string;
   source: SlideSource;
+  /** Level-0 pixel size from the file's OME metadata, when it has one. */
+  pixelSize?: PixelSize | undefined;
+  /** How the slide is read differently from what the file claims (missing chunks, …). */
+  warnings?: string[];
 }
 
 /**
@@ -35,7 +42,14 @@ export interface IngestSlideResult {
 export async function ingestSlide(path: string, options: IngestSlideOptions): Promise<IngestSlideResult> {
   const { pyramidPath, maxSlidePixels = 0, convertAbovePixels = 64 * 1024 * 1024, signal } = options;
   const st = await stat(path).catch(() => undefined);
-  if (!st?.isFile()) throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file at ${path}`, 'path');
+  // A directory with Zarr metadata is an OME-Zarr store, read in place (its own pyramid serves the tiles); any other
+  // directory is not a slide.
+  if (st?.isDirectory() && (await isZarrStore(path))) {
+    const zarr = await ingestOmeZarr(path, { maxSlidePixels, ...(signal ? { signal } : {}) });
+    return { readPath: path, converted: false, ...zarr, pixelSize: zarr.source.pixelSize };
+  }
+  if (!st?.isFile())
+    throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file or OME-Zarr store at ${path}`, 'path');
 
   const limitInputPixels = maxSlidePixels === 0 ? false : maxSlidePixels;
   let meta: Metadata;
@@ -124,7 +138,8 @@ export async function ingestSlide(path: string, options: IngestSlideOptions): Pr
   } catch (err) {
     throw await classifySharpError(err, path);
   }
-  return { readPath, converted: convert, name: basename(path), source };
+  const pixelSize = meta.format === 'tiff' ? await readOmeTiffPixelSize(path) : undefined;
+  return { readPath, converted: convert, name: basename(path), source, pixelSize };
 }
 
 const MAX_PIXELS_PER_BYTE = 100_000;

@@ -4,7 +4,7 @@ import sharp, { type Sharp } from 'sharp';
 import { decodeGrey } from '../data/decode-grey.js';
 import { ApiError } from '../errors/api-error.js';
 import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
-import { levelCount, levelSize, type ReadRegionRequest, type SlideSource } from './slide-source.js';
+import { assertWindowInside, levelCount, type ReadRegionRequest, type SlideSource } from './slide-source.js';
 
 export interface LoadSharpSlideSourceOptions {
   /** sharp's limitInputPixels; 0 or false disables the guard (needed for gigapixel slides). */
@@ -15,6 +15,8 @@ export interface LoadSharpSlideSourceOptions {
 
 interface Page {
   index: number;
+  /** Set for an OME-TIFF pyramid level stored as a SubIFD of page 0. */
+  subifd?: number;
   width: number;
   height: number;
 }
@@ -22,7 +24,7 @@ interface Page {
 /**
  * A SlideSource over any file libvips opens. For tiled (pyramidal) TIFF/BigTIFF, `extract` decodes only the
  * tiles under the window, and each pyramid page is used for the levels it covers, so no read touches the
- * whole image. Untiled formats (PNG, JPEG) are decoded per read: ingest converts big ones to a pyramid first.
+ * whole image (OME-TIFF SubIFD pyramids likewise). Untiled formats (PNG, JPEG) are decoded per read: ingest converts big ones to a pyramid first.
  */
 export async function loadSharpSlideSource(
   path: string,
@@ -58,6 +60,16 @@ export async function loadSharpSlideSource(
       pages.push({ index, width: m.width, height: m.height });
     }
   }
+  // OME-TIFF writers (Bio-Formats, bfconvert, tifffile) store the pyramid as SubIFDs of page 0 instead.
+  if (meta.format === 'tiff' && pages.length === 1 && (meta.subifds ?? 0) > 0) {
+    for (let subifd = 0; subifd < (meta.subifds ?? 0); subifd++) {
+      const m = await sharp(path, { subifd, limitInputPixels }).metadata();
+      const prev = pages.at(-1)!;
+      if (!m.width || !m.height || Math.abs(m.width - prev.width / 2) > 1 || Math.abs(m.height - prev.height / 2) > 1)
+        break;
+      pages.push({ index: 0, subifd, width: m.width, height: m.height });
+    }
+  }
   // sharp does not expose the TIFF tile size; pyramids written by ingest use 256.
   const tileSize = 256;
 
@@ -70,19 +82,7 @@ export async function loadSharpSlideSource(
     async readRegion(req: ReadRegionRequest): Promise<Uint8Array> {
       const { level, x, y, width: w, height: h, signal } = req;
       signal?.throwIfAborted();
-      const size = levelSize({ width, height }, level);
-      if (
-        !Number.isInteger(level) ||
-        level < 0 ||
-        w <= 0 ||
-        h <= 0 ||
-        x < 0 ||
-        y < 0 ||
-        x + w > size.width ||
-        y + h > size.height
-      ) {
-        throw new RangeError(`window ${x},${y} ${w}×${h} is outside level ${level} (${size.width}×${size.height})`);
-      }
+      assertWindowInside({ width, height }, req);
       const down = 2 ** level;
       // Deepest page that is still at least as detailed as the requested level.
       const page = pages[Math.min(level, pages.length - 1)]!;
@@ -92,7 +92,8 @@ export async function loadSharpSlideSource(
       const top = Math.min(page.height - 1, Math.floor(y * down * sy));
       const right = Math.max(left + 1, Math.min(page.width, Math.ceil((x + w) * down * sx)));
       const bottom = Math.max(top + 1, Math.min(page.height, Math.ceil((y + h) * down * sy)));
-      const window = sharp(path, { page: page.index, limitInputPixels }).extract({
+      const at = page.subifd === undefined ? { page: page.index } : { subifd: page.subifd };
+      const window = sharp(path, { ...at, limitInputPixels }).extract({
         left,
         top,
         width: right - left,

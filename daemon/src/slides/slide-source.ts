@@ -46,3 +46,12 @@ export function levelSize(
   const d = 2 ** level;
   return { width: Math.ceil(source.width / d), height: Math.ceil(source.height / d) };
 }
+
+/** RangeError unless the window is a non-empty rectangle inside the level. */
+export function assertWindowInside(source: Pick<SlideSource, 'width' | 'height'>, req: ReadRegionRequest): void {
+  const { level, x, y, width: w, height: h } = req;
+  const size = Number.isInteger(level) && level >= 0 ? levelSize(source, level) : { width: 0, height: 0 };
+  if (w <= 0 || h <= 0 || x < 0 || y < 0 || x + w > size.width || y + h > size.height) {
+    throw new RangeError(`window ${x},${y} ${w}×${h} is outside level ${level} (${size.width}×${size.height})`);
+  }
+}

@@ -1,3 +1,4 @@
+import type { PixelSize } from '@activeseg/protocol';
 import type { Db } from './sqlite.js';
 
 export interface SlideRecord {
@@ -10,6 +11,8 @@ export interface SlideRecord {
   height: number;
   format: string;
   createdAt: string;
+  pixelSize?: PixelSize | undefined;
+  warnings?: string[] | undefined;
 }
 
 export interface SlidesRepo {
@@ -29,6 +32,9 @@ interface SlideRow {
   height: number;
   format: string;
   created_at: string;
+  pixel_size_x_um: number | null;
+  pixel_size_y_um: number | null;
+  warnings: string | null;
 }
 
 const toRecord = (r: SlideRow): SlideRecord => ({
@@ -40,18 +46,30 @@ const toRecord = (r: SlideRow): SlideRecord => ({
   height: r.height,
   format: r.format,
   createdAt: r.created_at,
+  ...(r.pixel_size_x_um !== null && r.pixel_size_y_um !== null
+    ? { pixelSize: { x: r.pixel_size_x_um, y: r.pixel_size_y_um, unit: 'µm' as const } }
+    : {}),
+  ...(r.warnings ? { warnings: JSON.parse(r.warnings) as string[] } : {}),
 });
 
 export function createSlidesRepo(db: Db): SlidesRepo {
   const insert = db.prepare(
-    `INSERT INTO slides (id, name, source_path, read_path, width, height, format, created_at)
-     VALUES (@id, @name, @sourcePath, @readPath, @width, @height, @format, @createdAt)`,
+    `INSERT INTO slides (id, name, source_path, read_path, width, height, format, created_at,
+       pixel_size_x_um, pixel_size_y_um, warnings)
+     VALUES (@id, @name, @sourcePath, @readPath, @width, @height, @format, @createdAt,
+       @pixelSizeX, @pixelSizeY, @warnings)`,
   );
   const get = db.prepare<[string], SlideRow>('SELECT * FROM slides WHERE id = ?');
   const list = db.prepare<[], SlideRow>('SELECT * FROM slides ORDER BY created_at, id');
   const remove = db.prepare<[string]>('DELETE FROM slides WHERE id = ?');
   return {
-    insert: (slide) => void insert.run(slide),
+    insert: ({ pixelSize, warnings, ...slide }) =>
+      void insert.run({
+        ...slide,
+        pixelSizeX: pixelSize?.x ?? null,
+        pixelSizeY: pixelSize?.y ?? null,
+        warnings: warnings?.length ? JSON.stringify(warnings) : null,
+      }),
     get: (id) => {
       const row = get.get(id);
       return row && toRecord(row);

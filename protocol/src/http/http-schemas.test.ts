@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { AnnotationAck, AnnotationRequest } from './annotations.js';
 import { HealthResponse } from './health.js';
 import { JobInfo, StartJobRequest } from './jobs.js';
+import { NgffExportRequest } from './ngff-export.js';
 import { AddSlideRequest, SlideInfo, TileParams, UploadSlideQuery } from './slides.js';
 import { SuggestionList, SuggestionsQuery } from './suggestions.js';
 
@@ -23,6 +24,30 @@ describe('http schemas', () => {
     expect(AddSlideRequest.parse({ path: '/a/b.tif' })).toEqual({ path: '/a/b.tif' });
     expect(AddSlideRequest.safeParse({ path: '' }).success).toBe(false);
     expect(HealthResponse.parse({ ok: true, protocolVersion: 1 }).ok).toBe(true);
+  });
+
+  it('pixel size: positive finite numbers in µm only, on SlideInfo and AddSlideRequest', () => {
+    const pixelSize = { x: 0.008, y: 0.01, unit: 'µm' };
+    expect(SlideInfo.parse({ ...slide, pixelSize, warnings: ['0: 1 of 4 chunks are missing'] }).pixelSize).toEqual(
+      pixelSize,
+    );
+    expect(AddSlideRequest.parse({ path: '/a.ome.zarr', pixelSize }).pixelSize).toEqual(pixelSize);
+    for (const bad of [
+      { ...pixelSize, unit: 'nm' },
+      { ...pixelSize, x: 0 },
+      { ...pixelSize, y: -1 },
+      { ...pixelSize, x: Number.POSITIVE_INFINITY },
+      { x: 1, y: 1 },
+    ]) {
+      expect(AddSlideRequest.safeParse({ path: '/a', pixelSize: bad }).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('NGFF export request: a path and an optional model version', () => {
+    expect(NgffExportRequest.parse({ path: '/out.ome.zarr' })).toEqual({ path: '/out.ome.zarr' });
+    expect(NgffExportRequest.safeParse({ path: '/o', modelVersion: -1 }).success).toBe(false);
+    expect(NgffExportRequest.safeParse({ path: '/o', modelVersion: 1.5 }).success).toBe(false);
+    expect(NgffExportRequest.safeParse({ path: '' }).success).toBe(false);
   });
 
   it('upload query: a bare file name of 1–256 characters', () => {

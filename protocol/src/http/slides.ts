@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { Id } from '../ids.js';
 
+/** Physical size of one level-0 pixel, always in micrometres (OME units are converted on ingest). */
+export const PixelSize = z.object({
+  x: z.number().positive().finite(),
+  y: z.number().positive().finite(),
+  unit: z.literal('µm'),
+});
+export type PixelSize = z.infer<typeof PixelSize>;
+
 /** The slide's display pyramid as served by the daemon (`GET /api/slides/:slideId/image.dzi` describes the same). */
 export const SlideInfo = z.object({
   id: Id,
@@ -15,19 +23,26 @@ export const SlideInfo = z.object({
   format: z.string(),
   /** ISO 8601. */
   createdAt: z.string(),
-  /** Edge of one level-0 pixel in µm, when the file says; the viewer then shows sizes and a scale bar in µm. */
-  pixelSizeUm: z.number().positive().optional(),
+  /** From OME metadata (OME-Zarr axes/scale, OME-TIFF OME-XML) or given when the slide was added; absent when unknown. */
+  pixelSize: PixelSize.optional(),
+  /** Things the biologist should know about how the slide is read (e.g. chunks missing from an OME-Zarr, read as fill). */
+  warnings: z.array(z.string()).optional(),
 });
 export type SlideInfo = z.infer<typeof SlideInfo>;
 
 export const SlideList = z.object({ slides: z.array(SlideInfo) });
 export type SlideList = z.infer<typeof SlideList>;
 
-/** `POST /api/slides`: add a slide from a file the daemon can read (the daemon runs on the biologist's machine). */
+/**
+ * `POST /api/slides`: add a slide from a file the daemon can read (the daemon runs on the biologist's machine), or
+ * from an OME-Zarr directory (NGFF v0.4 or v0.5).
+ */
 export const AddSlideRequest = z.object({
   path: z.string().min(1).max(4096),
   /** Display name; defaults to the file name. */
   name: z.string().min(1).max(256).optional(),
+  /** Pixel size of level 0; overrides the file's OME metadata (which is often a writer's default of 1). */
+  pixelSize: PixelSize.optional(),
 });
 export type AddSlideRequest = z.infer<typeof AddSlideRequest>;
 

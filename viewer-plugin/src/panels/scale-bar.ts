@@ -12,7 +12,7 @@ export const createScaleBar: CreatePanel = () => {
     render: renderOnChange(
       (s) => [s.zoom, s.slide],
       ({ zoom, slide }) => {
-        const scale = zoom === undefined ? undefined : scaleBarFor(zoom, slide?.pixelSizeUm);
+        const scale = zoom === undefined ? undefined : scaleBarFor(zoom, slide?.pixelSize?.x);
         element.hidden = scale === undefined;
         if (!scale) return;
         bar.style.width = `${scale.px.toFixed(1)}px`;

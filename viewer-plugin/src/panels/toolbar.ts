@@ -103,7 +103,7 @@ export const createToolbar: CreatePanel = ({ intents }) => {
           t.button.setAttribute('aria-pressed', String(on));
         }
         if (Number(radius.value) !== tool.radius) radius.value = String(tool.radius);
-        radiusLabel.textContent = formatImageLength(tool.radius, slide?.pixelSizeUm);
+        radiusLabel.textContent = formatImageLength(tool.radius, slide?.pixelSize?.x);
         undo.disabled = !tool.canUndo;
         redo.disabled = !tool.canRedo;
         // Also off while a submit is in flight, so one click stores one annotation.

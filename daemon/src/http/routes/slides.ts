@@ -32,6 +32,8 @@ export function toSlideInfo(s: SlideRecord, tileSize: number): SlideInfo {
     levels: layout.maxLevel + 1,
     format: s.format,
     createdAt: s.createdAt,
+    ...(s.pixelSize ? { pixelSize: s.pixelSize } : {}),
+    ...(s.warnings?.length ? { warnings: s.warnings } : {}),
   };
 }
 
@@ -49,6 +51,7 @@ export function createSlidesRoutes(deps: SlidesRoutesDeps): Hono {
       const record = await addSlide(deps, {
         path: body.path,
         ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.pixelSize === undefined ? {} : { pixelSize: body.pixelSize }),
         signal: c.req.raw.signal,
       });
       return c.json(info(record), 201);
