@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireSystemCommand } from '../system/require-system-command.js';
 
 /**
  * The annotation toolbar at 1280×720 in real Chromium against the real daemon (no model engine: annotating a
@@ -15,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO = new URL('../../', import.meta.url).pathname;
 const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
 const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const CHROMIUM = '/usr/bin/chromium';
 const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const TOKEN = 'toolbar-token-0123456789abcdef';
 const VIEWPORT = { width: 1280, height: 720 };
@@ -38,7 +38,7 @@ interface PageDocument {
   documentElement: { scrollHeight: number; scrollWidth: number };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280×720', () => {
+describe('annotation toolbar and shortcuts at 1280×720', () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
   let projectDir = '';
@@ -122,7 +122,7 @@ describe.skipIf(!existsSync(CHROMIUM))('annotation toolbar and shortcuts at 1280
     expect(res.status).toBe(201);
     slideId = ((await res.json()) as { id: string }).id;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: requireSystemCommand('chromium'),
       args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: VIEWPORT });

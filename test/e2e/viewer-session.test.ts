@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireSystemCommand } from '../system/require-system-command.js';
 
 /**
  * The viewer page across a daemon's lifetime, in real Chromium against the real daemon (no model engine: the
@@ -13,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO = new URL('../../', import.meta.url).pathname;
 const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
 const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const CHROMIUM = '/usr/bin/chromium';
 const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const OLD_TOKEN = 'session-token-old-0123456789';
 const NEW_TOKEN = 'session-token-new-9876543210';
@@ -24,7 +24,7 @@ interface Server {
   close(): Promise<void>;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('viewer page across daemon restarts', () => {
+describe('viewer page across daemon restarts', () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
   let projectDir = '';
@@ -59,7 +59,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer page across daemon restarts', () 
     expect(res.status).toBe(201);
     slideId = ((await res.json()) as { id: string }).id;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: requireSystemCommand('chromium'),
       args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
   }, 180_000);
