@@ -1,8 +1,8 @@
-import { createRng, metricsFromCounts, shuffled } from '@activeseg/shared';
+import { createRng, metricsFromCounts, shuffled, sumConfusionCounts } from '@activeseg/shared';
 import { splitAnnotatedPatches } from '../training/annotated-split.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, trainModel } from '../training/train-model.js';
-import { ensembleCounts, sumCounts } from './ensemble-counts.js';
+import { ensembleCounts } from './ensemble-counts.js';
 import type { PoolCandidate } from './score-pool.js';
 
 /** The daemon's unit of annotation: one 512² cell of the slide at full resolution. */
@@ -60,7 +60,7 @@ export function heldOutShots(
 
 /** Pooled Dice of a model on patches. */
 export function diceOn(model: TrainedModel, patches: readonly PoolCandidate[]): number {
-  return metricsFromCounts(sumCounts(ensembleCounts([model], patches))).dice;
+  return metricsFromCounts(sumConfusionCounts(ensembleCounts([model], patches))).dice;
 }
 
 export interface ShotResult {

@@ -1,32 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { metricsRow } from '../testing/metrics-row-fixture.js';
 import { curveArea, curveByIteration, meanGap, patchesToReach } from './curve-stats.js';
-import type { MetricsRow } from './metrics-row.js';
 
-const row = (strategy: string, experiment: number, iteration: number, dice: number): MetricsRow => ({
-  strategy,
-  experiment,
-  iteration,
-  n_train: 2 + iteration,
-  dice,
-  jaccard: dice / (2 - dice),
-  accuracy: 0,
-  precision: 0,
-  sensitivity: 0,
-  specificity: 0,
-  selected: [],
-  selected_scores: [],
-  train_seconds: 0,
-  scoring_seconds: 0,
-  best_epoch: 0,
-  val_dice: 0,
-  folds: 1,
-  pre_dice: null,
-  probes: [],
-  probe_counts: [],
-  est_dice: null,
-  est_lo: null,
-  est_hi: null,
-});
+const row = metricsRow;
 
 describe('curve statistics', () => {
   const rows = [

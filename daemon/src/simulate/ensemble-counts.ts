@@ -30,14 +30,3 @@ export function ensembleCounts(
     return confusionCounts(pred, p.mask, p.weight);
   });
 }
-
-export function sumCounts(counts: readonly ConfusionCounts[]): ConfusionCounts {
-  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (const c of counts) {
-    total.tp += c.tp;
-    total.fp += c.fp;
-    total.tn += c.tn;
-    total.fn += c.fn;
-  }
-  return total;
-}

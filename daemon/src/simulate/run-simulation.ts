@@ -10,6 +10,7 @@ import {
   type ProbeObservation,
   selectTopK,
   shuffled,
+  sumConfusionCounts,
 } from '@activeseg/shared';
 import type { MaskMapping } from '../data/mask-mapping.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
@@ -19,7 +20,7 @@ import { normalizeInto } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
 import { type TrainedModel, type TrainModelResult, trainModel } from '../training/train-model.js';
 import type { TrainStepEngineChoice } from '../training/train-step-engine.js';
-import { ensembleCounts, sumCounts } from './ensemble-counts.js';
+import { ensembleCounts } from './ensemble-counts.js';
 import { loadIterationState, pruneIterationState, saveIterationState } from './finetune-state.js';
 import { assignFolds, checkKfold, type Fold } from './kfold.js';
 import { loadSimulationPatches } from './load-simulation-patches.js';
@@ -332,7 +333,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           for (const t of trained) t.model.dispose();
           throw err;
         }
-        const metrics = metricsFromCounts(sumCounts(ensembleCounts(trained, test)));
+        const metrics = metricsFromCounts(sumConfusionCounts(ensembleCounts(trained, test)));
 
         let selected: PatchScore[] = [];
         const scoreStart = Date.now();
@@ -432,7 +433,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
           selected.length === 0
             ? null
             : metricsFromCounts(
-                sumCounts(
+                sumConfusionCounts(
                   ensembleCounts(
                     trained,
                     selected.map((sc) => get(sc.id)),

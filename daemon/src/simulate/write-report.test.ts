@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { metricsRow } from '../testing/metrics-row-fixture.js';
 import { MetricsRow } from './metrics-row.js';
 import { renderSummary, type WriteReportOptions } from './write-report.js';
 
-const row = (strategy: string, experiment: number, iteration: number, dice: number, extra: Partial<MetricsRow> = {}) =>
-  MetricsRow.parse({
-    strategy,
-    experiment,
-    iteration,
-    n_train: 2 + iteration,
-    dice,
-    jaccard: dice / (2 - dice),
-    accuracy: 0,
-    precision: 0,
-    sensitivity: 0,
-    specificity: 0,
-    selected: [],
-    selected_scores: [],
-    train_seconds: 0,
-    scoring_seconds: 0,
-    best_epoch: 0,
-    val_dice: 0,
-    ...extra,
-  });
+const row = metricsRow;
 
 const options: WriteReportOptions = {
   strategies: ['uncertainty', 'random'],

@@ -41,6 +41,18 @@ export function confusionCounts(pred: BinaryInput, truth: BinaryInput, weights?:
   return counts;
 }
 
+/** Adds confusion counts up (over patches, probes, …): the counts behind a pooled, pixel-level metric. */
+export function sumConfusionCounts(counts: readonly ConfusionCounts[]): ConfusionCounts {
+  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  for (const c of counts) {
+    total.tp += c.tp;
+    total.fp += c.fp;
+    total.tn += c.tn;
+    total.fn += c.fn;
+  }
+  return total;
+}
+
 function pixels<T extends Uint8Array | Float32Array>(input: T | { readonly data: T }): T {
   return ArrayBuffer.isView(input) ? input : input.data;
 }

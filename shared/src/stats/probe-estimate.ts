@@ -1,4 +1,4 @@
-import type { ConfusionCounts } from '../metrics/confusion.js';
+import { type ConfusionCounts, sumConfusionCounts } from '../metrics/confusion.js';
 import { metricsFromCounts } from '../metrics/segmentation-metrics.js';
 import { type BootstrapOptions, bootstrapCi, type ConfidenceInterval } from './bootstrap-ci.js';
 
@@ -30,14 +30,7 @@ export interface AccuracyEstimate {
 
 /** Dice of summed confusion counts: the pixel-level Dice of the probes taken together. */
 export function pooledDice(counts: readonly ConfusionCounts[]): number {
-  const total = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (const c of counts) {
-    total.tp += c.tp;
-    total.fp += c.fp;
-    total.tn += c.tn;
-    total.fn += c.fn;
-  }
-  return metricsFromCounts(total).dice;
+  return metricsFromCounts(sumConfusionCounts(counts)).dice;
 }
 
 /**
