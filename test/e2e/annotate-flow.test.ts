@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemCommand } from '../system/require-system-command.js';
+import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from './e2e-setup.js';
 
 /**
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
@@ -17,10 +17,6 @@ import { requireSystemCommand } from '../system/require-system-command.js';
  * Nothing is mocked. Needs chromium on PATH (fails naming the install command without it); builds
  * viewer-plugin/dist/page when it is missing.
  */
-const REPO = new URL('../../', import.meta.url).pathname;
-const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
-const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const TOKEN = 'e2e-token-0123456789abcdef';
 
 interface Server {
@@ -51,10 +47,8 @@ describe('viewer e2e against the real daemon', () => {
 
   beforeAll(async () => {
     // First, so a machine without Chromium fails in a second with the command to install it.
-    const chromiumPath = requireSystemCommand('chromium');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(PAGE))
-      execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
+    requireSystemCommand('chromium');
+    ensureViewerBuilt();
     projectDir = mkdtempSync(join(tmpdir(), 'activeseg-e2e-'));
     // Imported here so a daemon that does not build yet fails this suite, not collection of the others.
     const { startServer } = await import('../../daemon/src/server.js');
@@ -98,18 +92,7 @@ describe('viewer e2e against the real daemon', () => {
         throw new Error(`inference ${info.state}: ${JSON.stringify(info.error)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('response', (r) => {

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireSystemCommand } from '../system/require-system-command.js';
+import { ARTIFACTS, addSlideByPath, DEMO_IMAGE, ensureViewerBuilt, launchChromium } from './e2e-setup.js';
 
 /**
  * The annotation toolbar at 1280×720 in real Chromium against the real daemon (no model engine: annotating a
@@ -13,10 +12,6 @@ import { requireSystemCommand } from '../system/require-system-command.js';
  * clicked at 100 ms per vertex closes by double-click or by a click on its first vertex, Submit never drops an
  * open polygon, and no request the page makes carries the token in its URL. Per-step latencies are printed.
  */
-const REPO = new URL('../../', import.meta.url).pathname;
-const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
-const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const TOKEN = 'toolbar-token-0123456789abcdef';
 const VIEWPORT = { width: 1280, height: 720 };
 
@@ -108,23 +103,12 @@ describe('annotation toolbar and shortcuts at 1280×720', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(PAGE))
-      execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
+    ensureViewerBuilt();
     projectDir = mkdtempSync(join(tmpdir(), 'activeseg-toolbar-'));
     const { startServer } = await import('../../daemon/src/server.js');
     server = await startServer({ projectDir, port: 0, token: TOKEN, log: () => {} });
-    const res = await fetch(`${server.origin}/api/slides`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    expect(res.status).toBe(201);
-    slideId = ((await res.json()) as { id: string }).id;
-    browser = await chromium.launch({
-      executablePath: requireSystemCommand('chromium'),
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    slideId = await addSlideByPath(server.origin, TOKEN);
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: VIEWPORT });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => consoleLines.push(m.text()));

@@ -1,20 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireSystemCommand } from '../system/require-system-command.js';
+import { ARTIFACTS, addSlideByPath, ensureViewerBuilt, launchChromium } from './e2e-setup.js';
 
 /**
  * The viewer page across a daemon's lifetime, in real Chromium against the real daemon (no model engine: the
  * slide alone is enough): a daemon that is down is retried, a daemon that restarted with another token is not
  * (the page says what to do instead), and `destroy()` takes everything the plugin added off the host viewer.
  */
-const REPO = new URL('../../', import.meta.url).pathname;
-const PAGE = join(REPO, 'viewer-plugin', 'dist', 'page', 'index.html');
-const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const DEMO_IMAGE = join(REPO, 'demo', 'axondeepseg-sem', 'images', 'sub-rat8_sample-V915.png');
 const OLD_TOKEN = 'session-token-old-0123456789';
 const NEW_TOKEN = 'session-token-new-9876543210';
 
@@ -47,21 +42,11 @@ describe('viewer page across daemon restarts', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(PAGE))
-      execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
+    ensureViewerBuilt();
     projectDir = mkdtempSync(join(tmpdir(), 'activeseg-session-'));
     server = await start(OLD_TOKEN, 0);
-    const res = await fetch(`${server.origin}/api/slides`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${OLD_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    expect(res.status).toBe(201);
-    slideId = ((await res.json()) as { id: string }).id;
-    browser = await chromium.launch({
-      executablePath: requireSystemCommand('chromium'),
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    slideId = await addSlideByPath(server.origin, OLD_TOKEN);
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

@@ -1,22 +1,13 @@
-import type { SlideInfo } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
 import { DaemonError, type HttpClient } from '../client/http-client.js';
 import { createStore } from '../state/create-store.js';
 import { reduceViewerState } from '../state/reduce-viewer-state.js';
 import { initialViewerState } from '../state/viewer-state.js';
+import { slideInfo } from '../testing/slide-info.js';
 import type { ActionDeps } from './action-deps.js';
 import { createSlideActions } from './slide-actions.js';
 
-const slide = (id: string): SlideInfo => ({
-  id,
-  name: `${id}.png`,
-  width: 10,
-  height: 10,
-  tileSize: 256,
-  levels: 5,
-  format: 'png',
-  createdAt: '2026-01-01T00:00:00Z',
-});
+const slide = (id: string) => slideInfo(id);
 
 /** Slide actions on a fake daemon that refuses a slide with annotations unless forced, and scripted answers. */
 function setup(answers: boolean[], annotated: boolean) {

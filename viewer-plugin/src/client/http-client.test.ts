@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
+import { slideInfo } from '../testing/slide-info.js';
 import { describeError, ERROR_MESSAGES } from './describe-error.js';
 import { createHttpClient, DaemonError, type FetchLike } from './http-client.js';
 
@@ -19,16 +20,7 @@ function fakeFetch(status: number, body: unknown): { fetch: FetchLike; calls: Ca
   };
 }
 
-const slide = {
-  id: 'sl_1',
-  name: 'a.png',
-  width: 10,
-  height: 10,
-  tileSize: 256,
-  levels: 5,
-  format: 'png',
-  createdAt: '2026-01-01T00:00:00Z',
-};
+const slide = slideInfo('sl_1', { name: 'a.png' });
 
 describe('createHttpClient', () => {
   it('sends the bearer token and parses the response', async () => {

@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, ServerMessage, type SlideInfo } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
+import { slideInfo } from '../testing/slide-info.js';
 import { applyServerMessage, serverMessageCommands } from './apply-server-message.js';
 import { initialViewerState, type ViewerState } from './viewer-state.js';
 
@@ -8,16 +9,7 @@ const msg = (frame: Record<string, unknown>): ServerMessage => ServerMessage.par
 const fold = (state: ViewerState, frames: Record<string, unknown>[]): ViewerState =>
   frames.reduce((s, f) => applyServerMessage(s, msg(f)), state);
 
-const slide: SlideInfo = {
-  id: 'sl_1',
-  name: 'a.png',
-  width: 1000,
-  height: 800,
-  tileSize: 256,
-  levels: 11,
-  format: 'png',
-  createdAt: '2026-01-01T00:00:00Z',
-};
+const slide: SlideInfo = slideInfo('sl_1', { name: 'a.png' });
 const withSlide: ViewerState = { ...initialViewerState(), slide };
 const tiles = (seq: number, modelVersion: number, extra: Record<string, unknown> = {}) => ({
   type: 'tiles.updated',

@@ -1,19 +1,11 @@
-import { PROTOCOL_VERSION, type SlideInfo } from '@activeseg/protocol';
+import { PROTOCOL_VERSION } from '@activeseg/protocol';
 import { describe, expect, it } from 'vitest';
 import { describeError } from '../client/describe-error.js';
+import { slideInfo } from '../testing/slide-info.js';
 import { reduceViewerState } from './reduce-viewer-state.js';
 import { initialViewerState, type ViewerAction, type ViewerState } from './viewer-state.js';
 
-const slide = (id: string): SlideInfo => ({
-  id,
-  name: `${id}.png`,
-  width: 1000,
-  height: 800,
-  tileSize: 256,
-  levels: 11,
-  format: 'png',
-  createdAt: '2026-01-01T00:00:00Z',
-});
+const slide = (id: string) => slideInfo(id);
 const run = (actions: ViewerAction[], from: ViewerState = initialViewerState()): ViewerState =>
   actions.reduce(reduceViewerState, from);
 const suggestion = (col: number, score: number) => ({ patch: { col, row: 0, x: col * 512, y: 0, size: 512 }, score });
