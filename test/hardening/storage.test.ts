@@ -13,6 +13,11 @@ import { integrityCheck, listFiles, storeDigest } from './harness/store-digest.j
 // Real filesystems, not an injected fs: a small tmpfs that fills up, and a read-only bind mount over the project's
 // annotation and tile-cache folders. Needs mount rights (root in the dev container); skipped elsewhere.
 const mountable = canMount();
+if (!mountable) {
+  console.warn(
+    '[storage.test] SKIPPED the full/read-only filesystem tests: mounting a tmpfs needs root (CI runs as root)',
+  );
+}
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
