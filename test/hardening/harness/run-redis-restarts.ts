@@ -200,6 +200,46 @@ async function midJob(d: DaemonProcess, id: string, rng: Rng) {
   await sleep(rng.int(300));
 }
 
+interface RestartScenario {
+  kind: 'train' | 'infer';
+  start(): Promise<{ status: number; job?: JobInfo }>;
+  /** Undefined when job `id` ended as it should after the outage; otherwise what is wrong, for the report. */
+  judge(id: string, end: JobInfo | undefined): Promise<string | undefined>;
+}
+
+/**
+ * The kill-and-restart loop both scenarios share: start a job, SIGKILL redis-server mid-job and restart it empty,
+ * judge how the job ended, then check the next job of the kind is accepted (not 409); cancel that last one.
+ */
+async function restartLoop(f: Fleet, report: FaultReport, iterations: number, rng: Rng, scenario: RestartScenario) {
+  let next = await scenario.start();
+  for (let it = 0; it < iterations; it++) {
+    if (!next.job) {
+      report.newJobsRefused!.push(`${scenario.kind}: ${next.status}`);
+      break;
+    }
+    const id = next.job.id;
+    await midJob(f.daemon, id, rng);
+    const o = await crashRedis(f, id);
+    recordOutage(report, o);
+    const end = await waitEnd(f.daemon, id);
+    const wrong = await scenario.judge(id, end);
+    if (wrong === undefined) {
+      report.jobsRecovered!++;
+      report.recoverMs!.push(Date.now() - o.restartedAt);
+    } else {
+      report.jobsWrongState!.push(wrong);
+    }
+    next = await scenario.start();
+  }
+  if (next.job) {
+    await api(f.daemon, `/api/jobs/${next.job.id}/cancel`, {});
+    await waitEnd(f.daemon, next.job.id);
+  } else if (report.newJobsRefused!.length === 0) {
+    report.newJobsRefused!.push(`${scenario.kind}: ${next.status}`);
+  }
+}
+
 /**
  * Fleet training (daemon `--redis`, one worker) while redis-server is SIGKILLed and restarted empty, `iterations`
  * times: each train job must end `done` with the version its worker wrote, the daemon must serve that version, and
@@ -207,39 +247,19 @@ async function midJob(d: DaemonProcess, id: string, rng: Rng) {
  */
 export async function runRedisTrainingRestarts(projectDir: string, iterations: number, seed = 4): Promise<FaultReport> {
   const t0 = Date.now();
-  const rng = createRng(seed);
   const report = emptyReport('redis-training');
   const f = await startFleet(projectDir);
   try {
-    let next = await startTrain(f.daemon);
-    for (let it = 0; it < iterations; it++) {
-      if (!next.job) {
-        report.newJobsRefused!.push(`train: ${next.status}`);
-        break;
-      }
-      const id = next.job.id;
-      await midJob(f.daemon, id, rng);
-      const o = await crashRedis(f, id);
-      recordOutage(report, o);
-      const end = await waitEnd(f.daemon, id);
-      const row = await modelRowOf(projectDir, id);
-      const serving = await daemonModelVersion(f.daemon);
-      if (end?.state === 'done' && row !== undefined && serving === row) {
-        report.jobsRecovered!++;
-        report.recoverMs!.push(Date.now() - o.restartedAt);
-      } else {
-        report.jobsWrongState!.push(
-          `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (model row v${row ?? '-'}, daemon serves v${serving})`,
-        );
-      }
-      next = await startTrain(f.daemon);
-    }
-    if (next.job) {
-      await api(f.daemon, `/api/jobs/${next.job.id}/cancel`, {});
-      await waitEnd(f.daemon, next.job.id);
-    } else if (report.newJobsRefused!.length === 0) {
-      report.newJobsRefused!.push(`train: ${next.status}`);
-    }
+    await restartLoop(f, report, iterations, createRng(seed), {
+      kind: 'train',
+      start: () => startTrain(f.daemon),
+      async judge(id, end) {
+        const row = await modelRowOf(projectDir, id);
+        const serving = await daemonModelVersion(f.daemon);
+        if (end?.state === 'done' && row !== undefined && serving === row) return undefined;
+        return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (model row v${row ?? '-'}, daemon serves v${serving})`;
+      },
+    });
     const ic = integrityCheck(projectDir);
     if (ic !== 'ok') report.integrityFailures.push(ic);
   } finally {
@@ -256,40 +276,20 @@ export async function runRedisTrainingRestarts(projectDir: string, iterations: n
  */
 export async function runRedisInferRestarts(projectDir: string, iterations: number, seed = 5): Promise<FaultReport> {
   const t0 = Date.now();
-  const rng = createRng(seed);
   const report = emptyReport('redis-infer');
   const f = await startFleet(projectDir);
   try {
     const first = await startTrain(f.daemon);
     const trained = first.job && (await waitEnd(f.daemon, first.job.id));
     if (trained?.state !== 'done') throw new Error(`the fault-free training ended ${trained?.state ?? 'never'}`);
-    let next = await startInfer(f.daemon, f.slide.id);
-    for (let it = 0; it < iterations; it++) {
-      if (!next.job) {
-        report.newJobsRefused!.push(`infer: ${next.status}`);
-        break;
-      }
-      const id = next.job.id;
-      await midJob(f.daemon, id, rng);
-      const o = await crashRedis(f, id);
-      recordOutage(report, o);
-      const end = await waitEnd(f.daemon, id);
-      if (end?.state === 'done' && end.progress.done === end.progress.total) {
-        report.jobsRecovered!++;
-        report.recoverMs!.push(Date.now() - o.restartedAt);
-      } else {
-        report.jobsWrongState!.push(
-          `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (${end?.progress.done}/${end?.progress.total})`,
-        );
-      }
-      next = await startInfer(f.daemon, f.slide.id);
-    }
-    if (next.job) {
-      await api(f.daemon, `/api/jobs/${next.job.id}/cancel`, {});
-      await waitEnd(f.daemon, next.job.id);
-    } else if (report.newJobsRefused!.length === 0) {
-      report.newJobsRefused!.push(`infer: ${next.status}`);
-    }
+    await restartLoop(f, report, iterations, createRng(seed), {
+      kind: 'infer',
+      start: () => startInfer(f.daemon, f.slide.id),
+      async judge(id, end) {
+        if (end?.state === 'done' && end.progress.done === end.progress.total) return undefined;
+        return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (${end?.progress.done}/${end?.progress.total})`;
+      },
+    });
     const ic = integrityCheck(projectDir);
     if (ic !== 'ok') report.integrityFailures.push(ic);
   } finally {
