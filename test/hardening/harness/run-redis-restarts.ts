@@ -209,9 +209,16 @@ interface RestartScenario {
 
 /**
  * The kill-and-restart loop both scenarios share: start a job, SIGKILL redis-server mid-job and restart it empty,
- * judge how the job ended, then check the next job of the kind is accepted (not 409); cancel that last one.
+ * judge how the job ended, then check the next job of the kind is accepted (not 409); cancel that last one and
+ * check the project's database.
  */
-async function restartLoop(f: Fleet, report: FaultReport, iterations: number, rng: Rng, scenario: RestartScenario) {
+async function restartLoop(
+  f: Fleet,
+  report: FaultReport,
+  options: { projectDir: string; iterations: number; rng: Rng },
+  scenario: RestartScenario,
+) {
+  const { iterations, rng } = options;
   let next = await scenario.start();
   for (let it = 0; it < iterations; it++) {
     if (!next.job) {
@@ -238,6 +245,8 @@ async function restartLoop(f: Fleet, report: FaultReport, iterations: number, rn
   } else if (report.newJobsRefused!.length === 0) {
     report.newJobsRefused!.push(`${scenario.kind}: ${next.status}`);
   }
+  const ic = integrityCheck(options.projectDir);
+  if (ic !== 'ok') report.integrityFailures.push(ic);
 }
 
 /**
@@ -250,18 +259,21 @@ export async function runRedisTrainingRestarts(projectDir: string, iterations: n
   const report = emptyReport('redis-training');
   const f = await startFleet(projectDir);
   try {
-    await restartLoop(f, report, iterations, createRng(seed), {
-      kind: 'train',
-      start: () => startTrain(f.daemon),
-      async judge(id, end) {
-        const row = await modelRowOf(projectDir, id);
-        const serving = await daemonModelVersion(f.daemon);
-        if (end?.state === 'done' && row !== undefined && serving === row) return undefined;
-        return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (model row v${row ?? '-'}, daemon serves v${serving})`;
+    await restartLoop(
+      f,
+      report,
+      { projectDir, iterations, rng: createRng(seed) },
+      {
+        kind: 'train',
+        start: () => startTrain(f.daemon),
+        async judge(id, end) {
+          const row = await modelRowOf(projectDir, id);
+          const serving = await daemonModelVersion(f.daemon);
+          if (end?.state === 'done' && row !== undefined && serving === row) return undefined;
+          return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (model row v${row ?? '-'}, daemon serves v${serving})`;
+        },
       },
-    });
-    const ic = integrityCheck(projectDir);
-    if (ic !== 'ok') report.integrityFailures.push(ic);
+    );
   } finally {
     await f.close();
   }
@@ -282,16 +294,19 @@ export async function runRedisInferRestarts(projectDir: string, iterations: numb
     const first = await startTrain(f.daemon);
     const trained = first.job && (await waitEnd(f.daemon, first.job.id));
     if (trained?.state !== 'done') throw new Error(`the fault-free training ended ${trained?.state ?? 'never'}`);
-    await restartLoop(f, report, iterations, createRng(seed), {
-      kind: 'infer',
-      start: () => startInfer(f.daemon, f.slide.id),
-      async judge(id, end) {
-        if (end?.state === 'done' && end.progress.done === end.progress.total) return undefined;
-        return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (${end?.progress.done}/${end?.progress.total})`;
+    await restartLoop(
+      f,
+      report,
+      { projectDir, iterations, rng: createRng(seed) },
+      {
+        kind: 'infer',
+        start: () => startInfer(f.daemon, f.slide.id),
+        async judge(id, end) {
+          if (end?.state === 'done' && end.progress.done === end.progress.total) return undefined;
+          return `${id}: ${end?.state ?? 'still running'} ${end?.error?.code ?? ''} (${end?.progress.done}/${end?.progress.total})`;
+        },
       },
-    });
-    const ic = integrityCheck(projectDir);
-    if (ic !== 'ok') report.integrityFailures.push(ic);
+    );
   } finally {
     await f.close();
   }
