@@ -166,6 +166,9 @@ function recordOutage(report: FaultReport, o: Outage) {
   if (report.outageLogSample!.length === 0) report.outageLogSample = [...o.daemonLines, ...o.workerLines].slice(0, 20);
 }
 
+/** Why the last `waitEnd` gave up (its deadline, or the daemon not answering), for the failure message. */
+let lastWaitError = '';
+
 async function waitEnd(d: DaemonProcess, id: string): Promise<JobInfo | undefined> {
   return waitFor(
     `job ${id} to end`,
@@ -174,7 +177,10 @@ async function waitEnd(d: DaemonProcess, id: string): Promise<JobInfo | undefine
       return FINAL.has(j.state) ? j : undefined;
     },
     END_TIMEOUT_MS,
-  ).catch(() => undefined);
+  ).catch((err: unknown) => {
+    lastWaitError = err instanceof Error ? err.message : String(err);
+    return undefined;
+  });
 }
 
 async function startTrain(d: DaemonProcess): Promise<{ status: number; job?: JobInfo }> {
@@ -293,7 +299,14 @@ export async function runRedisInferRestarts(projectDir: string, iterations: numb
   try {
     const first = await startTrain(f.daemon);
     const trained = first.job && (await waitEnd(f.daemon, first.job.id));
-    if (trained?.state !== 'done') throw new Error(`the fault-free training ended ${trained?.state ?? 'never'}`);
+    if (trained?.state !== 'done') {
+      const last = first.job && (await job(f.daemon, first.job.id).catch((err: unknown) => String(err)));
+      throw new Error(
+        `the fault-free training (POST ${first.status}) ended ${trained?.state ?? 'never'} (${lastWaitError}): ` +
+          `${JSON.stringify(last)}\n` +
+          `daemon:\n${f.daemon.stderr().slice(-3000)}\nworker:\n${f.worker.lines.slice(-40).join('\n')}`,
+      );
+    }
     await restartLoop(
       f,
       report,
