@@ -89,7 +89,7 @@ export function createUploadsRoutes(deps: UploadsRoutesDeps): Hono {
         if (same) {
           throw new ApiError(
             'SLIDE_DUPLICATE',
-            `${name} has the same bytes as the slide “${same.name}” (${same.id}); send duplicate=add to add it again`,
+            `${name} has the same bytes as the slide “${same.name}” (${same.id})`,
             'body',
           );
         }
