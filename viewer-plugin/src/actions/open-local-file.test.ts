@@ -12,7 +12,7 @@ import { createOpenLocalFile } from './open-local-file.js';
  * when asked to refuse, and reports upload progress in four steps. Files here are over the preview threshold
  * (TIFF), so nothing is decoded: the node test has no canvas, and a big file must never reach one.
  */
-function setup(answers: boolean[] = [], options: { holdUpload?: boolean } = {}) {
+function setup(answers: boolean[] = [], options: { holdUpload?: boolean; progressSteps?: number } = {}) {
   const asked: string[] = [];
   const sent: { name: string; duplicate: UploadSlideOptions['duplicate'] }[] = [];
   const held = new Map<string, string>();
@@ -23,7 +23,8 @@ function setup(answers: boolean[] = [], options: { holdUpload?: boolean } = {}) 
     async uploadSlide(file: File, opts: UploadSlideOptions) {
       sent.push({ name: file.name, duplicate: opts.duplicate });
       const bytes = await file.text();
-      for (let i = 1; i <= 4; i++) opts.onProgress?.({ sentBytes: (file.size * i) / 4, totalBytes: file.size });
+      const steps = options.progressSteps ?? 4;
+      for (let i = 1; i <= steps; i++) opts.onProgress?.({ sentBytes: (file.size * i) / 4, totalBytes: file.size });
       if (options.holdUpload) {
         await new Promise<void>((resolve, reject) => {
           release = resolve;
@@ -118,7 +119,7 @@ describe('a dropped file too big to preview', () => {
   });
 
   it('cancel stops the upload: nothing added, a calm notice, no bar, and the next drop works', async () => {
-    const t = setup([], { holdUpload: true });
+    const t = setup([], { holdUpload: true, progressSteps: 3 });
     const pending = t.action.open(file('big.tif', 'x'.repeat(40)));
     await new Promise((r) => setTimeout(r, 0));
     expect(t.store.state.upload?.name).toBe('big.tif');
@@ -136,5 +137,17 @@ describe('a dropped file too big to preview', () => {
     t.release();
     await next;
     expect(t.slides().map((s) => s.name)).toEqual(['other.tif']);
+  });
+
+  it('once every byte is sent, Cancel does nothing: the daemon is adding the slide, and its answer is awaited', async () => {
+    const t = setup([], { holdUpload: true });
+    const pending = t.action.open(file('big.tif', 'x'.repeat(40)));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.store.state.upload?.phase).toBe('ingesting');
+    t.action.cancel();
+    t.release();
+    await pending;
+    expect(t.slides().map((s) => s.name)).toEqual(['big.tif']);
+    expect(t.opened).toEqual(['sl_1']);
   });
 });

@@ -20,7 +20,7 @@ async function toPng(img: RgbaImage, name: string): Promise<Blob> {
 export interface OpenLocalFile {
   /** Adds a dropped or picked file as a slide and opens it; resolves when done, declined or cancelled. */
   open(file: File): Promise<void>;
-  /** Stops the upload in flight (nothing is added); no-op when none is. */
+  /** Stops the upload in flight (nothing is added); no-op when none is, or once every byte is sent. */
   cancel(): void;
 }
 
@@ -47,6 +47,8 @@ export function createOpenLocalFile(deps: OpenLocalFileDeps): OpenLocalFile {
   /** Files this page uploaded, to the slide each became. */
   const uploaded = new Map<string, string>();
   let inFlight: AbortController | undefined;
+  /** Every byte of the upload in flight is sent: the daemon is adding it, and cancelling would only lose the answer. */
+  let allSent = false;
 
   const preview = async (file: File) => {
     notice('busy', `Reading ${file.name}…`);
@@ -67,11 +69,13 @@ export function createOpenLocalFile(deps: OpenLocalFileDeps): OpenLocalFile {
 
   const upload = async (file: File, duplicate: 'add' | 'refuse', signal: AbortSignal): Promise<SlideInfo> => {
     const totalBytes = file.size;
-    const progress = (sentBytes: number) =>
+    const progress = (sentBytes: number) => {
+      allSent = sentBytes >= totalBytes;
       store.dispatch({
         type: 'upload.progress',
-        upload: { name: file.name, sentBytes, totalBytes, phase: sentBytes >= totalBytes ? 'ingesting' : 'sending' },
+        upload: { name: file.name, sentBytes, totalBytes, phase: allSent ? 'ingesting' : 'sending' },
       });
+    };
     progress(0);
     const options: UploadSlideOptions = {
       name: file.name,
@@ -137,6 +141,8 @@ export function createOpenLocalFile(deps: OpenLocalFileDeps): OpenLocalFile {
         });
         throw err;
       }),
-    cancel: () => inFlight?.abort(),
+    cancel: () => {
+      if (!allSent) inFlight?.abort();
+    },
   };
 }
