@@ -132,6 +132,20 @@ function sampleMemory(cdp: CDPSession) {
   };
 }
 
+/**
+ * Drops a file from disk on the viewer as a person would: CDP's drag events carry file paths, so the page gets a
+ * disk-backed File (a DataTransfer built in the page would have to hold the 200 MB in memory first).
+ */
+async function dropFile(page: Page, cdp: CDPSession, path: string): Promise<void> {
+  const box = await page.locator('[data-testid="viewer"]').boundingBox();
+  if (!box) throw new Error('the viewer has no box');
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const data = { items: [], files: [path], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
+    await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  }
+}
+
 describe('a 200 MB TIFF given to the viewer', () => {
   let browser: Browser | undefined;
   let server: Server | undefined;
@@ -153,19 +167,6 @@ describe('a 200 MB TIFF given to the viewer', () => {
     return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : [];
   };
   const picker = () => page.locator('[data-testid="activeseg-toolbar"] input[type="file"]');
-  /**
-   * Drops a file from disk on the viewer as a person would: CDP's drag events carry file paths, so the page gets a
-   * disk-backed File (a DataTransfer built in the page would have to hold the 200 MB in memory first).
-   */
-  const dropFile = async (path: string) => {
-    const box = await page.locator('[data-testid="viewer"]').boundingBox();
-    if (!box) throw new Error('the viewer has no box');
-    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-    const data = { items: [], files: [path], dragOperationsMask: 1 };
-    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
-      await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
-    }
-  };
   const bar = () => page.locator('[data-testid="activeseg-upload"]');
 
   beforeAll(async () => {
@@ -224,7 +225,7 @@ describe('a 200 MB TIFF given to the viewer', () => {
     const progress: string[] = [];
     const answered = page.waitForResponse((r) => r.url().includes('/api/uploads?'), { timeout: 300_000 });
     const started = performance.now();
-    await dropFile(bigTiff);
+    await dropFile(page, cdp, bigTiff);
     await bar().waitFor({ state: 'visible', timeout: 10_000 });
     progress.push((await page.locator('[data-testid="activeseg-upload-label"]').textContent()) ?? '');
     const res = await answered;
@@ -271,7 +272,7 @@ describe('a 200 MB TIFF given to the viewer', () => {
       if (r.url().includes('/api/uploads?')) uploads++;
     };
     page.on('request', count);
-    await dropFile(bigTiff);
+    await dropFile(page, cdp, bigTiff);
     await expect.poll(() => asked.length, { timeout: 10_000 }).toBe(1);
     expect(asked[0]).toMatch(/was already added as slide sl_[\w-]+\. Add it again\?/);
     await page.waitForTimeout(500);
@@ -279,4 +280,32 @@ describe('a 200 MB TIFF given to the viewer', () => {
     expect(uploads).toBe(0);
     expect(await slides()).toHaveLength(1);
   }, 60_000);
+
+  it("over the daemon's maxUploadBytes: refused from its announced size, the page says so in words, nothing kept", async () => {
+    const { startServer } = await import('../../daemon/src/server.js');
+    const capped = mkdtempSync(join(tmpdir(), 'activeseg-bigfile-capped-'));
+    const small = await startServer({
+      projectDir: capped,
+      port: 0,
+      token: TOKEN,
+      config: { maxUploadBytes: 64 * MB },
+      log: () => {},
+    });
+    const other = await browser!.newPage({ viewport: { width: 1280, height: 720 } });
+    try {
+      await other.goto(`${small.origin}/?token=${TOKEN}`);
+      await other.waitForSelector('[data-testid="activeseg-status"] [data-connection="open"]', { timeout: 30_000 });
+      const answered = other.waitForResponse((r) => r.url().includes('/api/uploads?'), { timeout: 60_000 });
+      await dropFile(other, await other.context().newCDPSession(other), bigTiff);
+      expect((await answered).status()).toBe(413);
+      const error = other.locator('[data-testid="activeseg-error"]');
+      await expect.poll(() => error.textContent(), { timeout: 10_000 }).toContain('larger than the daemon accepts');
+      expect(await other.locator('[data-testid="activeseg-upload"]').isHidden()).toBe(true);
+      expect(existsSync(join(capped, 'slides')) ? readdirSync(join(capped, 'slides')) : []).toEqual([]);
+    } finally {
+      await other.close();
+      await small.close();
+      rmSync(capped, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
