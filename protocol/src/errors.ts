@@ -79,6 +79,10 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** 507: the project folder's disk (or quota) is full; nothing was saved, free space and retry. */
   DISK_FULL: 'DISK_FULL',
+  /** 400: an upload ended before the bytes it announced (`size`, Content-Length) arrived; nothing was kept. */
+  UPLOAD_TRUNCATED: 'UPLOAD_TRUNCATED',
+  /** 409: an upload has the same bytes as a slide already in the project (message names it); `duplicate=add` adds it anyway. */
+  SLIDE_DUPLICATE: 'SLIDE_DUPLICATE',
   /** 500: a job was running when the daemon stopped; it was marked failed at the next start. */
   DAEMON_RESTARTED: 'DAEMON_RESTARTED',
   /** 500: a fleet job vanished from Redis (restarted empty) and no worker held it or finished it; start it again. */
@@ -127,6 +131,8 @@ const HTTP_STATUS = {
   MODEL_NOT_READY: 503,
   PAYLOAD_TOO_LARGE: 413,
   DISK_FULL: 507,
+  UPLOAD_TRUNCATED: 400,
+  SLIDE_DUPLICATE: 409,
   DAEMON_RESTARTED: 500,
   FLEET_JOB_LOST: 500,
   INTERNAL: 500,

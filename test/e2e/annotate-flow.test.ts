@@ -11,8 +11,8 @@ import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from '
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
  * at `/`; Chromium opens it, and the test walks the biologist's loop: slide tiles → overlay tiles → suggestion →
  * paint → submit → "stored" ack → fine-tune from the page → progress → re-inference → overlay tiles of the new
- * model version; then a TIFF dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
- * uploaded as a new slide. The tests share one page and run in order. Screenshots go to test-artifacts/e2e/
+ * model version; then a small PNG dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
+ * uploaded as a new slide (TIFFs and large files are streamed without a preview: big-file-drop.test.ts). The tests share one page and run in order. Screenshots go to test-artifacts/e2e/
  * (git-ignored) for a human look; `ACTIVESEG_DOCS_SCREENSHOT=1` also refreshes docs/images/viewer.png.
  * Nothing is mocked. Needs chromium on PATH (fails naming the install command without it); builds
  * viewer-plugin/dist/page when it is missing.
@@ -216,17 +216,17 @@ describe('viewer e2e against the real daemon', () => {
     expect(errors).toEqual([]);
   }, 240_000);
 
-  it('adds a TIFF dropped on the viewer as a new slide (decoded in the browser, then uploaded)', async () => {
-    // A small greyscale TIFF cut from the demo image, so the new slide shows recognisable tissue.
-    const tiff = await sharp(DEMO_IMAGE)
+  it('adds a small PNG dropped on the viewer as a new slide (previewed: decoded in the browser, then uploaded)', async () => {
+    // A small greyscale PNG cut from the demo image, so the new slide shows recognisable tissue.
+    const png = await sharp(DEMO_IMAGE)
       .extract({ left: 200, top: 150, width: 600, height: 400 })
       .toColourspace('b-w')
-      .tiff()
+      .png()
       .toBuffer();
-    const pipeline = page.waitForResponse((r) => r.url().includes('/vendor/image-io/pipelines/tiff-read-image'), {
+    const pipeline = page.waitForResponse((r) => r.url().includes('/vendor/image-io/pipelines/png-read-image'), {
       timeout: 30_000,
     });
-    const uploaded = page.waitForResponse((r) => r.url().includes('/api/uploads?name=dropped.tif'), {
+    const uploaded = page.waitForResponse((r) => r.url().includes('/api/uploads?name=dropped.png'), {
       timeout: 60_000,
     });
     const dataTransfer = await page.evaluateHandle((b64) => {
@@ -236,9 +236,9 @@ describe('viewer e2e against the real daemon', () => {
         DataTransfer: new () => { items: { add(file: File): void } };
       };
       const dt = new DataTransfer();
-      dt.items.add(new File([bytes], 'dropped.tif', { type: 'image/tiff' }));
+      dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
       return dt;
-    }, tiff.toString('base64'));
+    }, png.toString('base64'));
     await page.dispatchEvent('[data-testid="viewer"]', 'dragover', { dataTransfer });
     await page.dispatchEvent('[data-testid="viewer"]', 'drop', { dataTransfer });
     expect((await pipeline).ok()).toBe(true);
@@ -253,7 +253,7 @@ describe('viewer e2e against the real daemon', () => {
       timeout: 30_000,
     });
     const list = await api<{ slides: { id: string; name: string }[] }>('/api/slides');
-    expect(list.slides.map((s) => s.name)).toContain('dropped.tif');
+    expect(list.slides.map((s) => s.name)).toContain('dropped.png');
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(ARTIFACTS, '06-dropped-slide.png') });
     expect(errors).toEqual([]);

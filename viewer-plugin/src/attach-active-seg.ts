@@ -23,6 +23,7 @@ import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
 import { createToolbar } from './panels/toolbar.js';
+import { createUploadProgress } from './panels/upload-progress.js';
 import { trimSlash, wsEndpoint } from './sources/tile-url.js';
 import { serverMessageCommands } from './state/apply-server-message.js';
 import { createStore } from './state/create-store.js';
@@ -70,7 +71,7 @@ const PANELS: readonly CreatePanel[] = [
   createJobsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
-const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar];
+const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar, createUploadProgress];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates

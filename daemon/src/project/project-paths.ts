@@ -8,6 +8,7 @@ import { Id } from '@activeseg/protocol';
  *   activeseg.db                                       SQLite (WAL)
  *   slides/<slideId>/pyramid.tif                       converted tiled pyramid (large non-TIFF inputs only)
  *   slides/<slideId>/upload<.ext>                      a slide file sent with POST /api/uploads
+ *   slides/<slideId>/upload-sha256.txt                 its SHA-256 (hex), for the duplicate check (never upload<.ext>)
  *   annotations/<slideId>/<annotationId>.png           region-sized label masks (0/255)
  *   maps/<slideId>/v<model>/<col>_<row>.u8             per-patch mean|std maps, quantised to bytes
  *   cache/tiles/<slideId>/<layer>/v<model>/<level>/<col>_<row>.<ext>   rendered DZI tiles (rebuildable)
@@ -18,6 +19,8 @@ export interface ProjectPaths {
   pyramid(slideId: string): string;
   /** Where an uploaded slide file is kept; `ext` is `''` or a dot and 1–10 lowercase letters/digits. */
   upload(slideId: string, ext: string): string;
+  /** SHA-256 (hex) of an uploaded slide file, beside it: what the duplicate check compares. */
+  uploadDigest(slideId: string): string;
   annotationMask(slideId: string, annotationId: string): string;
   /** Every folder that holds files derived from one slide (deleting the slide removes them). */
   slideFolders(slideId: string): string[];
@@ -58,6 +61,7 @@ export function createProjectPaths(projectDir: string): ProjectPaths {
       if (!/^(\.[a-z0-9]{1,10})?$/.test(ext)) throw new Error(`unsafe file extension ${JSON.stringify(ext)}`);
       return join(root, 'slides', safeSegment(slideId), `upload${ext}`);
     },
+    uploadDigest: (slideId) => join(root, 'slides', safeSegment(slideId), 'upload-sha256.txt'),
     slideFolders: (slideId) => {
       const id = safeSegment(slideId);
       return [

@@ -51,13 +51,25 @@ describe('http schemas', () => {
   });
 
   it('upload query: a bare file name of 1–256 characters', () => {
-    expect(UploadSlideQuery.parse({ name: 'my slide.tif' })).toEqual({ name: 'my slide.tif' });
-    expectTypeOf<UploadSlideQuery>().toEqualTypeOf<{ name: string }>();
+    expect(UploadSlideQuery.parse({ name: 'my slide.tif' })).toEqual({ name: 'my slide.tif', duplicate: 'add' });
+    expectTypeOf<UploadSlideQuery>().toEqualTypeOf<{ name: string; size?: number; duplicate: 'add' | 'refuse' }>();
     for (const name of ['', 'x'.repeat(257), '../a.tif', 'a/b.tif', 'a\\b.tif', '..', '.', 'a\u0000.tif', 'a\nb.tif']) {
       expect(UploadSlideQuery.safeParse({ name }).success, JSON.stringify(name)).toBe(false);
     }
     expect(UploadSlideQuery.safeParse({ name: 'x'.repeat(256) }).success).toBe(true);
     expect(UploadSlideQuery.safeParse({ name: '..tif' }).success).toBe(true);
+  });
+
+  it('upload query: size is a whole byte count from the query string; duplicate is add or refuse', () => {
+    expect(UploadSlideQuery.parse({ name: 'a.tif', size: '209715200', duplicate: 'refuse' })).toEqual({
+      name: 'a.tif',
+      size: 209_715_200,
+      duplicate: 'refuse',
+    });
+    for (const size of ['-1', '1.5', 'abc']) {
+      expect(UploadSlideQuery.safeParse({ name: 'a.tif', size }).success, size).toBe(false);
+    }
+    expect(UploadSlideQuery.safeParse({ name: 'a.tif', duplicate: 'ask' }).success).toBe(false);
   });
 
   it('tile params coerce level and restrict the tile name', () => {

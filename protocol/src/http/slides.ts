@@ -47,7 +47,7 @@ export const AddSlideRequest = z.object({
 export type AddSlideRequest = z.infer<typeof AddSlideRequest>;
 
 /**
- * `POST /api/uploads?name=<file name>`: add a slide from the raw bytes in the body (`application/octet-stream`),
+ * `POST /api/uploads?name=<file name>[&size=<bytes>][&duplicate=refuse]`: add a slide from the raw bytes in the body (`application/octet-stream`),
  * for browsers that cannot name a path on the daemon's machine. `name` is the display name; its extension is kept
  * on the stored file. A bare file name only: no path separators, no NUL or control characters, not `.`/`..`.
  */
@@ -60,6 +60,13 @@ export const UploadSlideQuery = z.object({
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
     .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), 'name must not contain control characters')
     .refine((n) => n !== '.' && n !== '..', 'name must not be . or ..'),
+  /** The file's size in bytes as the sender knows it; fewer bytes arriving is UPLOAD_TRUNCATED, not a slide. */
+  size: z.coerce.number().int().nonnegative().optional(),
+  /**
+   * What to do when the bytes equal a slide already in the project (SHA-256 computed while streaming):
+   * `refuse` answers SLIDE_DUPLICATE naming that slide and keeps nothing, so the viewer can ask; `add` adds it again.
+   */
+  duplicate: z.enum(['add', 'refuse']).default('add'),
 });
 export type UploadSlideQuery = z.infer<typeof UploadSlideQuery>;
 

@@ -25,7 +25,8 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
   const intents: ViewerIntents = {
     openSlide: (slideId) => void slides.openSlide(slideId).catch(report),
     deleteSlide: (slideId) => void slides.deleteSlide(slideId).catch(report),
-    openLocalFile: (file) => void openLocalFile(file).catch(report),
+    openLocalFile: (file) => void openLocalFile.open(file).catch(report),
+    cancelUpload: () => openLocalFile.cancel(),
     setLayerVisible(layer, visible) {
       store.dispatch({ type: 'layer.visible', layer, visible });
       deps.raise('activeseg-layer-toggle', { layer, visible });

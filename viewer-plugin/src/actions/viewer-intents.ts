@@ -12,6 +12,8 @@ export interface ViewerIntents {
   /** Asks first; a slide with annotations asks again. */
   deleteSlide(slideId: string): void;
   openLocalFile(file: File): void;
+  /** Stops the upload of a dropped file that is still sending. */
+  cancelUpload(): void;
   setLayerVisible(layer: TileLayer, visible: boolean): void;
   setLayerOpacity(layer: TileLayer, opacity: number): void;
   /** Brightness/contrast/gamma of the slide layer; remembered per slide in this browser. */

@@ -41,6 +41,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   MODEL_NOT_READY: 'The model is not ready yet',
   PAYLOAD_TOO_LARGE: 'The request is larger than the daemon accepts',
   DISK_FULL: "The project's disk is full: nothing was saved; free some space (e.g. delete a slide) and retry",
+  UPLOAD_TRUNCATED: 'The upload stopped before the whole file arrived; nothing was added, drop the file again',
+  SLIDE_DUPLICATE: 'This file is already a slide in the project',
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
   FLEET_JOB_LOST: 'The job was lost when the fleet’s Redis restarted; start it again',
   INTERNAL: 'The daemon hit an internal error (see its log)',

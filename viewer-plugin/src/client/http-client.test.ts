@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { slideInfo } from '../testing/slide-info.js';
 import { describeError, ERROR_MESSAGES } from './describe-error.js';
 import { createHttpClient, DaemonError, type FetchLike } from './http-client.js';
+import type { UploadRequest, UploadTransport } from './xhr-upload.js';
 
 interface Call {
   url: string;
@@ -91,11 +92,60 @@ describe('createHttpClient', () => {
     const client = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: f.fetch });
     await client.listSuggestions({ slideId: 'sl_1', k: 5 });
     expect(f.calls[0]?.url).toBe('http://d/api/suggestions?slideId=sl_1&k=5');
-    const up = fakeFetch(201, slide);
-    const c2 = createHttpClient({ daemonUrl: 'http://d', token: 't', fetch: up.fetch });
-    await c2.uploadSlide(new Blob([new Uint8Array(4)]), { name: 'my slide.tif' });
-    expect(up.calls[0]?.url).toBe('http://d/api/uploads?name=my%20slide.tif');
-    expect((up.calls[0]!.init!.headers as Record<string, string>)['content-type']).toBe('application/octet-stream');
+  });
+});
+
+describe('uploadSlide', () => {
+  const answering =
+    (status: number, body: unknown, seen: UploadRequest[] = []): UploadTransport =>
+    async (req) => {
+      seen.push(req);
+      req.onProgress?.({ sentBytes: req.body.size, totalBytes: req.body.size });
+      return { status, statusText: '', text: JSON.stringify(body) };
+    };
+
+  it('sends the file itself with its name and size, the token, and reports progress', async () => {
+    const seen: UploadRequest[] = [];
+    const client = createHttpClient({ daemonUrl: 'http://d/', token: 't', upload: answering(201, slide, seen) });
+    const file = new Blob([new Uint8Array(4)]);
+    const progress: number[] = [];
+    const info = await client.uploadSlide(file, {
+      name: 'my slide.tif',
+      duplicate: 'refuse',
+      onProgress: (p) => progress.push(p.sentBytes),
+    });
+    expect(info.id).toBe('sl_1');
+    expect(seen[0]?.url).toBe('http://d/api/uploads?name=my%20slide.tif&size=4&duplicate=refuse');
+    expect(seen[0]?.body).toBe(file);
+    expect(seen[0]?.headers).toMatchObject({ authorization: 'Bearer t', 'content-type': 'application/octet-stream' });
+    expect(progress).toEqual([4]);
+  });
+
+  it("turns the daemon's SLIDE_DUPLICATE into a DaemonError with its words; a lost connection into 'cannot reach'", async () => {
+    const dup = createHttpClient({
+      daemonUrl: 'http://d',
+      token: 't',
+      upload: answering(409, { error: { code: 'SLIDE_DUPLICATE', message: 'same bytes as “a.tif” (sl_1)' } }),
+    });
+    const err = await dup.uploadSlide(new Blob(['x']), { name: 'a.tif' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SLIDE_DUPLICATE', status: 409 });
+    expect((err as DaemonError).message).toContain('same bytes as “a.tif” (sl_1)');
+    const gone = createHttpClient({
+      daemonUrl: 'http://d',
+      token: 't',
+      upload: async () => {
+        throw new TypeError('network');
+      },
+    });
+    await expect(gone.uploadSlide(new Blob(['x']))).rejects.toThrow('Cannot reach the daemon at http://d');
+    const cancelled = createHttpClient({
+      daemonUrl: 'http://d',
+      token: 't',
+      upload: async () => {
+        throw new DOMException('cancelled', 'AbortError');
+      },
+    });
+    await expect(cancelled.uploadSlide(new Blob(['x']))).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
 

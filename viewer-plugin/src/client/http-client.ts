@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { trimSlash } from '../sources/tile-url.js';
 import { describeError } from './describe-error.js';
 import type { TokenCheck } from './ws-client.js';
+import { type UploadProgress, type UploadResponse, type UploadTransport, xhrUpload } from './xhr-upload.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -24,12 +25,17 @@ export interface HttpClientOptions {
   token: string;
   /** Default `globalThis.fetch`; injected in tests. */
   fetch?: FetchLike;
+  /** How `uploadSlide` sends a file; default XMLHttpRequest (upload progress); injected in tests. */
+  upload?: UploadTransport;
 }
 
 export interface UploadSlideOptions {
   /** Display name and the extension the daemon sniffs by; defaults to the file's name. */
   name?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: UploadProgress) => void) | undefined;
+  /** `refuse`: the daemon answers SLIDE_DUPLICATE when a slide already has these bytes. Default: the daemon's (add). */
+  duplicate?: 'add' | 'refuse';
 }
 
 /** A failed daemon call, with a sentence the status bar can show as is. */
@@ -55,7 +61,7 @@ export interface HttpClient {
   listSlides(): Promise<SlideList>;
   getSlide(slideId: string): Promise<SlideInfo>;
   addSlide(request: AddSlideRequest): Promise<SlideInfo>;
-  /** Sends a local file's bytes; needs the daemon's upload route (`POST /api/uploads?name=`). */
+  /** Streams a local file's bytes with its size (`POST /api/uploads?name=&size=`), reporting progress. */
   uploadSlide(file: Blob, options?: UploadSlideOptions): Promise<SlideInfo>;
   listSuggestions(query: { slideId: string; k?: number }): Promise<SuggestionList>;
   submitAnnotation(request: AnnotationRequest): Promise<AnnotationAck>;
@@ -79,16 +85,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     schema: S,
     method: string,
     path: string,
-    init: { json?: unknown; body?: Blob; signal?: AbortSignal | undefined } = {},
+    init: { json?: unknown; signal?: AbortSignal | undefined } = {},
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
     let body: BodyInit | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
-    } else if (init.body !== undefined) {
-      headers['content-type'] = 'application/octet-stream';
-      body = init.body;
     }
     const what = `${method} ${path.split('?')[0]}`;
     let res: Response;
@@ -100,17 +103,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (err) {
-      if (err instanceof Error && err.name === 'AbortError') throw err;
-      throw new DaemonError(`Cannot reach the daemon at ${base} (${what})`, { cause: err });
+      throw unreachable(err, what);
     }
-    const text = await res.text();
+    return parseResponse(schema, { status: res.status, statusText: res.statusText, text: await res.text() }, what);
+  }
+
+  function unreachable(err: unknown, what: string): unknown {
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    return new DaemonError(`Cannot reach the daemon at ${base} (${what})`, { cause: err });
+  }
+
+  function parseResponse<S extends z.ZodType>(schema: S, res: UploadResponse, what: string): z.infer<S> {
+    const { text } = res;
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       const parsed = ErrorBody.safeParse(json);
       if (parsed.success) {
         const { code, message, field } = parsed.data.error;
@@ -147,9 +158,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     listSlides,
     getSlide: (slideId) => request(SlideInfo, 'GET', `/api/slides/${id(slideId)}`),
     addSlide: (req) => request(SlideInfo, 'POST', '/api/slides', { json: req }),
-    uploadSlide: (file, opts = {}) => {
+    uploadSlide: async (file, opts = {}) => {
       const name = opts.name ?? (file instanceof File ? file.name : 'upload');
-      return request(SlideInfo, 'POST', `/api/uploads?name=${id(name)}`, { body: file, signal: opts.signal });
+      const duplicate = opts.duplicate === undefined ? '' : `&duplicate=${opts.duplicate}`;
+      const path = `/api/uploads?name=${id(name)}&size=${file.size}${duplicate}`;
+      const what = 'POST /api/uploads';
+      let res: UploadResponse;
+      try {
+        res = await (options.upload ?? xhrUpload)({
+          url: `${base}${path}`,
+          headers: {
+            authorization: `Bearer ${options.token}`,
+            accept: 'application/json',
+            'content-type': 'application/octet-stream',
+          },
+          body: file,
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+        });
+      } catch (err) {
+        throw unreachable(err, what);
+      }
+      return parseResponse(SlideInfo, res, what);
     },
     listSuggestions: ({ slideId, k }) =>
       request(SuggestionList, 'GET', `/api/suggestions?slideId=${id(slideId)}${k === undefined ? '' : `&k=${k}`}`),

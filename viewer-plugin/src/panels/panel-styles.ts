@@ -49,4 +49,7 @@ export const PANEL_STYLES = `
 .activeseg-scale[hidden] { display: none; }
 .activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
+.activeseg.activeseg-upload { position: absolute; left: 50%; bottom: 16px; transform: translateX(-50%); z-index: 25; display: flex; align-items: center; gap: 8px; padding: 6px 10px; border: 1px solid #444853; border-radius: 6px; box-shadow: 0 2px 8px #0008; }
+.activeseg.activeseg-upload[hidden] { display: none; }
+.activeseg-upload progress { width: 220px; }
 `;

@@ -190,3 +190,17 @@ describe('reduceViewerState', () => {
     expect(s.annotationStatus).toEqual({ tone: 'ok', text: 'Stored ✓' });
   });
 });
+
+describe('reduceViewerState: uploads', () => {
+  it('follows an upload from its first progress to its end, and keeps the state object when none was running', () => {
+    const name = 'big.tif';
+    const sending = run([
+      { type: 'upload.progress', upload: { name, sentBytes: 0, totalBytes: 200, phase: 'sending' } },
+      { type: 'upload.progress', upload: { name, sentBytes: 150, totalBytes: 200, phase: 'sending' } },
+    ]);
+    expect(sending.upload).toEqual({ name, sentBytes: 150, totalBytes: 200, phase: 'sending' });
+    const ended = run([{ type: 'upload.ended' }], sending);
+    expect(ended.upload).toBeUndefined();
+    expect(reduceViewerState(ended, { type: 'upload.ended' })).toBe(ended);
+  });
+});

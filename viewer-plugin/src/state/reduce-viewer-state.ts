@@ -92,5 +92,9 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, adjustment: normalizeAdjustment(action.adjustment) };
     case 'view.zoomed':
       return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
+    case 'upload.progress':
+      return { ...state, upload: action.upload };
+    case 'upload.ended':
+      return state.upload === undefined ? state : { ...state, upload: undefined };
   }
 }

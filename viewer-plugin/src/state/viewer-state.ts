@@ -67,6 +67,15 @@ export interface Notice {
 
 export type StartFrom = 'empty' | 'prediction';
 
+/** A dropped file on its way to the daemon (the progress bar over the viewer). */
+export interface UploadView {
+  readonly name: string;
+  readonly sentBytes: number;
+  readonly totalBytes: number;
+  /** `ingesting`: every byte is sent and the daemon is checking (and maybe converting) the file. */
+  readonly phase: 'sending' | 'ingesting';
+}
+
 /**
  * Everything the panels render, in one serialisable object. OSD objects, sockets and canvases live outside it;
  * they follow it (wiring) or feed it (actions).
@@ -97,6 +106,8 @@ export interface ViewerState {
   readonly zoom: number | undefined;
   /** The latest error worth showing in the status bar; '' for none. */
   readonly lastError: string;
+  /** The upload in flight, if any. */
+  readonly upload: UploadView | undefined;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -110,6 +121,8 @@ export type ViewerAction =
   | { type: 'adjustment.changed'; adjustment: Adjustment }
   /** A local file is shown as a preview: no daemon slide is open until its upload is done. */
   | { type: 'slide.closed' }
+  | { type: 'upload.progress'; upload: UploadView }
+  | { type: 'upload.ended' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
   | { type: 'suggestion.selected'; index: number }
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
@@ -161,6 +174,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     zoom: undefined,
     adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
+    upload: undefined,
   };
 }
 

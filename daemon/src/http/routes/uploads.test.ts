@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorBody, SlideInfo, SlideList } from '@activeseg/protocol';
@@ -29,8 +30,8 @@ const expectNoLeftovers = async (p: TempProject) => {
   expect(list.slides).toEqual([]);
 };
 
-const tiff = () =>
-  sharp({ create: { width: 300, height: 200, channels: 3, background: '#5a5a5a' } })
+const tiff = (background = '#5a5a5a') =>
+  sharp({ create: { width: 300, height: 200, channels: 3, background } })
     .toColourspace('b-w')
     .tiff({ tile: true, tileWidth: 256, tileHeight: 256 })
     .toBuffer();
@@ -42,7 +43,11 @@ describe('POST /api/uploads', () => {
     expect(res.status).toBe(201);
     const slide = SlideInfo.parse(await res.json());
     expect(slide).toMatchObject({ name: 'my slide.TIF', width: 300, height: 200, format: 'tiff' });
-    expect(readdirSync(join(p.dir, 'slides', slide.id))).toEqual(['upload.tif']);
+    expect(readdirSync(join(p.dir, 'slides', slide.id)).sort()).toEqual(['upload-sha256.txt', 'upload.tif']);
+    const stored = readFileSync(join(p.dir, 'slides', slide.id, 'upload.tif'));
+    expect(readFileSync(join(p.dir, 'slides', slide.id, 'upload-sha256.txt'), 'utf8')).toBe(
+      createHash('sha256').update(stored).digest('hex'),
+    );
     const list = SlideList.parse(await (await p.app.request('/api/slides', { headers: p.auth })).json());
     expect(list.slides.map((s) => s.id)).toEqual([slide.id]);
     const tile = await p.app.request(`/api/slides/${slide.id}/tiles/image/${slide.levels - 1}/0_0.jpeg`, {
@@ -153,5 +158,93 @@ describe('POST /api/uploads', () => {
     await expectNoLeftovers(p);
     const allowed = await upload(p, 'a.tif', bytes, raw(p, { origin: 'http://viewer.test' }));
     expect(allowed.status).toBe(201);
+  });
+
+  it('refuses an announced size over maxUploadBytes before reading a byte', async () => {
+    const p = open({ maxUploadBytes: 1000 });
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 10) controller.close();
+        else controller.enqueue(new Uint8Array(50));
+      },
+    });
+    const res = await p.app.request('/api/uploads?name=big.tif&size=1001', {
+      method: 'POST',
+      headers: raw(p),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('PAYLOAD_TOO_LARGE');
+    // A ReadableStream pulls once on its own to fill its queue; the route never reads.
+    expect(pulled).toBeLessThanOrEqual(1);
+    await expectNoLeftovers(p);
+  });
+
+  it('a body shorter than the announced size is UPLOAD_TRUNCATED and leaves nothing', async () => {
+    const p = open();
+    const bytes = new Uint8Array(await tiff());
+    const res = await p.app.request(`/api/uploads?name=a.tif&size=${bytes.length + 10}`, {
+      method: 'POST',
+      headers: raw(p),
+      body: bytes,
+    });
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err).toMatchObject({ code: 'UPLOAD_TRUNCATED', field: 'size' });
+    expect(err.message).toContain(`${bytes.length} of the announced ${bytes.length + 10} bytes`);
+    await expectNoLeftovers(p);
+    const mismatch = await p.app.request('/api/uploads?name=a.tif&size=5', {
+      method: 'POST',
+      headers: { ...raw(p), 'content-length': String(bytes.length) },
+      body: bytes,
+    });
+    expect(mismatch.status).toBe(400);
+    expect((await errorOf(mismatch)).field).toBe('size');
+    await expectNoLeftovers(p);
+  });
+
+  it('duplicate=refuse answers SLIDE_DUPLICATE naming the slide with the same bytes, keeps nothing; add adds it', async () => {
+    const p = open();
+    const bytes = new Uint8Array(await tiff());
+    const first = SlideInfo.parse(await (await upload(p, 'first.tif', bytes)).json());
+    const refuse = (name: string, body: Uint8Array) =>
+      p.app.request(`/api/uploads?name=${name}&size=${body.length}&duplicate=refuse`, {
+        method: 'POST',
+        headers: raw(p),
+        body,
+      });
+    // Same bytes under another name: still the same file.
+    const again = await refuse('renamed.tif', bytes);
+    expect(again.status).toBe(409);
+    const err = await errorOf(again);
+    expect(err.code).toBe('SLIDE_DUPLICATE');
+    expect(err.message).toContain('“first.tif”');
+    expect(err.message).toContain(first.id);
+    expect(readdirSync(join(p.dir, 'slides'))).toEqual([first.id]);
+    // Other pixels are another file.
+    const different = await refuse('other.tif', new Uint8Array(await tiff('#5b5b5b')));
+    expect(different.status).toBe(201);
+    // Asked and confirmed: the default (add) adds the same bytes again.
+    const added = await upload(p, 'first.tif', bytes);
+    expect(added.status).toBe(201);
+    const list = SlideList.parse(await (await p.app.request('/api/slides', { headers: p.auth })).json());
+    expect(list.slides.map((s) => s.name).sort()).toEqual(['first.tif', 'first.tif', 'other.tif']);
+  });
+
+  it('a deleted slide no longer counts as a duplicate', async () => {
+    const p = open();
+    const bytes = new Uint8Array(await tiff());
+    const first = SlideInfo.parse(await (await upload(p, 'a.tif', bytes)).json());
+    const del = await p.app.request(`/api/slides/${first.id}`, { method: 'DELETE', headers: p.auth });
+    expect(del.status).toBe(200);
+    const res = await p.app.request(`/api/uploads?name=a.tif&duplicate=refuse`, {
+      method: 'POST',
+      headers: raw(p),
+      body: bytes,
+    });
+    expect(res.status).toBe(201);
   });
 });

@@ -7,6 +7,7 @@ import { ApiError } from '../../errors/api-error.js';
 import { addSlide } from '../../project/add-slide.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import { randomId } from '../../project/random-id.js';
+import { findUploadedDuplicate, writeUploadDigest } from '../../project/upload-digest.js';
 import { writeStreamToFile } from '../../project/write-stream-to-file.js';
 import { commitFile, tempPathFor } from '../../store/atomic-write.js';
 import type { SlidesRepo } from '../../store/slides-repo.js';
@@ -29,15 +30,18 @@ function safeExtension(name: string): string {
 }
 
 /**
- * `POST /api/uploads?name=<file name>`: the body is the slide file's bytes. It is streamed to a temp file under
- * the project (never buffered; cut off at `maxUploadBytes`, whether or not Content-Length says so), moved to
- * `slides/<id>/upload<.ext>`, and ingested exactly like `POST /api/slides`, so format errors are the same
- * codes. Everything written is removed if any step fails. Mounted outside the app's JSON body limit.
+ * `POST /api/uploads?name=<file name>[&size=<bytes>][&duplicate=refuse]`: the body is the slide file's bytes. It is
+ * streamed to a temp file under the project (never buffered; cut off at `maxUploadBytes`, whether or not
+ * Content-Length says so; an announced size over it is refused before reading), hashed on the way, fsynced, moved
+ * to `slides/<id>/upload<.ext>`, and ingested exactly like `POST /api/slides`, so format errors are the same
+ * codes. Fewer bytes than announced, or a client that goes away, is UPLOAD_TRUNCATED; with `duplicate=refuse` the
+ * same bytes as an earlier upload are SLIDE_DUPLICATE. Everything written is removed if any step fails. Mounted
+ * outside the app's JSON body limit.
  */
 export function createUploadsRoutes(deps: UploadsRoutesDeps): Hono {
   const { config, paths } = deps;
   return new Hono().post('/api/uploads', zValidator('query', UploadSlideQuery), async (c) => {
-    const { name } = c.req.valid('query');
+    const { name, size, duplicate } = c.req.valid('query');
     const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type !== undefined && type !== '' && !RAW_TYPES.has(type)) {
       throw new ApiError(
@@ -46,22 +50,53 @@ export function createUploadsRoutes(deps: UploadsRoutesDeps): Hono {
         'content-type',
       );
     }
-    const declared = Number(c.req.header('content-length'));
-    if (Number.isFinite(declared) && declared > config.maxUploadBytes) {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over ${config.maxUploadBytes}`);
+    const header = c.req.header('content-length');
+    const declared = header === undefined || header === '' ? undefined : Number(header);
+    if (declared !== undefined && !Number.isSafeInteger(declared)) {
+      throw new ApiError(
+        'BAD_REQUEST',
+        `Content-Length ${JSON.stringify(header)} is not a byte count`,
+        'content-length',
+      );
+    }
+    // Refused before a byte is read: the announced size alone is over the cap.
+    for (const announced of [declared, size]) {
+      if (announced !== undefined && announced > config.maxUploadBytes) {
+        throw new ApiError('PAYLOAD_TOO_LARGE', `upload of ${announced} bytes is over ${config.maxUploadBytes}`);
+      }
+    }
+    if (declared !== undefined && size !== undefined && declared !== size) {
+      throw new ApiError('BAD_REQUEST', `size ${size} differs from Content-Length ${declared}`, 'size');
     }
     const body = c.req.raw.body;
-    if (!body || declared === 0) throw new ApiError('BAD_REQUEST', 'the upload body is empty', 'body');
+    if (!body || declared === 0 || size === 0) throw new ApiError('BAD_REQUEST', 'the upload body is empty', 'body');
 
     const id = randomId('sl');
     const stored = paths.upload(id, safeExtension(name));
     const tmp = tempPathFor(stored);
     const signal = c.req.raw.signal;
     try {
-      const { bytes } = await writeStreamToFile(body, tmp, { maxBytes: config.maxUploadBytes, signal });
+      const expected = size ?? declared;
+      const { bytes, sha256 } = await writeStreamToFile(body, tmp, {
+        maxBytes: config.maxUploadBytes,
+        ...(expected === undefined ? {} : { expectedBytes: expected }),
+        expectedField: size === undefined ? 'content-length' : 'size',
+        signal,
+      });
       if (bytes === 0) throw new ApiError('BAD_REQUEST', 'the upload body is empty', 'body');
+      if (duplicate === 'refuse') {
+        const same = await findUploadedDuplicate(deps, sha256);
+        if (same) {
+          throw new ApiError(
+            'SLIDE_DUPLICATE',
+            `${name} has the same bytes as the slide “${same.name}” (${same.id})`,
+            'body',
+          );
+        }
+      }
       // Durable before the row that points at it is inserted (a crash leaves an orphan file, never a bad row).
       await commitFile(tmp, stored);
+      await writeUploadDigest(deps, id, sha256);
       const record = await addSlide(deps, { id, path: stored, name, signal });
       return c.json(toSlideInfo(record, config.dziTileSize), 201);
     } catch (err) {
