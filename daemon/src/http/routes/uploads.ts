@@ -9,7 +9,7 @@ import type { ProjectPaths } from '../../project/project-paths.js';
 import { randomId } from '../../project/random-id.js';
 import { writeStreamToFile } from '../../project/write-stream-to-file.js';
 import { commitFile, tempPathFor } from '../../store/atomic-write.js';
-import type { SlidesRepo } from '../../store/slides-repo.js';
+import type { SlideRecord, SlidesRepo } from '../../store/slides-repo.js';
 import { zValidator } from '../validate.js';
 import { toSlideInfo } from './slides.js';
 
@@ -17,6 +17,7 @@ export interface UploadsRoutesDeps {
   config: DaemonConfig;
   paths: ProjectPaths;
   slidesRepo: SlidesRepo;
+  onSlideAdded?: (record: SlideRecord) => void;
 }
 
 /** Content types a raw upload may declare. Anything form-shaped is refused: the body must be the file itself. */
