@@ -187,9 +187,12 @@ describe('annotations as a layer and a list, and several tabs, against the real 
     const suggestion = (page: Page, i: number) =>
       page.locator(`[data-testid="activeseg-suggestions"] li[data-index="${i}"]`);
 
+    const clicked = Date.now();
     await suggestion(a, 0).click();
-    await a.waitForSelector('[data-testid="activeseg-mask"]');
-    await expect.poll(() => suggestion(b, 0).getAttribute('data-taken'), { timeout: 15_000 }).toBe('');
+    await b.waitForSelector('[data-testid="activeseg-suggestions"] li[data-index="0"][data-taken]', {
+      timeout: 15_000,
+    });
+    const takenMs = Date.now() - clicked;
     expect(await suggestion(a, 0).getAttribute('data-taken')).toBeNull();
     await b.screenshot({ path: join(ARTIFACTS, 'annotations-03-taken.png') });
     // Opening a taken patch warns (and still opens it).
@@ -213,10 +216,16 @@ describe('annotations as a layer and a list, and several tabs, against the real 
     await expect
       .poll(() => b.locator('[data-testid="activeseg-suggestions"] li[data-taken]').count(), { timeout: 15_000 })
       .toBe(1);
+    const closed = Date.now();
     await a.close();
-    await expect
-      .poll(() => b.locator('[data-testid="activeseg-suggestions"] li[data-taken]').count(), { timeout: 15_000 })
-      .toBe(0);
+    await b.waitForSelector('[data-testid="activeseg-suggestions"] li[data-taken]', {
+      state: 'detached',
+      timeout: 15_000,
+    });
+    console.log(
+      'two-page latencies (ms):',
+      JSON.stringify({ 'click in A → taken in B': takenMs, 'A closed → free in B': Date.now() - closed }),
+    );
 
     // A slide added elsewhere appears in B's list.
     const before = await b.locator('[data-testid="activeseg-slides"] li').count();
