@@ -135,11 +135,12 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
         else {
           hub.subscribe(socket, msg.slideIds);
           deps.prioritizeSlides?.(msg.slideIds);
-          // Holds are live state, not replayed: a (re)subscribing page gets the current ones of its slides.
-          if (deps.holds) {
-            for (const slideId of new Set(msg.slideIds)) {
-              hub.send(socket, { type: 'patch.holds', slideId, holds: deps.holds.list(slideId) });
-            }
+          // Holds are live state, not replayed: a (re)subscribing page gets the current ones of its slides. Only
+          // slides that have any (a page starts from none after `welcome`), so a subscribe costs a reply per held
+          // slide, not one per id it names.
+          for (const slideId of new Set(msg.slideIds)) {
+            const holds = deps.holds?.list(slideId) ?? [];
+            if (holds.length > 0) hub.send(socket, { type: 'patch.holds', slideId, holds });
           }
         }
       } catch (err) {

@@ -217,6 +217,9 @@ describe('live updates from other pages', () => {
     const s = applyServerMessage(mine, holds([{ holder: 'tab-mine-1' }, { holder: 'tab-other' }]));
     expect(s.holds.map((h) => h.holder)).toEqual(['tab-other']);
     expect(applyServerMessage(s, holds([])).holds).toEqual([]);
+    // After a reconnect the daemon sends only slides that have holds: a new welcome forgets the old ones.
+    const welcome = { type: 'welcome', seq: 0, protocolVersion: 1, daemonId: 'd', backend: 'cpu', modelVersion: 0 };
+    expect(applyServerMessage(s, msg(welcome)).holds).toEqual([]);
     const elsewhere = msg({ type: 'patch.holds', seq: 4, slideId: 'sl_9', holds: [] });
     expect(applyServerMessage(s, elsewhere)).toBe(s);
   });

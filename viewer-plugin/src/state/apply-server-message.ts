@@ -9,7 +9,8 @@ import { upsertJob, type ViewerState, withLayer } from './viewer-state.js';
 export function applyServerMessage(state: ViewerState, message: ServerMessage): ViewerState {
   switch (message.type) {
     case 'welcome':
-      return { ...state, backend: message.backend, modelVersion: message.modelVersion };
+      // A new socket: the daemon re-sends the holds that exist when the page subscribes, so forget the old ones.
+      return { ...state, backend: message.backend, modelVersion: message.modelVersion, holds: [] };
     case 'job.progress':
       return {
         ...state,
