@@ -90,7 +90,6 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       metrics: result.metrics ?? null,
       createdAt: new Date().toISOString(),
     });
-    events.emit({ type: 'model.added', modelVersion: result.modelVersion });
     return { modelVersion: result.modelVersion };
   };
 
