@@ -253,9 +253,13 @@ describe('createWsClient', () => {
       { type: 'slide.subscribe', slideIds: ['sl_1'] },
       { type: 'patch.hold', ...hold },
     ]);
+    // Renewed while held (every 5 min by default), so the daemon's timeout frees only patches of quiet tabs.
+    vi.advanceTimersByTime(5 * 60_000);
+    expect(latest().sent.slice(3)).toEqual([{ type: 'patch.hold', ...hold }]);
     client.hold(undefined);
     client.hold(undefined);
-    expect(latest().sent.slice(3)).toEqual([{ type: 'patch.release' }]);
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(latest().sent.slice(4)).toEqual([{ type: 'patch.release' }]);
     client.close();
   });
 });

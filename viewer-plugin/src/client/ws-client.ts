@@ -73,6 +73,8 @@ export interface WsClientOptions {
    * forever. Without it, every close is retried.
    */
   checkToken?: () => Promise<TokenCheck>;
+  /** A held patch is re-sent this often, so the daemon's hold timeout only frees patches of tabs gone quiet. Default 5 min. */
+  holdRenewMs?: number;
 }
 
 export interface WsClient {
@@ -133,6 +135,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let stopped = false;
   let slideIds = options.slideIds ? [...options.slideIds] : undefined;
   let held: PatchHoldRequest | undefined;
+  let renewTimer: ReturnType<typeof setInterval> | undefined;
+  const isOpen = (ws: WebSocketLike | undefined): ws is WebSocketLike =>
+    ws !== undefined && ws.readyState === OPEN && state === 'open';
   // Whether this socket's hello asked for a replay; decides if `welcome.seq` becomes the new baseline.
   let askedReplay = false;
   // Whether the current socket got its `welcome`: only a socket that never did can have been refused.
@@ -260,7 +265,17 @@ export function createWsClient(options: WsClientOptions): WsClient {
     hold(next) {
       const had = held !== undefined;
       held = next;
-      if (!socket || socket.readyState !== OPEN || state !== 'open') return;
+      if (renewTimer !== undefined) clearInterval(renewTimer);
+      renewTimer = undefined;
+      if (next) {
+        renewTimer = setInterval(
+          () => {
+            if (held && isOpen(socket)) rawSend(socket, { type: 'patch.hold', ...held });
+          },
+          options.holdRenewMs ?? 5 * 60_000,
+        );
+      }
+      if (!isOpen(socket)) return;
       if (next) rawSend(socket, { type: 'patch.hold', ...next });
       else if (had) rawSend(socket, { type: 'patch.release' });
     },
@@ -277,6 +292,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (stopped) return;
       stopped = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
+      if (renewTimer !== undefined) clearInterval(renewTimer);
       const ws = socket;
       socket = undefined;
       ws?.close(1000, 'viewer closed');
