@@ -14,13 +14,14 @@ import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
 import { createModelsRoutes } from './http/routes/models.js';
 import { createNgffExportRoutes } from './http/routes/ngff-export.js';
-import { createSlidesRoutes } from './http/routes/slides.js';
+import { createSlidesRoutes, toSlideInfo } from './http/routes/slides.js';
 import { createSuggestionsRoutes } from './http/routes/suggestions.js';
 import { createTilesRoutes } from './http/routes/tiles.js';
 import { createUploadsRoutes } from './http/routes/uploads.js';
 import { createVendorRoutes } from './http/routes/vendor.js';
 import { createViewerPageRoutes } from './http/routes/viewer-page.js';
 import { resolveStaticDirs, type StaticDirs } from './http/static/static-dirs.js';
+import type { SlideRecord } from './store/slides-repo.js';
 import { type ClientSocket, createSocketSession, type SocketSession } from './ws/socket.js';
 
 export interface AppDeps {
@@ -78,8 +79,13 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   const { store, paths, slides, jobs, engine, tileCache } = project;
-  app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides, store, hub: project.hub }));
-  app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides }));
+  const onSlideAdded = (record: SlideRecord): void =>
+    void project.hub.broadcast({ type: 'slide.added', slide: toSlideInfo(record, config.dziTileSize) });
+  app.route(
+    '/',
+    createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides, store, hub: project.hub, onSlideAdded }),
+  );
+  app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides, onSlideAdded }));
   app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
   app.route(
     '/',
@@ -89,6 +95,7 @@ export function createApp(deps: AppDeps): Hono {
       slides,
       patchSize: config.patchSize,
       preparer: project.annotationPreparer,
+      hub: project.hub,
     }),
   );
   app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
@@ -114,6 +121,7 @@ export function createApp(deps: AppDeps): Hono {
               cancelJob: (jobId) => void jobs.cancel(jobId),
               prioritizeSlides: (slideIds) =>
                 void jobs.prioritize?.(slideIds).catch((err: unknown) => log('prioritizing slides failed', err)),
+              holds: project.holds,
             });
           },
           onMessage(event) {

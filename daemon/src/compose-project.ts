@@ -13,6 +13,7 @@ import { createSlideCatalog, type SlideCatalog } from './project/slide-catalog.j
 import { createTileCache, type TileCache } from './slides/tile-cache.js';
 import { openStore, type Store } from './store/db.js';
 import { createHub, type Hub } from './ws/hub.js';
+import { createPatchHolds, type PatchHolds } from './ws/patch-holds.js';
 
 export interface ComposeProjectOptions {
   projectDir: string;
@@ -31,6 +32,8 @@ export interface Project {
   readonly store: Store;
   readonly slides: SlideCatalog;
   readonly hub: Hub;
+  /** Which socket edits which patch (announced on the hub as `patch.holds`). */
+  readonly holds: PatchHolds;
   readonly jobs: JobQueue;
   readonly engine: ModelEngine | null;
   readonly tileCache: TileCache;
@@ -49,6 +52,10 @@ export function composeProject(options: ComposeProjectOptions): Project {
   const store = openStore(paths.root);
   const slides = createSlideCatalog({ slides: store.slides, paths, maxSlidePixels: config.maxSlidePixels });
   const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
+  const holds = createPatchHolds({
+    timeoutMs: config.patchHoldTimeoutMs,
+    onChange: (slideId) => hub.announce({ type: 'patch.holds', slideId, holds: holds.list(slideId) }),
+  });
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
   const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
   // Jobs report events; here they become WebSocket frames.
@@ -81,11 +88,13 @@ export function composeProject(options: ComposeProjectOptions): Project {
     store,
     slides,
     hub,
+    holds,
     jobs,
     engine,
     tileCache,
     annotationPreparer,
     async close() {
+      holds.close();
       await jobs.close();
       store.close();
     },

@@ -54,6 +54,12 @@ export const DaemonConfig = z
     /** Inbound frames one socket may send per second (and in one burst); more closes it with RATE_LIMITED. */
     wsMaxInboundFramesPerSecond: z.number().int().positive().default(100),
     pingIntervalMs: z.number().int().positive().default(30_000),
+    /** A patch hold (a tab editing a patch) not renewed for this long is released. Default 30 min. */
+    patchHoldTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
     /** DZI tile edge; tiles have no overlap (see slides/dzi.ts). */
     dziTileSize: z.number().int().positive().default(256),
     tileJpegQuality: z.number().int().min(1).max(100).default(85),

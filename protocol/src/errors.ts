@@ -89,6 +89,10 @@ export const ERROR_CODES = {
   FLEET_JOB_LOST: 'FLEET_JOB_LOST',
   /** 500: unexpected failure; details are in the daemon log, never in the response. */
   INTERNAL: 'INTERNAL',
+  /** 404: no annotation with that id (never stored, or deleted). */
+  ANNOTATION_NOT_FOUND: 'ANNOTATION_NOT_FOUND',
+  /** 409: an edit names a version that another edit already replaced; reload the annotation and edit the newer one. */
+  ANNOTATION_SUPERSEDED: 'ANNOTATION_SUPERSEDED',
 } as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -136,6 +140,8 @@ const HTTP_STATUS = {
   DAEMON_RESTARTED: 500,
   FLEET_JOB_LOST: 500,
   INTERNAL: 500,
+  ANNOTATION_NOT_FOUND: 404,
+  ANNOTATION_SUPERSEDED: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 export type HttpErrorStatus = (typeof HTTP_STATUS)[ErrorCode];

@@ -1,4 +1,4 @@
-import type { TileLayer } from '@activeseg/protocol';
+import type { Region } from '@activeseg/protocol';
 import type OpenSeadragon from 'openseadragon';
 import type { RaiseEvent } from './actions/action-deps.js';
 import { toolViewOf } from './actions/annotation-actions.js';
@@ -8,9 +8,11 @@ import type { ReconnectPolicy } from './client/reconnect-policy.js';
 import { createWsClient, type WebSocketConstructor } from './client/ws-client.js';
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
+import { createAnnotationLayer } from './layers/annotation-layer.js';
 import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
 import { createAdjustPanel } from './panels/adjust-panel.js';
+import { createAnnotationsPanel } from './panels/annotations-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
 import { el } from './panels/el.js';
 import { createHelpOverlay } from './panels/help-overlay.js';
@@ -28,7 +30,7 @@ import { trimSlash, wsEndpoint } from './sources/tile-url.js';
 import { serverMessageCommands } from './state/apply-server-message.js';
 import { createStore } from './state/create-store.js';
 import { reduceViewerState } from './state/reduce-viewer-state.js';
-import { initialViewerState } from './state/viewer-state.js';
+import { initialViewerState, type LayerName } from './state/viewer-state.js';
 import { createAnnotationTool } from './tools/annotation-tool.js';
 import { createBrushCursor } from './tools/brush-cursor.js';
 
@@ -56,8 +58,8 @@ export interface AttachActiveSegOptions {
 
 export interface ActiveSegHandle {
   openSlide(slideId: string): Promise<void>;
-  setLayerOpacity(layer: TileLayer, opacity: number): void;
-  setLayerVisible(layer: TileLayer, visible: boolean): void;
+  setLayerOpacity(layer: LayerName, opacity: number): void;
+  setLayerVisible(layer: LayerName, visible: boolean): void;
   destroy(): void;
 }
 
@@ -69,6 +71,7 @@ const PANELS: readonly CreatePanel[] = [
   createAdjustPanel,
   createSuggestionsPanel,
   createJobsPanel,
+  createAnnotationsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
 const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar, createUploadProgress];
@@ -86,7 +89,11 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   const cleanups: (() => void)[] = [];
   let destroyed = false;
 
-  const store = createStore({ initial: initialViewerState(), reduce: reduceViewerState });
+  // Names this tab in patch holds, so other pages can show what it is editing and it can tell its own hold apart.
+  const store = createStore({
+    initial: initialViewerState({ holderId: crypto.randomUUID() }),
+    reduce: reduceViewerState,
+  });
   const report = (err: unknown): void =>
     store.dispatch({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   const http = createHttpClient({ daemonUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}) });
@@ -101,11 +108,29 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   cleanups.push(() => ws.close());
   const slideView = createSlideView({ viewer, daemonUrl, token, onError: report });
-  const tool = createAnnotationTool({
+  const annotationLayer = createAnnotationLayer({
     viewer,
     imageLayer: () => slideView.imageItem,
-    onChange: () => store.dispatch({ type: 'tool.changed', tool: toolViewOf(tool) }),
+    loadMask: (annotationId) => http.getAnnotationMask(annotationId),
+    onError: report,
   });
+  cleanups.push(() => annotationLayer.clear());
+  // The region this tab holds (tells the daemon only when it changes).
+  let held: { slideId: string; region: Region } | undefined;
+  const followTool = (): void => {
+    store.dispatch({ type: 'tool.changed', tool: toolViewOf(tool) });
+    // The edit of a stored annotation ends with the region (submitted, skipped or replaced by another).
+    if (!tool.active && store.state.editing !== undefined) {
+      store.dispatch({ type: 'annotation.editing', annotationId: undefined });
+    }
+    const slideId = store.state.slide?.id;
+    const region = tool.mask?.region;
+    const next = region && slideId ? { slideId, region } : undefined;
+    if (next?.slideId === held?.slideId && JSON.stringify(next?.region) === JSON.stringify(held?.region)) return;
+    held = next;
+    ws.hold(next ? { ...next, holder: store.state.holderId } : undefined);
+  };
+  const tool = createAnnotationTool({ viewer, imageLayer: () => slideView.imageItem, onChange: followTool });
   cleanups.push(() => tool.destroy());
   store.dispatch({ type: 'tool.changed', tool: toolViewOf(tool) });
   // OSD's typings only know its own event names; raiseEvent itself accepts any name.
@@ -153,8 +178,13 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   cleanups.push(() => {
     for (const p of panels) p.destroy();
   });
+  let shownSlideId: string | undefined;
   const render = (state: typeof store.state): void => {
     slideView.sync(state.layers);
+    if (state.slide?.id !== shownSlideId) annotationLayer.clear();
+    shownSlideId = state.slide?.id;
+    annotationLayer.sync(state.annotations, state.layers.annotations);
+    annotationLayer.setHidden(state.editing);
     cursor.sync(state.tool);
     adjuster.sync(state.adjustment);
     for (const p of panels) p.render(state);
@@ -182,6 +212,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
           const { slide, layers } = store.state;
           if (slide) slideView.update(slide, command.message, layers[command.message.layer]);
         } else if (command.type === 'suggestions.reload') void slides.loadSuggestions().catch(report);
+        else if (command.type === 'annotations.reload') void slides.loadAnnotations().catch(report);
+        else if (command.type === 'slides.reload') void slides.refreshSlides().catch(report);
         else void slides.openSlide(command.slideId).catch(report);
       }
     }),

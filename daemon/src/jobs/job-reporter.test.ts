@@ -46,4 +46,15 @@ describe('createJobReporter', () => {
     expect(reporter.failInterrupted()).toEqual(['jb_2']);
     expect(temp.store.jobs.get('jb_2')).toMatchObject({ state: 'failed', errorCode: 'DAEMON_RESTARTED' });
   });
+
+  it('announces the version a train job stored (model.added) before its done state; infer and failed jobs do not', () => {
+    const events: JobEvent[] = [];
+    const reporter = createJobReporter({ jobs: temp.store.jobs, events: { emit: (e) => events.push(e) } });
+    reporter.queued(queuedJobRecord('jb_t', { kind: 'train', mode: 'finetune' }, 'then'));
+    reporter.transition('jb_t', 'train', 'done', { modelVersion: 3 });
+    reporter.queued(queuedJobRecord('jb_f', { kind: 'train', mode: 'finetune' }, 'then'));
+    reporter.transition('jb_f', 'train', 'failed', { error: { code: 'INTERNAL', message: 'x' } });
+    expect(events.map((e) => e.type)).toEqual(['job.state', 'model.added', 'job.state', 'job.state', 'job.state']);
+    expect(events[1]).toEqual({ type: 'model.added', modelVersion: 3 });
+  });
 });

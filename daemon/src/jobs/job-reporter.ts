@@ -51,6 +51,10 @@ export function createJobReporter(options: JobReporterOptions): JobReporter {
     },
     transition(id, kind, state, extra = {}) {
       jobs.setState(id, state, iso(), extra.error);
+      // Here rather than in the train runner, so a version trained by a fleet worker is announced too.
+      if (kind === 'train' && state === 'done' && extra.modelVersion !== undefined) {
+        events.emit({ type: 'model.added', modelVersion: extra.modelVersion });
+      }
       events.emit({ type: 'job.state', jobId: id, kind, state, ...extra });
     },
     progressOf(id, kind) {

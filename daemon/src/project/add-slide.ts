@@ -9,6 +9,8 @@ export interface AddSlideDeps {
   config: Pick<DaemonConfig, 'maxSlidePixels' | 'convertAbovePixels'>;
   paths: ProjectPaths;
   slidesRepo: SlidesRepo;
+  /** Told once the slide's row is stored (the server announces it to every open page). */
+  onSlideAdded?: (record: SlideRecord) => void;
 }
 
 export interface AddSlideOptions {
@@ -48,5 +50,6 @@ export async function addSlide(deps: AddSlideDeps, options: AddSlideOptions): Pr
     ...(ingested.warnings?.length ? { warnings: ingested.warnings } : {}),
   };
   deps.slidesRepo.insert(record);
+  deps.onSlideAdded?.(record);
   return record;
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { AnnotationAck } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
-import type { AnnotationRecord } from '../store/annotations-repo.js';
+import { type AnnotationRecord, AnnotationSupersededError } from '../store/annotations-repo.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import type { Store } from '../store/db.js';
 import { annotationPatches } from './annotation-patches.js';
@@ -47,6 +47,7 @@ export async function saveAnnotation(
     );
   }
   const { foregroundPixels } = prepared;
+  const previous = req.supersedes === undefined ? undefined : currentVersion(store, req.supersedes, slide.id);
 
   const id = randomId('an');
   const maskFile = paths.annotationMask(slide.id, id);
@@ -60,6 +61,8 @@ export async function saveAnnotation(
     maskPath: paths.toRelative(maskFile),
     foregroundPixels,
     createdAt: new Date().toISOString(),
+    version: previous ? previous.version + 1 : 1,
+    ...(previous ? { supersedes: previous.id } : {}),
     patches: annotationPatches(region, deps.patchSize).map((p) => ({
       col: p.col,
       row: p.row,
@@ -74,9 +77,30 @@ export async function saveAnnotation(
     // Two identical requests raced past the lookup; the loser answers with the winner's annotation.
     const winner = store.annotations.getByClientId(req.clientId);
     if (winner) return { ack: replay(winner, req), created: false };
+    // Two edits of one version raced past the check: the second one loses, nothing of it is kept.
+    if (err instanceof AnnotationSupersededError) throw supersededError(err.id, err.supersededBy);
     throw err;
   }
   return { ack: toAck(record), created: true };
+}
+
+/** The version an edit replaces: it must exist, belong to the slide and not be history already. */
+function currentVersion(store: Store, id: string, slideId: string): AnnotationRecord {
+  const previous = store.annotations.get(id);
+  if (!previous) throw new ApiError('ANNOTATION_NOT_FOUND', `no annotation ${id} to edit`, 'supersedes');
+  if (previous.slideId !== slideId) {
+    throw new ApiError(
+      'BAD_REQUEST',
+      `annotation ${id} belongs to slide ${previous.slideId}, not ${slideId}`,
+      'supersedes',
+    );
+  }
+  if (previous.supersededBy !== undefined) throw supersededError(id, previous.supersededBy);
+  return previous;
+}
+
+function supersededError(id: string, by: string): ApiError {
+  return new ApiError('ANNOTATION_SUPERSEDED', `annotation ${id} was already replaced by ${by}`, 'supersedes');
 }
 
 function replay(existing: AnnotationRecord, req: PreparedAnnotation['request']): AnnotationAck {

@@ -20,6 +20,14 @@ export interface AnnotationRecord {
   foregroundPixels: number;
   createdAt: string;
   patches: AnnotationPatchRecord[];
+  /** 1 for a first version; an edit is the version it supersedes + 1. */
+  version: number;
+  /** The annotation this one replaces (kept as history), when it is an edit. */
+  supersedes?: string | undefined;
+  /** Set on history rows: the edit that replaced this version. */
+  supersededBy?: string | undefined;
+  /** How the label was made, when the store records it (a column a later migration may add). */
+  source?: string | undefined;
 }
 
 /** One annotation's contribution to one grid cell, for assembling training patches. */
@@ -33,11 +41,22 @@ export interface CellAnnotation {
 }
 
 export interface AnnotationsRepo {
-  /** Inserts the annotation and its patch rows in one transaction. Throws on a duplicate clientId. */
+  /**
+   * Inserts the annotation and its patch rows in one transaction. Throws on a duplicate clientId. With
+   * `supersedes`, the same transaction marks that version as history and drops its patch rows (it no longer
+   * trains), and fails with `superseded` when another edit got there first.
+   */
   insert(annotation: AnnotationRecord): void;
   get(id: string): AnnotationRecord | undefined;
   getByClientId(clientId: string): AnnotationRecord | undefined;
+  /** The slide's current annotations (history rows excluded), oldest first. */
   listBySlide(slideId: string): AnnotationRecord[];
+  /** Every version of the slide's annotations, history included, oldest first. */
+  listHistoryBySlide(slideId: string): AnnotationRecord[];
+  /** The annotation and every version before and after it, oldest first (empty for an unknown id). */
+  listVersions(id: string): AnnotationRecord[];
+  /** Deletes every version of the annotation `id` belongs to, with their patch rows, in one transaction. */
+  deleteVersions(id: string): AnnotationRecord[];
   /** Distinct annotated cells over all slides (training set), in a stable order. */
   listAnnotatedCells(): { slideId: string; col: number; row: number; size: number }[];
   /** Annotations covering a cell, oldest first, so later labels overwrite earlier ones. */
@@ -56,6 +75,22 @@ interface AnnotationRow {
   mask_path: string;
   foreground_pixels: number;
   created_at: string;
+  version: number;
+  supersedes: string | null;
+  superseded_by: string | null;
+  /** Present only once a migration adds it. */
+  source?: string | null;
+}
+
+/** An edit raced another edit of the same version: only one of them may supersede it. */
+export class AnnotationSupersededError extends Error {
+  override readonly name = 'AnnotationSupersededError';
+  constructor(
+    readonly id: string,
+    readonly supersededBy: string,
+  ) {
+    super(`annotation ${id} was already replaced by ${supersededBy}`);
+  }
 }
 
 interface PatchRow {
@@ -67,9 +102,16 @@ interface PatchRow {
 
 export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const insertAnnotation = db.prepare(
-    `INSERT INTO annotations (id, slide_id, client_id, x, y, width, height, mask_path, foreground_pixels, created_at)
-     VALUES (@id, @slideId, @clientId, @x, @y, @width, @height, @maskPath, @foregroundPixels, @createdAt)`,
+    `INSERT INTO annotations (id, slide_id, client_id, x, y, width, height, mask_path, foreground_pixels, created_at,
+                              version, supersedes)
+     VALUES (@id, @slideId, @clientId, @x, @y, @width, @height, @maskPath, @foregroundPixels, @createdAt,
+             @version, @supersedes)`,
   );
+  const markSuperseded = db.prepare<[string, string]>(
+    'UPDATE annotations SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL',
+  );
+  const dropPatches = db.prepare<[string]>('DELETE FROM annotation_patches WHERE annotation_id = ?');
+  const deleteRow = db.prepare<[string]>('DELETE FROM annotations WHERE id = ?');
   const insertPatch = db.prepare(
     `INSERT INTO annotation_patches (annotation_id, slide_id, col, row, size, covered_pixels)
      VALUES (?, ?, ?, ?, ?, ?)`,
@@ -77,7 +119,22 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const byId = db.prepare<[string], AnnotationRow>('SELECT * FROM annotations WHERE id = ?');
   const byClient = db.prepare<[string], AnnotationRow>('SELECT * FROM annotations WHERE client_id = ?');
   const bySlide = db.prepare<[string], AnnotationRow>(
+    'SELECT * FROM annotations WHERE slide_id = ? AND superseded_by IS NULL ORDER BY created_at, rowid',
+  );
+  const historyBySlide = db.prepare<[string], AnnotationRow>(
     'SELECT * FROM annotations WHERE slide_id = ? ORDER BY created_at, rowid',
+  );
+  // Walks `supersedes` back to the first version, then forward through every edit of it.
+  const versions = db.prepare<[string], AnnotationRow>(
+    `WITH RECURSIVE back(id, supersedes) AS (
+       SELECT id, supersedes FROM annotations WHERE id = ?
+       UNION SELECT a.id, a.supersedes FROM annotations a JOIN back b ON a.id = b.supersedes
+     ), root(id) AS (SELECT id FROM back WHERE supersedes IS NULL),
+     fwd(id) AS (
+       SELECT id FROM root
+       UNION SELECT a.id FROM annotations a JOIN fwd f ON a.supersedes = f.id
+     )
+     SELECT a.* FROM annotations a JOIN fwd f ON a.id = f.id ORDER BY a.version, a.rowid`,
   );
   const patchesOf = db.prepare<[string], PatchRow>(
     'SELECT col, row, size, covered_pixels FROM annotation_patches WHERE annotation_id = ? ORDER BY row, col',
@@ -105,12 +162,42 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
     patches: patchesOf
       .all(r.id)
       .map((p) => ({ col: p.col, row: p.row, size: p.size, coveredPixels: p.covered_pixels })),
+    version: r.version,
+    ...(r.supersedes === null ? {} : { supersedes: r.supersedes }),
+    ...(r.superseded_by === null ? {} : { supersededBy: r.superseded_by }),
+    ...(typeof r.source === 'string' ? { source: r.source } : {}),
   });
 
   const insert = db.transaction((a: AnnotationRecord) => {
-    const { patches, ...row } = a;
-    insertAnnotation.run(row);
-    for (const p of patches) insertPatch.run(a.id, a.slideId, p.col, p.row, p.size, p.coveredPixels);
+    const { id, slideId, clientId, x, y, width, height, maskPath, foregroundPixels, createdAt, version } = a;
+    const supersedes = a.supersedes ?? null;
+    insertAnnotation.run({
+      id,
+      slideId,
+      clientId,
+      x,
+      y,
+      width,
+      height,
+      maskPath,
+      foregroundPixels,
+      createdAt,
+      version,
+      supersedes,
+    });
+    if (supersedes !== null && markSuperseded.run(id, supersedes).changes === 0) {
+      throw new AnnotationSupersededError(supersedes, byId.get(supersedes)?.superseded_by ?? 'another edit');
+    }
+    if (supersedes !== null) dropPatches.run(supersedes);
+    for (const p of a.patches) insertPatch.run(id, slideId, p.col, p.row, p.size, p.coveredPixels);
+  });
+
+  const deleteAll = db.transaction((id: string): AnnotationRecord[] => {
+    const chain = versions.all(id).map(toRecord);
+    // The first version's row cascades to every later one (supersedes … ON DELETE CASCADE) and to patch rows.
+    const root = chain[0];
+    if (root) deleteRow.run(root.id);
+    return chain;
   });
 
   return {
@@ -124,6 +211,9 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
       return r && toRecord(r);
     },
     listBySlide: (slideId) => bySlide.all(slideId).map(toRecord),
+    listHistoryBySlide: (slideId) => historyBySlide.all(slideId).map(toRecord),
+    listVersions: (id) => versions.all(id).map(toRecord),
+    deleteVersions: (id) => deleteAll(id),
     listAnnotatedCells: () => cells.all().map((c) => ({ slideId: c.slide_id, col: c.col, row: c.row, size: c.size })),
     listForCell: (slideId, col, row) =>
       forCell.all(slideId, col, row).map((r) => ({

@@ -43,6 +43,7 @@ describe('openStore', () => {
         foregroundPixels: 0,
         createdAt: 'now',
         patches: [],
+        version: 1,
       }),
     ).toThrow(/FOREIGN KEY/);
     store.close();

@@ -33,6 +33,11 @@ export interface Hub {
   broadcast(msg: UnsequencedServerMessage): ServerMessage;
   /** A reply to one socket: carries the current seq, is not buffered, not replayed. */
   send(socket: HubSocket, msg: UnsequencedServerMessage): void;
+  /**
+   * Live state (patch holds) to every joined, interested socket: like `send`, the current seq and no replay, so
+   * frequent changes never push the replayable events out of the buffer.
+   */
+  announce(msg: UnsequencedServerMessage): void;
   /** Starts delivering broadcasts to the socket (after its `hello`). */
   join(socket: HubSocket): void;
   leave(socket: HubSocket): void;
@@ -63,7 +68,15 @@ export function createHub(options: HubOptions): Hub {
   const wants = (socket: HubSocket, msg: ServerMessage): boolean => {
     const filter = members.get(socket);
     if (!filter || filter.size === 0) return true;
-    if (msg.type === 'tiles.updated' || msg.type === 'suggestions.updated') return filter.has(msg.slideId);
+    if (
+      msg.type === 'tiles.updated' ||
+      msg.type === 'suggestions.updated' ||
+      msg.type === 'patch.holds' ||
+      msg.type === 'annotation.saved' ||
+      msg.type === 'annotation.deleted'
+    ) {
+      return filter.has(msg.slideId);
+    }
     return true;
   };
 
@@ -108,6 +121,10 @@ export function createHub(options: HubOptions): Hub {
       return b.msg;
     },
     send,
+    announce(msg) {
+      const b = frameOf({ ...msg, seq } as ServerMessage);
+      for (const socket of members.keys()) if (wants(socket, b.msg)) deliver(socket, b.msg, b.frame, b.bytes);
+    },
     join(socket) {
       if (!members.has(socket)) members.set(socket, new Set());
     },

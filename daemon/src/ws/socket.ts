@@ -2,6 +2,7 @@ import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@act
 import { ApiError } from '../errors/api-error.js';
 import { createFrameRateLimit } from './frame-rate-limit.js';
 import type { Hub, HubSocket } from './hub.js';
+import type { PatchHolds } from './patch-holds.js';
 
 export interface ClientSocket extends HubSocket {
   close(code?: number, reason?: string): void;
@@ -17,6 +18,8 @@ export interface SocketSessionDeps {
   cancelJob(jobId: string): void;
   /** After `slide.subscribe`: the job backend runs these slides' pending work first (fire and forget). */
   prioritizeSlides?(slideIds: readonly string[]): void;
+  /** Who edits which patch; without it `patch.hold` frames are accepted and ignored. */
+  holds?: PatchHolds;
 }
 
 export interface SocketSession {
@@ -126,9 +129,19 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       if (!welcomed) return fail('BAD_MESSAGE', 'send hello first', msg.id);
       try {
         if (msg.type === 'job.cancel') deps.cancelJob(msg.jobId);
+        else if (msg.type === 'patch.hold') {
+          deps.holds?.hold(socket, { slideId: msg.slideId, region: msg.region, holder: msg.holder });
+        } else if (msg.type === 'patch.release') deps.holds?.release(socket);
         else {
           hub.subscribe(socket, msg.slideIds);
           deps.prioritizeSlides?.(msg.slideIds);
+          // Holds are live state, not replayed: a (re)subscribing page gets the current ones of its slides. Only
+          // slides that have any (a page starts from none after `welcome`), so a subscribe costs a reply per held
+          // slide, not one per id it names.
+          for (const slideId of new Set(msg.slideIds)) {
+            const holds = deps.holds?.list(slideId) ?? [];
+            if (holds.length > 0) hub.send(socket, { type: 'patch.holds', slideId, holds });
+          }
         }
       } catch (err) {
         if (err instanceof ApiError) return fail(err.code, err.message, msg.id);
@@ -138,6 +151,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
     onClose() {
       closed = true;
       hub.leave(socket);
+      deps.holds?.release(socket);
     },
   };
 }

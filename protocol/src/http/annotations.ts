@@ -31,6 +31,12 @@ export const AnnotationRequest = z.object({
   region: Region,
   mask: AnnotationMask,
   clientId: z.string().min(8).max(128),
+  /**
+   * An edit: the id of the current version this replaces. The new annotation is stored as the next version, the
+   * old one stays in history (it no longer trains). ANNOTATION_NOT_FOUND when unknown, ANNOTATION_SUPERSEDED when
+   * another edit replaced it first.
+   */
+  supersedes: Id.optional(),
 });
 export type AnnotationRequest = z.infer<typeof AnnotationRequest>;
 
@@ -55,3 +61,50 @@ export type AnnotationListQuery = z.infer<typeof AnnotationListQuery>;
 
 export const AnnotationList = z.object({ annotations: z.array(AnnotationAck) });
 export type AnnotationList = z.infer<typeof AnnotationList>;
+
+/** One stored annotation as the slide's annotation list shows it (`GET /api/slides/:slideId/annotations`). */
+export const AnnotationSummary = z.object({
+  id: Id,
+  slideId: Id,
+  region: Region,
+  /** ISO 8601. */
+  createdAt: z.string(),
+  /** How the label was made, when the daemon records it. */
+  source: z.string().optional(),
+  /** Myelin pixels of the mask (level 0). */
+  areaPx: z.number().int().nonnegative(),
+  /** The same area in µm², when the slide has a pixel size. */
+  areaUm2: z.number().nonnegative().optional(),
+  /** 1 for a first version, n + 1 for an edit of version n. */
+  version: z.number().int().positive(),
+  /** The version this one replaced. */
+  supersedes: Id.optional(),
+  /** Set on history versions: the edit that replaced this one (history versions do not train). */
+  supersededBy: Id.optional(),
+  /** Grid cells the annotation trains (none for a history version). */
+  patches: z.array(AnnotatedPatch),
+});
+export type AnnotationSummary = z.infer<typeof AnnotationSummary>;
+
+/** `?history=true` also lists the versions that edits replaced. */
+export const SlideAnnotationsQuery = z.object({ history: z.enum(['true', 'false']).optional() });
+export type SlideAnnotationsQuery = z.infer<typeof SlideAnnotationsQuery>;
+
+export const SlideAnnotationList = z.object({ slideId: Id, annotations: z.array(AnnotationSummary) });
+export type SlideAnnotationList = z.infer<typeof SlideAnnotationList>;
+
+/** Path parameters of `GET /api/annotations/:annotationId/mask` and `DELETE /api/annotations/:annotationId`. */
+export const AnnotationParams = z.object({ annotationId: Id });
+export type AnnotationParams = z.infer<typeof AnnotationParams>;
+
+/**
+ * `DELETE /api/annotations/:annotationId`: the annotation and every version of it (history included) are gone,
+ * with their mask files; the cells they labelled no longer train.
+ */
+export const DeleteAnnotationResult = z.object({
+  id: Id,
+  slideId: Id,
+  /** Ids of every version deleted, oldest first. */
+  deletedVersions: z.array(Id).min(1),
+});
+export type DeleteAnnotationResult = z.infer<typeof DeleteAnnotationResult>;

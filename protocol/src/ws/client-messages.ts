@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Region } from '../geometry.js';
 import { Id } from '../ids.js';
 import { RequestId, Seq } from './envelope.js';
 
@@ -28,6 +29,38 @@ export const SlideSubscribeMessage = z.object({
   slideIds: z.array(Id).max(64),
 });
 
-export const ClientMessage = z.discriminatedUnion('type', [HelloMessage, JobCancelMessage, SlideSubscribeMessage]);
+/** Tab ids name who holds a patch; the page picks one at random when it starts. */
+export const HolderId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'holder is 8–64 characters of A–Z, a–z, 0–9, _ or -');
+export type HolderId = z.infer<typeof HolderId>;
+
+/**
+ * This tab is editing `region` of the slide: other pages show it as taken. One hold per socket (a new one replaces
+ * it); released by `patch.release`, by the socket closing, or after `patchHoldTimeoutMs`.
+ */
+export const PatchHoldMessage = z.object({
+  type: z.literal('patch.hold'),
+  id: RequestId.optional(),
+  slideId: Id,
+  region: Region,
+  holder: HolderId,
+});
+
+/** The tab stopped editing (submitted, skipped, closed the region). */
+export const PatchReleaseMessage = z.object({
+  type: z.literal('patch.release'),
+  id: RequestId.optional(),
+});
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  HelloMessage,
+  JobCancelMessage,
+  SlideSubscribeMessage,
+  PatchHoldMessage,
+  PatchReleaseMessage,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];

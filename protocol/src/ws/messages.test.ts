@@ -7,6 +7,13 @@ describe('ClientMessage', () => {
     hello: { type: 'hello', protocolVersion: 1, lastSeq: 4, daemonId: 'd1' },
     'job.cancel': { type: 'job.cancel', jobId: 'jb_1', id: 'r1' },
     'slide.subscribe': { type: 'slide.subscribe', slideIds: ['sl_1'] },
+    'patch.hold': {
+      type: 'patch.hold',
+      slideId: 'sl_1',
+      region: { x: 0, y: 512, width: 512, height: 512 },
+      holder: 'tab-0001',
+    },
+    'patch.release': { type: 'patch.release' },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     const parsed = ClientMessage.parse(msg);
@@ -22,6 +29,13 @@ describe('ClientMessage', () => {
     const cancel = ClientMessage.safeParse({ type: 'job.cancel', jobId: '../x' });
     expect(cancel.error?.issues[0]?.path).toEqual(['jobId']);
     expect(ClientMessage.safeParse('hello').success).toBe(false);
+    const hold = ClientMessage.safeParse({
+      type: 'patch.hold',
+      slideId: 'sl_1',
+      region: { x: 0, y: 0, width: 0, height: 1 },
+      holder: 'tab/0001',
+    });
+    expect(hold.error?.issues.map((i) => i.path.join('.'))).toEqual(['region.width', 'holder']);
   });
 
   it('narrows on type', () => {
@@ -56,6 +70,26 @@ describe('ServerMessage', () => {
     'slide.removed': { type: 'slide.removed', seq: 5, slideId: 'sl_1' },
     error: { type: 'error', seq: 4, code: 'BAD_MESSAGE', message: 'bad', replyTo: 'r1' },
     resync: { type: 'resync', seq: 4 },
+    'slide.added': {
+      type: 'slide.added',
+      seq: 6,
+      slide: { id: 'sl_2', name: 'b', width: 9, height: 9, tileSize: 256, levels: 5, format: 'png', createdAt: 'now' },
+    },
+    'annotation.saved': { type: 'annotation.saved', seq: 7, slideId: 'sl_1', annotationId: 'an_2', supersedes: 'an_1' },
+    'annotation.deleted': {
+      type: 'annotation.deleted',
+      seq: 8,
+      slideId: 'sl_1',
+      annotationId: 'an_2',
+      deletedVersions: ['an_1', 'an_2'],
+    },
+    'model.added': { type: 'model.added', seq: 9, modelVersion: 3 },
+    'patch.holds': {
+      type: 'patch.holds',
+      seq: 9,
+      slideId: 'sl_1',
+      holds: [{ holder: 'tab-0001', region: { x: 0, y: 0, width: 512, height: 512 }, since: 'now' }],
+    },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     expect(ServerMessage.parse(msg).type).toBe(type);

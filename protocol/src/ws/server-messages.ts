@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ErrorCode } from '../errors.js';
 import { Region, TileRef } from '../geometry.js';
 import { JobInfo, JobKind, JobState } from '../http/jobs.js';
-import { TileLayer } from '../http/slides.js';
+import { SlideInfo, TileLayer } from '../http/slides.js';
 import { Id } from '../ids.js';
+import { HolderId } from './client-messages.js';
 import { RequestId, Seq } from './envelope.js';
 
 /** Reply to `hello`. `daemonId` changes at every daemon start, so a client can tell a restart from a reconnect. */
@@ -79,6 +80,58 @@ export const SlideRemovedMessage = z.object({
   slideId: Id,
 });
 
+/** A slide was added (path, upload or OME-Zarr): every page lists it without a reload. */
+export const SlideAddedMessage = z.object({
+  type: z.literal('slide.added'),
+  seq: Seq,
+  slide: SlideInfo,
+});
+
+/** An annotation is durable (a new one, or an edit that replaced `supersedes`). */
+export const AnnotationSavedMessage = z.object({
+  type: z.literal('annotation.saved'),
+  seq: Seq,
+  slideId: Id,
+  annotationId: Id,
+  supersedes: Id.optional(),
+});
+
+/** An annotation and every version of it were deleted; the cells they labelled no longer train. */
+export const AnnotationDeletedMessage = z.object({
+  type: z.literal('annotation.deleted'),
+  seq: Seq,
+  slideId: Id,
+  annotationId: Id,
+  deletedVersions: z.array(Id).min(1),
+});
+
+/** Training stored a new model version. */
+export const ModelAddedMessage = z.object({
+  type: z.literal('model.added'),
+  seq: Seq,
+  modelVersion: z.number().int().nonnegative(),
+});
+
+/** One tab editing a patch. */
+export const PatchHold = z.object({
+  holder: HolderId,
+  region: Region,
+  /** ISO 8601. */
+  since: z.string(),
+});
+export type PatchHold = z.infer<typeof PatchHold>;
+
+/**
+ * Every patch of the slide being edited now, in full (so a frame never depends on an earlier one). Sent when a hold
+ * changes and in answer to `slide.subscribe`; holds are live state, so these frames are not kept for replay.
+ */
+export const PatchHoldsMessage = z.object({
+  type: z.literal('patch.holds'),
+  seq: Seq,
+  slideId: Id,
+  holds: z.array(PatchHold),
+});
+
 export const ErrorMessage = z.object({
   type: z.literal('error'),
   seq: Seq,
@@ -102,6 +155,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SlideRemovedMessage,
   ErrorMessage,
   ResyncMessage,
+  SlideAddedMessage,
+  AnnotationSavedMessage,
+  AnnotationDeletedMessage,
+  ModelAddedMessage,
+  PatchHoldsMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];

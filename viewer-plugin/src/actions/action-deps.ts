@@ -1,10 +1,10 @@
-import type { AnnotationAck, SlideInfo, Suggestion, TileLayer } from '@activeseg/protocol';
+import type { AnnotationAck, SlideInfo, Suggestion } from '@activeseg/protocol';
 import type OpenSeadragon from 'openseadragon';
 import type { HttpClient } from '../client/http-client.js';
 import type { WsClient } from '../client/ws-client.js';
 import type { SlideView } from '../layers/slide-view.js';
 import type { Store } from '../state/create-store.js';
-import type { ViewerAction, ViewerState } from '../state/viewer-state.js';
+import type { LayerName, ViewerAction, ViewerState } from '../state/viewer-state.js';
 import type { AnnotationTool, ToolName } from '../tools/annotation-tool.js';
 
 /** Viewer events the plugin raises (OSD kebab-case with the `activeseg-` prefix). */
@@ -12,7 +12,7 @@ export interface ActiveSegEventMap {
   'activeseg-slide-open': { slide: SlideInfo };
   'activeseg-suggestion-select': { suggestion: Suggestion; index: number };
   'activeseg-tool-change': { tool: ToolName };
-  'activeseg-layer-toggle': { layer: TileLayer; visible: boolean };
+  'activeseg-layer-toggle': { layer: LayerName; visible: boolean };
   'activeseg-annotation-stored': { ack: AnnotationAck };
 }
 
@@ -24,7 +24,7 @@ export interface ActionDeps {
   daemonUrl: string;
   token: string;
   http: HttpClient;
-  ws: Pick<WsClient, 'send' | 'subscribe'>;
+  ws: Pick<WsClient, 'send' | 'subscribe' | 'hold'>;
   store: Store<ViewerState, ViewerAction>;
   slideView: SlideView;
   tool: AnnotationTool;

@@ -1,12 +1,15 @@
 import type { AnnotationAck, AnnotationRequest, Region } from '@activeseg/protocol';
 import OpenSeadragon from 'openseadragon';
 import { DaemonError } from '../client/http-client.js';
+import { decodeMaskPng } from '../codec/decode-mask-png.js';
 import { encodeRle } from '../codec/rle.js';
 import { stepIndex } from '../panels/suggestion-cursor.js';
+import { heldBy } from '../state/held-by.js';
 import type { ToolView } from '../state/viewer-state.js';
 import { cellRegionAt, suggestionRegion } from '../tools/annotation-region.js';
 import type { AnnotationTool, ToolName } from '../tools/annotation-tool.js';
 import { loadPredictionMask } from '../tools/load-prediction-mask.js';
+import { MaskCanvas } from '../tools/mask-canvas.js';
 import type { ActionDeps } from './action-deps.js';
 import type { SlideActions } from './slide-actions.js';
 
@@ -21,6 +24,12 @@ export interface AnnotationActions {
   annotateViewCentre(): Promise<void>;
   fillFromPrediction(): Promise<void>;
   submit(): Promise<void>;
+  /** Flies to a stored annotation (outlined, not opened for editing). */
+  flyToAnnotation(annotationId: string): void;
+  /** Loads a stored annotation's mask into the editor; submitting stores it as the next version. */
+  editAnnotation(annotationId: string): Promise<void>;
+  /** Deletes a stored annotation (every version) after the person confirms; resolves false when they declined. */
+  deleteAnnotation(annotationId: string): Promise<boolean>;
 }
 
 /** What the panels show of the tool, read from the tool itself. */
@@ -38,8 +47,8 @@ export function toolViewOf(tool: AnnotationTool): ToolView {
 export function createAnnotationActions(
   deps: Pick<
     ActionDeps,
-    'viewer' | 'daemonUrl' | 'token' | 'http' | 'store' | 'slideView' | 'tool' | 'raise' | 'report'
-  > & { slides: Pick<SlideActions, 'loadSuggestions'> },
+    'viewer' | 'daemonUrl' | 'token' | 'http' | 'store' | 'slideView' | 'tool' | 'raise' | 'report' | 'confirm'
+  > & { slides: Pick<SlideActions, 'loadSuggestions' | 'loadAnnotations'> },
 ): AnnotationActions {
   const { viewer, store, slideView, tool } = deps;
   const notice = (tone: 'muted' | 'busy' | 'ok' | 'error', text: string) =>
@@ -63,6 +72,30 @@ export function createAnnotationActions(
     });
   };
 
+  /** Fits the region with a margin, so its context is visible, and outlines it. */
+  const flyTo = (region: Region): void => {
+    const image = slideView.imageItem;
+    if (!image) return;
+    const rect = image.imageToViewportRectangle(region.x, region.y, region.width, region.height);
+    viewer.viewport.fitBounds(
+      new OpenSeadragon.Rect(
+        rect.x - rect.width * 0.25,
+        rect.y - rect.height * 0.25,
+        rect.width * 1.5,
+        rect.height * 1.5,
+      ),
+    );
+    slideView.showOutline(rect);
+  };
+
+  /** Says so when another tab is editing the region; the person may still go on. */
+  const warnIfTaken = (region: Region): void => {
+    const hold = heldBy(region, store.state.holds);
+    if (hold) {
+      notice('error', `Taken: another tab is editing this patch (since ${new Date(hold.since).toLocaleTimeString()})`);
+    }
+  };
+
   const begin = async (region: Region): Promise<void> => {
     const initial = store.state.startFrom === 'prediction' ? await predictionOver(region) : undefined;
     tool.begin(region, initial);
@@ -77,19 +110,10 @@ export function createAnnotationActions(
       if (!slide || !suggestion || !image) return;
       store.dispatch({ type: 'suggestion.selected', index });
       const region = suggestionRegion(suggestion, slide);
-      const rect = image.imageToViewportRectangle(region.x, region.y, region.width, region.height);
-      // Leave a margin around the patch so its context is visible.
-      viewer.viewport.fitBounds(
-        new OpenSeadragon.Rect(
-          rect.x - rect.width * 0.25,
-          rect.y - rect.height * 0.25,
-          rect.width * 1.5,
-          rect.height * 1.5,
-        ),
-      );
-      slideView.showOutline(rect);
+      flyTo(region);
       deps.raise('activeseg-suggestion-select', { suggestion, index });
       notice('muted', '');
+      warnIfTaken(region);
       await begin(region).catch(deps.report);
     },
     step(direction) {
@@ -135,11 +159,13 @@ export function createAnnotationActions(
         notice('error', `The polygon has ${tool.openPolygon} point(s): add at least 3, or press Esc to drop it`);
         return;
       }
+      const { editing } = store.state;
       const request: AnnotationRequest = {
         slideId: slide.id,
         region: mask.region,
         mask: encodeRle(mask.data),
         clientId: crypto.randomUUID(),
+        ...(editing === undefined ? {} : { supersedes: editing }),
       };
       notice('busy', 'Sending…');
       let ack: AnnotationAck;
@@ -156,11 +182,52 @@ export function createAnnotationActions(
         notice('error', err instanceof Error ? err.message : String(err));
         return;
       }
-      notice('ok', `Stored ✓ ${ack.id} (${ack.patches.length} patch${ack.patches.length === 1 ? '' : 'es'})`);
+      const what = editing === undefined ? 'Stored' : 'Stored the new version';
+      notice('ok', `${what} ✓ ${ack.id} (${ack.patches.length} patch${ack.patches.length === 1 ? '' : 'es'})`);
       deps.raise('activeseg-annotation-stored', { ack });
       tool.end();
       slideView.hideOutline();
-      await deps.slides.loadSuggestions().catch(deps.report);
+      await Promise.all([deps.slides.loadSuggestions(), deps.slides.loadAnnotations()]).catch(deps.report);
+    },
+    flyToAnnotation(annotationId) {
+      const annotation = store.state.annotations.find((a) => a.id === annotationId);
+      if (annotation) flyTo(annotation.region);
+    },
+    async editAnnotation(annotationId) {
+      const annotation = store.state.annotations.find((a) => a.id === annotationId);
+      if (!annotation || !slideView.imageItem) return;
+      const { region } = annotation;
+      const data = await decodeMaskPng(await deps.http.getAnnotationMask(annotationId), region.width, region.height);
+      flyTo(region);
+      notice(
+        'muted',
+        `Editing ${annotationId} (version ${annotation.version}): submit stores version ${annotation.version + 1}`,
+      );
+      warnIfTaken(region);
+      tool.begin(region, new MaskCanvas(region, data));
+      if (tool.tool === 'pan') actions.setTool('brush');
+      store.dispatch({ type: 'annotation.editing', annotationId });
+    },
+    async deleteAnnotation(annotationId) {
+      const annotation = store.state.annotations.find((a) => a.id === annotationId);
+      if (!annotation) return false;
+      const { x, y, width, height } = annotation.region;
+      const versions = annotation.version > 1 ? ` and its ${annotation.version - 1} earlier version(s)` : '';
+      if (
+        !deps.confirm(
+          `Delete annotation ${annotationId} (${width}×${height} at ${x},${y})${versions}? Its patches stop training.`,
+        )
+      ) {
+        return false;
+      }
+      await deps.http.deleteAnnotation(annotationId);
+      if (store.state.editing === annotationId) {
+        tool.end();
+        slideView.hideOutline();
+      }
+      notice('ok', `Deleted ${annotationId}`);
+      await Promise.all([deps.slides.loadAnnotations(), deps.slides.loadSuggestions()]);
+      return true;
     },
   };
   return actions;

@@ -65,6 +65,9 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     },
     toggleHelp: (open) => store.dispatch({ type: 'help.toggled', ...(open === undefined ? {} : { open }) }),
     cancelJob: (jobId) => jobs.cancelJob(jobId),
+    flyToAnnotation: (annotationId) => annotation.flyToAnnotation(annotationId),
+    editAnnotation: (annotationId) => void annotation.editAnnotation(annotationId).catch(report),
+    deleteAnnotation: (annotationId) => void annotation.deleteAnnotation(annotationId).catch(report),
   };
   return { intents, slides };
 }

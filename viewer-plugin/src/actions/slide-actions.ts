@@ -12,6 +12,8 @@ export interface SlideActions {
    */
   deleteSlide(slideId: string): Promise<boolean>;
   loadSuggestions(): Promise<void>;
+  /** The open slide's stored annotations, for the Annotations panel and layer. */
+  loadAnnotations(): Promise<void>;
 }
 
 export function createSlideActions(
@@ -32,7 +34,7 @@ export function createSlideActions(
       deps.ws.subscribe([slide.id]);
       await slideView.show(slide, 'image', store.state.layers.image).ready;
       deps.viewer.viewport.goHome(true);
-      await actions.loadSuggestions();
+      await Promise.all([actions.loadSuggestions(), actions.loadAnnotations()]);
       const version = store.state.suggestionsVersion;
       if (version !== null && store.state.slide?.id === slide.id) {
         for (const layer of ['prediction', 'uncertainty'] as const) {
@@ -74,6 +76,11 @@ export function createSlideActions(
       if (!slide) return;
       const list = await http.listSuggestions({ slideId: slide.id, k: deps.suggestionCount });
       store.dispatch({ type: 'suggestions.loaded', list });
+    },
+    async loadAnnotations() {
+      const slide = store.state.slide;
+      if (!slide) return;
+      store.dispatch({ type: 'annotations.loaded', list: await http.listAnnotations(slide.id) });
     },
   };
   return actions;

@@ -1,6 +1,6 @@
-import type { TileLayer, TrainMode } from '@activeseg/protocol';
+import type { TrainMode } from '@activeseg/protocol';
 import type { Adjustment } from '../layers/tone-curve.js';
-import type { StartFrom } from '../state/viewer-state.js';
+import type { LayerName, StartFrom } from '../state/viewer-state.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
 /**
@@ -14,8 +14,8 @@ export interface ViewerIntents {
   openLocalFile(file: File): void;
   /** Stops the upload of a dropped file that is still sending. */
   cancelUpload(): void;
-  setLayerVisible(layer: TileLayer, visible: boolean): void;
-  setLayerOpacity(layer: TileLayer, opacity: number): void;
+  setLayerVisible(layer: LayerName, visible: boolean): void;
+  setLayerOpacity(layer: LayerName, opacity: number): void;
   /** Brightness/contrast/gamma of the slide layer; remembered per slide in this browser. */
   setAdjustment(adjustment: Adjustment): void;
   selectSuggestion(index: number): void;
@@ -43,4 +43,10 @@ export interface ViewerIntents {
   zoomBy(factor: number): void;
   toggleHelp(open?: boolean): void;
   cancelJob(jobId: string): void;
+  /** Flies to a stored annotation. */
+  flyToAnnotation(annotationId: string): void;
+  /** Loads a stored annotation into the editor; submit stores its next version. */
+  editAnnotation(annotationId: string): void;
+  /** Asks first; deletes every version and its training patches. */
+  deleteAnnotation(annotationId: string): void;
 }

@@ -46,6 +46,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
   FLEET_JOB_LOST: 'The job was lost when the fleet’s Redis restarted; start it again',
   INTERNAL: 'The daemon hit an internal error (see its log)',
+  ANNOTATION_NOT_FOUND: 'That annotation no longer exists (deleted, perhaps in another tab)',
+  ANNOTATION_SUPERSEDED: 'Someone edited this annotation first; reload the list and edit the newer version',
 };
 
 export interface DescribeErrorOptions {

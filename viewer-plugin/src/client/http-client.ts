@@ -2,11 +2,13 @@ import {
   type AddSlideRequest,
   AnnotationAck,
   type AnnotationRequest,
+  DeleteAnnotationResult,
   DeleteSlideResult,
   ErrorBody,
   type ErrorCode,
   HealthResponse,
   JobInfo,
+  SlideAnnotationList,
   SlideInfo,
   SlideList,
   type StartJobRequest,
@@ -70,6 +72,21 @@ export interface HttpClient {
   cancelJob(jobId: string): Promise<JobInfo>;
   /** Deletes a slide and its derived files; `force` also deletes its annotations (refused without it). */
   deleteSlide(slideId: string, options?: { force?: boolean }): Promise<DeleteSlideResult>;
+  /** The slide's current annotations (`history`: also the versions edits replaced). */
+  listAnnotations(slideId: string, options?: { history?: boolean }): Promise<SlideAnnotationList>;
+  /** One annotation version's mask, a region-sized PNG (0 background, 255 myelin). */
+  getAnnotationMask(annotationId: string): Promise<Blob>;
+  /** Deletes the annotation and every version of it; its cells stop training. */
+  deleteAnnotation(annotationId: string): Promise<DeleteAnnotationResult>;
+}
+
+/** A body's JSON, or undefined when it is empty or not JSON (the schema check then says what was wrong). */
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -85,13 +102,33 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     schema: S,
     method: string,
     path: string,
-    init: { json?: unknown; signal?: AbortSignal | undefined } = {},
+    init: { json?: unknown; body?: Blob; signal?: AbortSignal | undefined; accept?: string } = {},
   ): Promise<z.infer<S>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+    const res = await send(method, path, init);
+    return parseResponse(
+      schema,
+      { status: res.status, statusText: res.statusText, text: await res.text() },
+      `${method} ${path.split('?')[0]}`,
+    );
+  }
+
+  /** Sends a request; resolves with a 2xx response, throws a DaemonError (with the daemon's code) otherwise. */
+  async function send(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: Blob; signal?: AbortSignal | undefined; accept?: string } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${options.token}`,
+      accept: init.accept ?? 'application/json',
+    };
     let body: BodyInit | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
+    } else if (init.body !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = init.body;
     }
     const what = `${method} ${path.split('?')[0]}`;
     let res: Response;
@@ -105,7 +142,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } catch (err) {
       throw unreachable(err, what);
     }
-    return parseResponse(schema, { status: res.status, statusText: res.statusText, text: await res.text() }, what);
+    if (res.ok) return res;
+    throw errorOf({ status: res.status, statusText: res.statusText, text: await res.text() }, what);
   }
 
   function unreachable(err: unknown, what: string): unknown {
@@ -113,27 +151,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return new DaemonError(`Cannot reach the daemon at ${base} (${what})`, { cause: err });
   }
 
+  /** A non-2xx answer as a DaemonError carrying the daemon's code and field when its body has them. */
+  function errorOf(res: UploadResponse, what: string): DaemonError {
+    const parsed = ErrorBody.safeParse(parseJson(res.text));
+    if (parsed.success) {
+      const { code, message, field } = parsed.data.error;
+      return new DaemonError(describeError(code, { detail: message, field }), {
+        code,
+        status: res.status,
+        ...(field === undefined ? {} : { field }),
+      });
+    }
+    return new DaemonError(`The daemon answered ${res.status} ${res.statusText} to ${what}`, { status: res.status });
+  }
+
   function parseResponse<S extends z.ZodType>(schema: S, res: UploadResponse, what: string): z.infer<S> {
-    const { text } = res;
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    if (res.status < 200 || res.status > 299) {
-      const parsed = ErrorBody.safeParse(json);
-      if (parsed.success) {
-        const { code, message, field } = parsed.data.error;
-        throw new DaemonError(describeError(code, { detail: message, field }), {
-          code,
-          status: res.status,
-          ...(field === undefined ? {} : { field }),
-        });
-      }
-      throw new DaemonError(`The daemon answered ${res.status} ${res.statusText} to ${what}`, { status: res.status });
-    }
-    const parsed = schema.safeParse(json);
+    if (res.status < 200 || res.status > 299) throw errorOf(res, what);
+    const parsed = schema.safeParse(parseJson(res.text));
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
@@ -189,5 +223,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     cancelJob: (jobId) => request(JobInfo, 'POST', `/api/jobs/${id(jobId)}/cancel`),
     deleteSlide: (slideId, opts = {}) =>
       request(DeleteSlideResult, 'DELETE', `/api/slides/${id(slideId)}${opts.force ? '?force=true' : ''}`),
+    listAnnotations: (slideId, opts = {}) =>
+      request(
+        SlideAnnotationList,
+        'GET',
+        `/api/slides/${id(slideId)}/annotations${opts.history ? '?history=true' : ''}`,
+      ),
+    getAnnotationMask: async (annotationId) =>
+      (await send('GET', `/api/annotations/${id(annotationId)}/mask`, { accept: 'image/png' })).blob(),
+    deleteAnnotation: (annotationId) =>
+      request(DeleteAnnotationResult, 'DELETE', `/api/annotations/${id(annotationId)}`),
   };
 }

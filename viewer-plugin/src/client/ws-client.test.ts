@@ -230,4 +230,36 @@ describe('createWsClient', () => {
     expect(FakeSocket.all).toHaveLength(1);
     expect(client.state).toBe('closed');
   });
+
+  it('keeps this tab’s patch hold across reconnects and releases it once; patch.holds frames do not move lastSeq', () => {
+    const client = make(['sl_1']);
+    const hold = { slideId: 'sl_1', region: { x: 0, y: 0, width: 512, height: 512 }, holder: 'tab-0001' };
+    client.hold(hold);
+    latest().open();
+    latest().receive(welcome(5));
+    expect(latest().sent.slice(1)).toEqual([
+      { type: 'slide.subscribe', slideIds: ['sl_1'] },
+      { type: 'patch.hold', ...hold },
+    ]);
+    latest().receive({ type: 'patch.holds', seq: 5, slideId: 'sl_1', holds: [] });
+    latest().receive({ type: 'patch.holds', seq: 9, slideId: 'sl_1', holds: [] });
+    expect(client.lastSeq).toBe(5);
+    // The daemon dropped the hold with the socket: the next socket holds the patch again.
+    latest().drop();
+    vi.advanceTimersByTime(100);
+    latest().open();
+    latest().receive(welcome(5));
+    expect(latest().sent.slice(1)).toEqual([
+      { type: 'slide.subscribe', slideIds: ['sl_1'] },
+      { type: 'patch.hold', ...hold },
+    ]);
+    // Renewed while held (every 5 min by default), so the daemon's timeout frees only patches of quiet tabs.
+    vi.advanceTimersByTime(5 * 60_000);
+    expect(latest().sent.slice(3)).toEqual([{ type: 'patch.hold', ...hold }]);
+    client.hold(undefined);
+    client.hold(undefined);
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(latest().sent.slice(4)).toEqual([{ type: 'patch.release' }]);
+    client.close();
+  });
 });

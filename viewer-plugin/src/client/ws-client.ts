@@ -73,6 +73,8 @@ export interface WsClientOptions {
    * forever. Without it, every close is retried.
    */
   checkToken?: () => Promise<TokenCheck>;
+  /** A held patch is re-sent this often, so the daemon's hold timeout only frees patches of tabs gone quiet. Default 5 min. */
+  holdRenewMs?: number;
 }
 
 export interface WsClient {
@@ -80,6 +82,11 @@ export interface WsClient {
   /** Sends when open; returns false (and drops the message) otherwise, because commands are not safe to replay late. */
   send(message: ClientMessage): boolean;
   subscribe(slideIds: readonly string[]): void;
+  /**
+   * Tells other pages this tab edits a patch (`undefined`: it stopped). Kept and re-sent after every reconnect,
+   * since the daemon releases a socket's hold when it closes.
+   */
+  hold(hold: PatchHoldRequest | undefined): void;
   readonly state: ConnectionState;
   /** Highest broadcast `seq` seen; sent back in `hello.lastSeq` on reconnect. */
   readonly lastSeq: number | undefined;
@@ -98,7 +105,15 @@ const BROADCAST_TYPES: ReadonlySet<ServerMessageType> = new Set([
   'tiles.updated',
   'suggestions.updated',
   'slide.removed',
+  'slide.added',
+  'annotation.saved',
+  'annotation.deleted',
+  'model.added',
+  // Not `patch.holds`: it is live state sent with the current seq and never replayed, so it must not move lastSeq.
 ]);
+
+/** What `hold` sends: `patch.hold` without its type and id. */
+export type PatchHoldRequest = Omit<Extract<ClientMessage, { type: 'patch.hold' }>, 'type' | 'id'>;
 
 /**
  * WebSocket to the daemon: says `hello` with the last seen `seq` and `daemonId` so the daemon can replay what
@@ -119,6 +134,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let slideIds = options.slideIds ? [...options.slideIds] : undefined;
+  let held: PatchHoldRequest | undefined;
+  let renewTimer: ReturnType<typeof setInterval> | undefined;
+  const isOpen = (ws: WebSocketLike | undefined): ws is WebSocketLike =>
+    ws !== undefined && ws.readyState === OPEN && state === 'open';
   // Whether this socket's hello asked for a replay; decides if `welcome.seq` becomes the new baseline.
   let askedReplay = false;
   // Whether the current socket got its `welcome`: only a socket that never did can have been refused.
@@ -166,6 +185,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       welcomed = true;
       setState({ state: 'open' });
       if (slideIds && socket) rawSend(socket, { type: 'slide.subscribe', slideIds });
+      if (held && socket) rawSend(socket, { type: 'patch.hold', ...held });
     } else if (msg.type === 'resync') {
       // The viewer refetches state over HTTP; the stream continues from here.
       lastSeq = msg.seq;
@@ -242,6 +262,23 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (socket && socket.readyState === OPEN && state === 'open')
         rawSend(socket, { type: 'slide.subscribe', slideIds });
     },
+    hold(next) {
+      const had = held !== undefined;
+      held = next;
+      if (renewTimer !== undefined) clearInterval(renewTimer);
+      renewTimer = undefined;
+      if (next) {
+        renewTimer = setInterval(
+          () => {
+            if (held && isOpen(socket)) rawSend(socket, { type: 'patch.hold', ...held });
+          },
+          options.holdRenewMs ?? 5 * 60_000,
+        );
+      }
+      if (!isOpen(socket)) return;
+      if (next) rawSend(socket, { type: 'patch.hold', ...next });
+      else if (had) rawSend(socket, { type: 'patch.release' });
+    },
     get state() {
       return state;
     },
@@ -255,6 +292,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (stopped) return;
       stopped = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
+      if (renewTimer !== undefined) clearInterval(renewTimer);
       const ws = socket;
       socket = undefined;
       ws?.close(1000, 'viewer closed');

@@ -1,4 +1,6 @@
+import { heldBy } from '../state/held-by.js';
 import type { ViewerState } from '../state/viewer-state.js';
+import { suggestionRegion } from '../tools/annotation-region.js';
 import { el } from './el.js';
 import { type CreatePanel, renderOnChange } from './panel.js';
 
@@ -26,18 +28,27 @@ export const createSuggestionsPanel: CreatePanel = ({ intents }) => {
   return {
     element,
     render: renderOnChange(
-      (s) => [s.slide, s.suggestions, s.suggestionsVersion, s.selected, s.modelVersion],
+      (s) => [s.slide, s.suggestions, s.suggestionsVersion, s.selected, s.modelVersion, s.holds],
       (s) => {
         note.textContent = summary(s);
         list.replaceChildren(
-          ...s.suggestions.map((sug, i) =>
-            el(
+          ...s.suggestions.map((sug, i) => {
+            // Another tab is editing it: marked, still clickable (opening it warns).
+            const taken = s.slide !== undefined && heldBy(suggestionRegion(sug, s.slide), s.holds) !== undefined;
+            return el(
               'li',
-              { class: 'as-item', 'aria-selected': i === s.selected ? 'true' : 'false', 'data-index': i },
+              {
+                class: 'as-item',
+                'aria-selected': i === s.selected ? 'true' : 'false',
+                'data-index': i,
+                'data-taken': taken,
+                title: taken ? 'Another tab is editing this patch' : undefined,
+              },
               el('span', { text: `#${i + 1} patch ${sug.patch.col},${sug.patch.row}` }),
+              taken ? el('span', { class: 'as-error', text: 'taken' }) : null,
               el('span', { class: 'as-muted', text: sug.score.toFixed(3) }),
-            ),
-          ),
+            );
+          }),
         );
       },
     ),

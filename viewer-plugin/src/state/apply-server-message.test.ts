@@ -177,16 +177,70 @@ describe('serverMessageCommands', () => {
     expect(serverMessageCommands(initialViewerState(), updated)).toEqual([]);
   });
 
-  it('reopens the slide on resync, and does nothing for the other frames', () => {
+  it('reloads the slide list and reopens the slide on resync, and does nothing for the other frames', () => {
     expect(serverMessageCommands(withSlide, msg({ type: 'resync', seq: 7 }))).toEqual([
+      { type: 'slides.reload' },
       { type: 'slide.reopen', slideId: 'sl_1' },
     ]);
-    expect(serverMessageCommands(initialViewerState(), msg({ type: 'resync', seq: 7 }))).toEqual([]);
+    expect(serverMessageCommands(initialViewerState(), msg({ type: 'resync', seq: 7 }))).toEqual([
+      { type: 'slides.reload' },
+    ]);
     expect(
       serverMessageCommands(
         withSlide,
         msg({ type: 'job.progress', seq: 1, jobId: 'jb_a', kind: 'infer', done: 1, total: 2 }),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('live updates from other pages', () => {
+  const region = { x: 512, y: 0, width: 512, height: 512 };
+  const holds = (list: { holder: string }[]) =>
+    msg({ type: 'patch.holds', seq: 3, slideId: 'sl_1', holds: list.map((h) => ({ ...h, region, since: 'now' })) });
+
+  it('slide.added lists the new slide once', () => {
+    const other = slideInfo('sl_2', { name: 'b.png' });
+    const once = applyServerMessage(withSlide, msg({ type: 'slide.added', seq: 1, slide: other }));
+    expect(once.slides.map((s) => s.id)).toEqual(['sl_2']);
+    expect(applyServerMessage(once, msg({ type: 'slide.added', seq: 2, slide: other }))).toBe(once);
+  });
+
+  it('model.added moves the model version forward, never back', () => {
+    const v3 = applyServerMessage(withSlide, msg({ type: 'model.added', seq: 1, modelVersion: 3 }));
+    expect(v3.modelVersion).toBe(3);
+    expect(applyServerMessage(v3, msg({ type: 'model.added', seq: 2, modelVersion: 2 }))).toBe(v3);
+  });
+
+  it('patch.holds keeps the other tabs’ holds of the open slide, not this tab’s own', () => {
+    const mine: ViewerState = { ...withSlide, holderId: 'tab-mine-1' };
+    const s = applyServerMessage(mine, holds([{ holder: 'tab-mine-1' }, { holder: 'tab-other' }]));
+    expect(s.holds.map((h) => h.holder)).toEqual(['tab-other']);
+    expect(applyServerMessage(s, holds([])).holds).toEqual([]);
+    // After a reconnect the daemon sends only slides that have holds: a new welcome forgets the old ones.
+    const welcome = { type: 'welcome', seq: 0, protocolVersion: 1, daemonId: 'd', backend: 'cpu', modelVersion: 0 };
+    expect(applyServerMessage(s, msg(welcome)).holds).toEqual([]);
+    const elsewhere = msg({ type: 'patch.holds', seq: 4, slideId: 'sl_9', holds: [] });
+    expect(applyServerMessage(s, elsewhere)).toBe(s);
+  });
+
+  it('annotation.saved / deleted on the open slide reload its annotations, and its suggestions unless painting', () => {
+    const saved = msg({ type: 'annotation.saved', seq: 5, slideId: 'sl_1', annotationId: 'an_1' });
+    const deleted = msg({
+      type: 'annotation.deleted',
+      seq: 6,
+      slideId: 'sl_1',
+      annotationId: 'an_1',
+      deletedVersions: ['an_1'],
+    });
+    for (const m of [saved, deleted]) {
+      expect(serverMessageCommands(withSlide, m)).toEqual([
+        { type: 'annotations.reload', slideId: 'sl_1' },
+        { type: 'suggestions.reload', slideId: 'sl_1' },
+      ]);
+      const painting: ViewerState = { ...withSlide, tool: { ...withSlide.tool, active: true } };
+      expect(serverMessageCommands(painting, m)).toEqual([{ type: 'annotations.reload', slideId: 'sl_1' }]);
+      expect(serverMessageCommands(initialViewerState(), m)).toEqual([]);
+    }
   });
 });

@@ -9,7 +9,8 @@ import { upsertJob, type ViewerState, withLayer } from './viewer-state.js';
 export function applyServerMessage(state: ViewerState, message: ServerMessage): ViewerState {
   switch (message.type) {
     case 'welcome':
-      return { ...state, backend: message.backend, modelVersion: message.modelVersion };
+      // A new socket: the daemon re-sends the holds that exist when the page subscribes, so forget the old ones.
+      return { ...state, backend: message.backend, modelVersion: message.modelVersion, holds: [] };
     case 'job.progress':
       return {
         ...state,
@@ -56,6 +57,20 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
       // The open slide is gone (deleted from another page): say so rather than leave tiles that now answer 404.
       return { ...state, slides, lastError: 'This slide was deleted; pick another one from the list' };
     }
+    case 'slide.added':
+      return state.slides.some((s) => s.id === message.slide.id)
+        ? state
+        : { ...state, slides: [...state.slides, message.slide] };
+    case 'model.added':
+      return message.modelVersion > (state.modelVersion ?? -1)
+        ? { ...state, modelVersion: message.modelVersion }
+        : state;
+    case 'patch.holds':
+      if (message.slideId !== state.slide?.id) return state;
+      // Only other tabs' holds mark a patch as taken; this tab's own hold is what it is editing.
+      return { ...state, holds: message.holds.filter((h) => h.holder !== state.holderId) };
+    case 'annotation.saved':
+    case 'annotation.deleted':
     case 'suggestions.updated':
     case 'resync':
       return state;
@@ -66,7 +81,9 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
 export type ServerCommand =
   | { type: 'layer.update'; message: Extract<ServerMessage, { type: 'tiles.updated' }> }
   | { type: 'suggestions.reload'; slideId: string }
-  | { type: 'slide.reopen'; slideId: string };
+  | { type: 'slide.reopen'; slideId: string }
+  | { type: 'annotations.reload'; slideId: string }
+  | { type: 'slides.reload' };
 
 /** Decided on the state the frame arrives in (before `applyServerMessage`). */
 export function serverMessageCommands(state: ViewerState, message: ServerMessage): ServerCommand[] {
@@ -77,9 +94,21 @@ export function serverMessageCommands(state: ViewerState, message: ServerMessage
     case 'suggestions.updated':
       // Do not pull the list out from under someone who is painting.
       return message.slideId === slideId && !state.tool.active ? [{ type: 'suggestions.reload', slideId }] : [];
+    case 'annotation.saved':
+    case 'annotation.deleted':
+      // Annotated cells leave (or rejoin) the suggestions too.
+      return message.slideId === slideId
+        ? [
+            { type: 'annotations.reload', slideId },
+            ...(state.tool.active ? [] : [{ type: 'suggestions.reload', slideId } as const]),
+          ]
+        : [];
     case 'resync':
       // Missed broadcasts are gone: reload everything that they could have changed.
-      return slideId === undefined ? [] : [{ type: 'slide.reopen', slideId }];
+      return [
+        { type: 'slides.reload' },
+        ...(slideId === undefined ? [] : [{ type: 'slide.reopen', slideId } as const]),
+      ];
     default:
       return [];
   }

@@ -11,12 +11,13 @@ const run = (actions: ViewerAction[], from: ViewerState = initialViewerState()):
 const suggestion = (col: number, score: number) => ({ patch: { col, row: 0, x: col * 512, y: 0, size: 512 }, score });
 
 describe('reduceViewerState', () => {
-  it('starts with the slide visible, prediction hidden and uncertainty shown at 0.85', () => {
+  it('starts with the slide visible, prediction hidden, uncertainty shown at 0.85 and annotations at 0.6', () => {
     const s = initialViewerState();
     expect(s.layers).toEqual({
       image: { opacity: 1, visible: true, modelVersion: undefined },
       prediction: { opacity: 0.5, visible: false, modelVersion: undefined },
       uncertainty: { opacity: 0.85, visible: true, modelVersion: undefined },
+      annotations: { opacity: 0.6, visible: true, modelVersion: undefined },
     });
     expect(s.connection.state).toBe('connecting');
     expect(s.selected).toBe(-1);
@@ -188,6 +189,31 @@ describe('reduceViewerState', () => {
     });
     expect(s.startFrom).toBe('prediction');
     expect(s.annotationStatus).toEqual({ tone: 'ok', text: 'Stored ✓' });
+  });
+
+  it('keeps the open slide’s annotations, drops a list for another slide, and forgets them and the edit on a new slide', () => {
+    const open = reduceViewerState(initialViewerState(), { type: 'slide.opened', slide: slideInfo('sl_1') });
+    const summary = {
+      id: 'an_1',
+      slideId: 'sl_1',
+      region: { x: 0, y: 0, width: 512, height: 512 },
+      createdAt: 'now',
+      areaPx: 10,
+      version: 1,
+      patches: [],
+    };
+    const listed = reduceViewerState(open, {
+      type: 'annotations.loaded',
+      list: { slideId: 'sl_1', annotations: [summary] },
+    });
+    expect(listed.annotations).toEqual([summary]);
+    const stale: ViewerAction = { type: 'annotations.loaded', list: { slideId: 'sl_2', annotations: [] } };
+    expect(reduceViewerState(listed, stale)).toBe(listed);
+    const editing = reduceViewerState(listed, { type: 'annotation.editing', annotationId: 'an_1' });
+    expect(editing.editing).toBe('an_1');
+    expect(reduceViewerState(editing, { type: 'annotation.editing', annotationId: 'an_1' })).toBe(editing);
+    const other = reduceViewerState(editing, { type: 'slide.opened', slide: slideInfo('sl_2') });
+    expect([other.annotations, other.editing, other.holds]).toEqual([[], undefined, []]);
   });
 });
 

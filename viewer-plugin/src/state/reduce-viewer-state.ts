@@ -34,12 +34,24 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         slide: action.slide,
         adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
         lastError: '',
+        annotations: action.slide.id === state.slide?.id ? state.annotations : [],
+        editing: undefined,
+        holds: action.slide.id === state.slide?.id ? state.holds : [],
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
     case 'slide.closed': {
-      let next: ViewerState = { ...state, slide: undefined, suggestions: [], selected: -1, lastError: '' };
+      let next: ViewerState = {
+        ...state,
+        slide: undefined,
+        suggestions: [],
+        selected: -1,
+        lastError: '',
+        annotations: [],
+        editing: undefined,
+        holds: [],
+      };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
@@ -80,6 +92,11 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         })),
       };
     }
+    case 'annotations.loaded':
+      if (action.list.slideId !== state.slide?.id) return state;
+      return { ...state, annotations: action.list.annotations };
+    case 'annotation.editing':
+      return action.annotationId === state.editing ? state : { ...state, editing: action.annotationId };
     case 'tool.changed':
       return { ...state, tool: action.tool };
     case 'start-from.changed':

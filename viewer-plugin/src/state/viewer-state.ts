@@ -1,9 +1,12 @@
 import type {
+  AnnotationSummary,
   ErrorCode,
   JobInfo,
   JobKind,
   JobState,
+  PatchHold,
   ServerMessage,
+  SlideAnnotationList,
   SlideInfo,
   Suggestion,
   SuggestionList,
@@ -15,6 +18,10 @@ import { type Adjustment, NEUTRAL_ADJUSTMENT } from '../layers/tone-curve.js';
 import type { ToolName } from '../tools/annotation-tool.js';
 
 export const TILE_LAYERS: readonly TileLayer[] = ['image', 'prediction', 'uncertainty'];
+
+/** Every layer the Layers panel lists: the tile layers and the stored annotations (drawn from their masks). */
+export type LayerName = TileLayer | 'annotations';
+export const LAYER_NAMES: readonly LayerName[] = [...TILE_LAYERS, 'annotations'];
 
 /** What the viewer knows about one job, folded from `job.progress` and `job.state` frames. */
 export interface JobView {
@@ -87,7 +94,15 @@ export interface ViewerState {
   readonly modelVersion: number | undefined;
   readonly slides: readonly SlideInfo[];
   readonly slide: SlideInfo | undefined;
-  readonly layers: Readonly<Record<TileLayer, LayerView>>;
+  readonly layers: Readonly<Record<LayerName, LayerView>>;
+  /** The open slide's current annotations (the Annotations panel and layer). */
+  readonly annotations: readonly AnnotationSummary[];
+  /** The stored annotation loaded into the editor; a submit then stores its next version. */
+  readonly editing: string | undefined;
+  /** This tab's name in patch holds (random per page). */
+  readonly holderId: string;
+  /** Patches of the open slide that other tabs are editing. */
+  readonly holds: readonly PatchHold[];
   readonly suggestions: readonly Suggestion[];
   /** Model version the suggestions came from; null when inference never ran on the open slide. */
   readonly suggestionsVersion: number | null;
@@ -126,8 +141,10 @@ export type ViewerAction =
   | { type: 'suggestions.loaded'; list: SuggestionList }
   | { type: 'suggestion.selected'; index: number }
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
-  | { type: 'layer.opacity'; layer: TileLayer; opacity: number }
-  | { type: 'layer.visible'; layer: TileLayer; visible: boolean }
+  | { type: 'layer.opacity'; layer: LayerName; opacity: number }
+  | { type: 'layer.visible'; layer: LayerName; visible: boolean }
+  | { type: 'annotations.loaded'; list: SlideAnnotationList }
+  | { type: 'annotation.editing'; annotationId: string | undefined }
   | {
       type: 'job.info';
       info: Pick<JobInfo, 'id' | 'kind' | 'state' | 'progress'>;
@@ -142,6 +159,8 @@ export type ViewerAction =
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
+  /** This tab's holder id in patch holds; default ''. */
+  holderId?: string;
 }
 
 export function initialViewerState(options: InitialViewerStateOptions = {}): ViewerState {
@@ -155,7 +174,12 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
       image: { opacity: 1, visible: true, modelVersion: undefined },
       prediction: { opacity: 0.5, visible: false, modelVersion: undefined },
       uncertainty: { opacity: 0.85, visible: true, modelVersion: undefined },
+      annotations: { opacity: 0.6, visible: true, modelVersion: undefined },
     },
+    annotations: [],
+    editing: undefined,
+    holderId: options.holderId ?? '',
+    holds: [],
     suggestions: [],
     suggestionsVersion: null,
     selected: -1,
@@ -191,6 +215,6 @@ export function upsertJob(
   return next;
 }
 
-export function withLayer(state: ViewerState, layer: TileLayer, change: Partial<LayerView>): ViewerState {
+export function withLayer(state: ViewerState, layer: LayerName, change: Partial<LayerView>): ViewerState {
   return { ...state, layers: { ...state.layers, [layer]: { ...state.layers[layer], ...change } } };
 }

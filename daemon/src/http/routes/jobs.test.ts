@@ -156,6 +156,12 @@ describe('jobs routes', () => {
     expect([...patch.labels.subarray(0, 2), ...patch.labels.subarray(512, 514)]).toEqual([0, 1, 1, 1]);
     const progress = sent.filter((m) => m.type === 'job.progress' && m.jobId === job.id);
     expect(progress.at(-1)).toMatchObject({ done: 3, total: 3, detail: { epoch: 3, valDice: 0.5 } });
+    // Every open page hears of the new version (Models panel, status bar) before the job is reported done.
+    const added = sent.findIndex((m) => m.type === 'model.added');
+    expect(sent[added]).toMatchObject({ type: 'model.added', modelVersion: 2 });
+    expect(added).toBeLessThan(
+      sent.findIndex((m) => m.type === 'job.state' && m.jobId === job.id && m.state === 'done'),
+    );
   });
 
   it('cancel stops a running inference', async () => {

@@ -19,6 +19,8 @@ export interface SlidesRoutesDeps {
   /** For DELETE: the slide's annotations and jobs, and the `slide.removed` broadcast. */
   store: Store;
   hub: Hub;
+  /** Announces a new slide (`slide.added`). */
+  onSlideAdded?: (record: SlideRecord) => void;
 }
 
 export function toSlideInfo(s: SlideRecord, tileSize: number): SlideInfo {

@@ -10,7 +10,7 @@ import { randomId } from '../../project/random-id.js';
 import { findUploadedDuplicate, writeUploadDigest } from '../../project/upload-digest.js';
 import { writeStreamToFile } from '../../project/write-stream-to-file.js';
 import { commitFile, tempPathFor } from '../../store/atomic-write.js';
-import type { SlidesRepo } from '../../store/slides-repo.js';
+import type { SlideRecord, SlidesRepo } from '../../store/slides-repo.js';
 import { zValidator } from '../validate.js';
 import { toSlideInfo } from './slides.js';
 
@@ -18,6 +18,7 @@ export interface UploadsRoutesDeps {
   config: DaemonConfig;
   paths: ProjectPaths;
   slidesRepo: SlidesRepo;
+  onSlideAdded?: (record: SlideRecord) => void;
 }
 
 /** Content types a raw upload may declare. Anything form-shaped is refused: the body must be the file itself. */
