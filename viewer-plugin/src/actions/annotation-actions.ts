@@ -1,4 +1,4 @@
-import type { AnnotationAck, AnnotationRequest, Region } from '@activeseg/protocol';
+import type { AnnotationAck, AnnotationRequest, AnnotationSource, Region } from '@activeseg/protocol';
 import OpenSeadragon from 'openseadragon';
 import { DaemonError } from '../client/http-client.js';
 import { encodeRle } from '../codec/rle.js';
@@ -63,7 +63,11 @@ export function createAnnotationActions(
     });
   };
 
-  const begin = async (region: Region): Promise<void> => {
+  // What the person saw when the region opened: the daemon scores that version's prediction against their label.
+  let opened: { source: AnnotationSource; modelVersion: number | undefined } | undefined;
+  const begin = async (region: Region, source: AnnotationSource): Promise<void> => {
+    const { layers } = store.state;
+    opened = { source, modelVersion: layers.prediction.modelVersion ?? layers.uncertainty.modelVersion };
     const initial = store.state.startFrom === 'prediction' ? await predictionOver(region) : undefined;
     tool.begin(region, initial);
     if (tool.tool === 'pan') actions.setTool('brush');
@@ -90,7 +94,7 @@ export function createAnnotationActions(
       slideView.showOutline(rect);
       deps.raise('activeseg-suggestion-select', { suggestion, index });
       notice('muted', '');
-      await begin(region).catch(deps.report);
+      await begin(region, 'uncertainty').catch(deps.report);
     },
     step(direction) {
       const next = stepIndex(store.state.selected, direction, store.state.suggestions.length);
@@ -113,7 +117,7 @@ export function createAnnotationActions(
       const region = cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide);
       // Outlined like a suggestion, so the edge of what will be labelled is visible.
       slideView.showOutline(image.imageToViewportRectangle(region.x, region.y, region.width, region.height));
-      await begin(region);
+      await begin(region, 'user');
     },
     async fillFromPrediction() {
       const mask = tool.mask;
@@ -140,6 +144,9 @@ export function createAnnotationActions(
         region: mask.region,
         mask: encodeRle(mask.data),
         clientId: crypto.randomUUID(),
+        ...tool.effort(),
+        source: opened?.source ?? 'user',
+        ...(opened?.modelVersion === undefined ? {} : { modelVersion: opened.modelVersion }),
       };
       notice('busy', 'Sending…');
       let ack: AnnotationAck;
@@ -158,6 +165,7 @@ export function createAnnotationActions(
       }
       notice('ok', `Stored ✓ ${ack.id} (${ack.patches.length} patch${ack.patches.length === 1 ? '' : 'es'})`);
       deps.raise('activeseg-annotation-stored', { ack });
+      opened = undefined;
       tool.end();
       slideView.hideOutline();
       await deps.slides.loadSuggestions().catch(deps.report);

@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   HealthResponse,
   JobInfo,
+  LearningReport,
   SlideInfo,
   SlideList,
   type StartJobRequest,
@@ -64,6 +65,8 @@ export interface HttpClient {
   cancelJob(jobId: string): Promise<JobInfo>;
   /** Deletes a slide and its derived files; `force` also deletes its annotations (refused without it). */
   deleteSlide(slideId: string, options?: { force?: boolean }): Promise<DeleteSlideResult>;
+  /** `GET /api/learning`: probe estimates per model version, pre-annotation scores, the stop hint. */
+  getLearning(slideId: string): Promise<LearningReport>;
 }
 
 /**
@@ -159,5 +162,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     cancelJob: (jobId) => request(JobInfo, 'POST', `/api/jobs/${id(jobId)}/cancel`),
     deleteSlide: (slideId, opts = {}) =>
       request(DeleteSlideResult, 'DELETE', `/api/slides/${id(slideId)}${opts.force ? '?force=true' : ''}`),
+    getLearning: (slideId) => request(LearningReport, 'GET', `/api/learning?slideId=${id(slideId)}`),
   };
 }

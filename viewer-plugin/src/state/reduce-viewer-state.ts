@@ -34,12 +34,20 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         slide: action.slide,
         adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
         lastError: '',
+        learning: undefined,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
     case 'slide.closed': {
-      let next: ViewerState = { ...state, slide: undefined, suggestions: [], selected: -1, lastError: '' };
+      let next: ViewerState = {
+        ...state,
+        slide: undefined,
+        suggestions: [],
+        selected: -1,
+        lastError: '',
+        learning: undefined,
+      };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
@@ -92,5 +100,8 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, adjustment: normalizeAdjustment(action.adjustment) };
     case 'view.zoomed':
       return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
+    case 'learning.loaded':
+      // An answer for a slide that is no longer open is stale.
+      return action.report.slideId === state.slide?.id ? { ...state, learning: action.report } : state;
   }
 }

@@ -3,6 +3,7 @@ import type {
   JobInfo,
   JobKind,
   JobState,
+  LearningReport,
   ServerMessage,
   SlideInfo,
   Suggestion,
@@ -97,6 +98,8 @@ export interface ViewerState {
   readonly zoom: number | undefined;
   /** The latest error worth showing in the status bar; '' for none. */
   readonly lastError: string;
+  /** What annotating has bought on the open slide (`GET /api/learning`); undefined until loaded. */
+  readonly learning: LearningReport | undefined;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -125,7 +128,8 @@ export type ViewerAction =
   | { type: 'start-from.changed'; startFrom: StartFrom }
   | { type: 'annotation.status'; notice: Notice }
   | { type: 'help.toggled'; open?: boolean }
-  | { type: 'view.zoomed'; zoom: number | undefined };
+  | { type: 'view.zoomed'; zoom: number | undefined }
+  | { type: 'learning.loaded'; report: LearningReport };
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
@@ -161,6 +165,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     zoom: undefined,
     adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
+    learning: undefined,
   };
 }
 
