@@ -15,12 +15,18 @@ export function createSuggestionsRoutes(deps: { slides: SlideCatalog; store: Sto
     const { probeRate } = readProjectSettings(deps.store);
     // With probes the whole unannotated pool is the draw's population (−1: SQLite's "no limit").
     const rows = modelVersion === null ? [] : scores.topUnannotated(slideId, modelVersion, probeRate > 0 ? -1 : k);
+    // No rows, no draw: the seed is only made (and stored) once there is something to draw from.
     const entries =
-      probeRate > 0
+      probeRate > 0 && rows.length > 0
         ? interleaveProbes(rows, { k, probeRate, seed: probeSeedOf(deps.store) })
         : rows.slice(0, k).map((item) => ({ item, probe: false }));
-    for (const { item, probe } of entries) {
-      if (probe) learning.markProbe({ slideId, col: item.col, row: item.row, modelVersion: item.modelVersion });
+    const served = entries.filter((e) => e.probe);
+    if (served.length > 0) {
+      deps.store.db.transaction(() => {
+        for (const { item } of served) {
+          learning.markProbe({ slideId, col: item.col, row: item.row, modelVersion: item.modelVersion });
+        }
+      })();
     }
     const body: SuggestionList = {
       slideId,
