@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { cellKey, interleaveProbes } from './interleave-probes.js';
+import { packCell } from '../store/learning-repo.js';
+import { cellKey, type InterleaveProbesOptions, interleaveProbes } from './interleave-probes.js';
 
 /** 400 cells ranked by descending score: cell i has score 400 − i. */
 const ranked = Array.from({ length: 400 }, (_, i) => ({ col: i % 20, row: Math.floor(i / 20), score: 400 - i }));
+type Cell = (typeof ranked)[number];
+const byCell = new Map(ranked.map((c) => [packCell(c.col, c.row), c]));
+/** As the route calls it: the top of the ranking as picks, every unannotated cell as the pool. */
+const suggest = (cells: readonly Cell[], options: InterleaveProbesOptions) =>
+  interleaveProbes(
+    cells,
+    cells.map((c) => packCell(c.col, c.row)),
+    options,
+  ).map((e) => ({ probe: e.probe, item: byCell.get(packCell(e.item.col, e.item.row)) as Cell }));
 
 describe('interleaveProbes', () => {
   it('makes round(k × probeRate) of the list probes and fills the rest with the top of the ranking, in order', () => {
@@ -12,7 +22,7 @@ describe('interleaveProbes', () => {
       [7, 0.2, 1],
       [10, 0, 0],
     ] as const) {
-      const list = interleaveProbes(ranked, { k, probeRate: rate, seed: 3 });
+      const list = suggest(ranked, { k, probeRate: rate, seed: 3 });
       expect(list).toHaveLength(k);
       expect(list.filter((e) => e.probe)).toHaveLength(probes);
       const picks = list.filter((e) => !e.probe).map((e) => e.item.score);
@@ -23,16 +33,16 @@ describe('interleaveProbes', () => {
   });
 
   it('repeats for a seed and differs between seeds', () => {
-    const a = interleaveProbes(ranked, { k: 10, probeRate: 0.3, seed: 11 });
-    expect(interleaveProbes(ranked, { k: 10, probeRate: 0.3, seed: 11 })).toEqual(a);
-    const b = interleaveProbes(ranked, { k: 10, probeRate: 0.3, seed: 12 });
+    const a = suggest(ranked, { k: 10, probeRate: 0.3, seed: 11 });
+    expect(suggest(ranked, { k: 10, probeRate: 0.3, seed: 11 })).toEqual(a);
+    const b = suggest(ranked, { k: 10, probeRate: 0.3, seed: 12 });
     expect(b.filter((e) => e.probe).map((e) => e.item)).not.toEqual(a.filter((e) => e.probe).map((e) => e.item));
   });
 
   it('keeps the other probes when one leaves the pool (annotated), so a refresh does not reshuffle them', () => {
-    const before = interleaveProbes(ranked, { k: 10, probeRate: 0.3, seed: 5 }).filter((e) => e.probe);
+    const before = suggest(ranked, { k: 10, probeRate: 0.3, seed: 5 }).filter((e) => e.probe);
     const gone = before[0]!.item;
-    const after = interleaveProbes(
+    const after = suggest(
       ranked.filter((c) => c !== gone),
       { k: 10, probeRate: 0.3, seed: 5 },
     ).filter((e) => e.probe);
@@ -43,7 +53,7 @@ describe('interleaveProbes', () => {
     const counts = new Array<number>(10).fill(0);
     const seeds = 2000;
     for (let seed = 0; seed < seeds; seed++) {
-      for (const e of interleaveProbes(ranked, { k: 10, probeRate: 0.2, seed })) {
+      for (const e of suggest(ranked, { k: 10, probeRate: 0.2, seed })) {
         if (e.probe) counts[Math.floor((400 - e.item.score) / 40)]!++;
       }
     }
@@ -63,6 +73,6 @@ describe('interleaveProbes', () => {
   });
 
   it('refuses a rate outside [0, 1)', () => {
-    expect(() => interleaveProbes(ranked, { k: 10, probeRate: 1, seed: 1 })).toThrow(/probeRate/);
+    expect(() => suggest(ranked, { k: 10, probeRate: 1, seed: 1 })).toThrow(/probeRate/);
   });
 });

@@ -1,5 +1,5 @@
 import { AnnotationRequest, type AnnotationRequest as AnnotationRequestType } from '@activeseg/protocol';
-import { connectedComponents } from '@activeseg/shared';
+import { countObjects } from '@activeseg/shared';
 import sharp from 'sharp';
 import { ApiError } from '../errors/api-error.js';
 import { decodeMask } from './decode-mask.js';
@@ -52,7 +52,7 @@ export async function prepareAnnotation(
     );
   }
   const { labels, foregroundPixels } = await decodeMask(req.mask, width, height);
-  const objects = foregroundPixels === 0 ? 0 : connectedComponents({ width, height, data: labels }).count;
+  const objects = foregroundPixels === 0 ? 0 : countObjects(labels, width, height);
   for (let i = 0; i < labels.length; i++) if (labels[i]) labels[i] = 255;
   const png = await sharp(labels, { raw: { width, height, channels: 1 } })
     .png({ compressionLevel: 6 })

@@ -37,10 +37,28 @@ export interface LearningRepo {
   /** Remembers a cell served as a random probe; the first serving is kept. */
   markProbe(cell: { slideId: string; col: number; row: number; modelVersion: number }): void;
   isProbe(slideId: string, col: number, row: number): boolean;
+  /**
+   * Cells of the slide scored at `modelVersion` (so not blank) that no annotation touches, the probes' pool, packed
+   * as `packCell` numbers: a gigapixel slide has tens of thousands, read on every list request.
+   */
+  unannotatedCells(slideId: string, modelVersion: number): number[];
   /** Versions the project has had: trained or imported ones, and any version that scored a slide. */
   knownModelVersions(): number[];
   getSetting(key: string): string | undefined;
   setSetting(key: string, value: string): void;
+}
+
+/** Rows per column in a packed cell: 2^20 rows of 512 px is far beyond any slide. */
+const CELL_ROWS = 1 << 20;
+
+/** A grid cell as one number (`col × 2^20 + row`), as `unannotatedCells` returns them. */
+export function packCell(col: number, row: number): number {
+  return col * CELL_ROWS + row;
+}
+
+export function unpackCell(packed: number): { col: number; row: number } {
+  const row = packed % CELL_ROWS;
+  return { col: (packed - row) / CELL_ROWS, row };
 }
 
 interface Row {
@@ -110,6 +128,14 @@ export function createLearningRepo(db: Db): LearningRepo {
   const known = db.prepare<[], { v: number }>(
     'SELECT version AS v FROM model_versions UNION SELECT DISTINCT model_version AS v FROM scores ORDER BY v',
   );
+  const unannotated = db
+    .prepare<[string, number], number>(
+      `SELECT s.col * ${CELL_ROWS} + s.row FROM scores s
+     WHERE s.slide_id = ? AND s.model_version = ?
+       AND NOT EXISTS (SELECT 1 FROM annotation_patches p
+                       WHERE p.slide_id = s.slide_id AND p.col = s.col AND p.row = s.row)`,
+    )
+    .pluck();
   const getSetting = db.prepare<[string], { value: string }>('SELECT value FROM project_settings WHERE key = ?');
   const setSetting = db.prepare(
     'INSERT INTO project_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -126,6 +152,7 @@ export function createLearningRepo(db: Db): LearningRepo {
     setCounts: (id, c) => void setCounts.run(c.tp, c.fp, c.fn, c.tn, new Date().toISOString(), id),
     markProbe: (c) => void markProbe.run(c.slideId, c.col, c.row, c.modelVersion, new Date().toISOString()),
     isProbe: (slideId, col, row) => isProbe.get(slideId, col, row) !== undefined,
+    unannotatedCells: (slideId, v) => unannotated.all(slideId, v),
     knownModelVersions: () => known.all().map((r) => r.v),
     getSetting: (key) => getSetting.get(key)?.value,
     setSetting: (key, value) => void setSetting.run(key, value),

@@ -1,9 +1,10 @@
 import { type SuggestionList, SuggestionsQuery } from '@activeseg/protocol';
 import { Hono } from 'hono';
-import { interleaveProbes } from '../../project/interleave-probes.js';
+import { interleaveProbes, probeCount } from '../../project/interleave-probes.js';
 import { probeSeedOf, readProjectSettings } from '../../project/project-settings.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
 import type { Store } from '../../store/db.js';
+import type { ScoreRecord } from '../../store/scores-repo.js';
 import { zValidator } from '../validate.js';
 
 export function createSuggestionsRoutes(deps: { slides: SlideCatalog; store: Store }): Hono {
@@ -13,25 +14,31 @@ export function createSuggestionsRoutes(deps: { slides: SlideCatalog; store: Sto
     deps.slides.get(slideId);
     const modelVersion = scores.latestVersion(slideId) ?? null;
     const { probeRate } = readProjectSettings(deps.store);
-    // With probes the whole unannotated pool is the draw's population (−1: SQLite's "no limit").
-    const rows = modelVersion === null ? [] : scores.topUnannotated(slideId, modelVersion, probeRate > 0 ? -1 : k);
+    const probes = probeCount(k, probeRate);
+    const ranked = modelVersion === null ? [] : scores.topUnannotated(slideId, modelVersion, k - probes);
+    let rows: ScoreRecord[] = ranked;
     // No rows, no draw: the seed is only made (and stored) once there is something to draw from.
-    const entries =
-      probeRate > 0 && rows.length > 0
-        ? interleaveProbes(rows, { k, probeRate, seed: probeSeedOf(deps.store) })
-        : rows.slice(0, k).map((item) => ({ item, probe: false }));
-    const served = entries.filter((e) => e.probe);
-    if (served.length > 0) {
-      deps.store.db.transaction(() => {
-        for (const { item } of served) {
-          learning.markProbe({ slideId, col: item.col, row: item.row, modelVersion: item.modelVersion });
-        }
-      })();
+    if (modelVersion !== null && probes > 0 && ranked.length > 0) {
+      const pool = learning.unannotatedCells(slideId, modelVersion);
+      const entries = interleaveProbes(ranked, pool, { k, probeRate, seed: probeSeedOf(deps.store) });
+      // Written only the first time a probe is served: a commit is an fsync, and the list is asked for often.
+      const fresh = entries.flatMap((e) =>
+        e.probe && !learning.isProbe(slideId, e.item.col, e.item.row) ? [e.item] : [],
+      );
+      if (fresh.length > 0) {
+        deps.store.db.transaction(() => {
+          for (const cell of fresh) learning.markProbe({ slideId, col: cell.col, row: cell.row, modelVersion });
+        })();
+      }
+      rows = entries.flatMap((e) => {
+        const row = e.probe ? scores.get(slideId, modelVersion, e.item.col, e.item.row) : e.item;
+        return row ? [row] : [];
+      });
     }
     const body: SuggestionList = {
       slideId,
       modelVersion,
-      suggestions: entries.map(({ item: r }) => ({
+      suggestions: rows.map((r) => ({
         patch: { col: r.col, row: r.row, x: r.col * r.size, y: r.row * r.size, size: r.size },
         score: r.score,
       })),
