@@ -73,8 +73,9 @@ describe('activeseg report', () => {
     expect(rows).toHaveLength(3);
     // The probe's cell has version 1's prediction (myelin everywhere): tp 4, fp 4 → Dice 2/3, precision 1/2, recall 1.
     expect(rows[1]).toMatch(new RegExp(`^${ids[0]},[^,]+,random-probe,1,0,0,4,2,30,2,1,0\\.666\\d*,0\\.5,1,false$`));
-    // The own region's cell (col 1) has no prediction: the score stays pending.
-    expect(rows[2]).toMatch(new RegExp(`^${ids[1]},[^,]+,user,1,600,0,4,2,45,2,1,,,,true$`));
+    // The own region's cell (col 1) was not scored by version 1 (no job left: skipped as blank), so the person saw
+    // no myelin there: tp 0, fp 0, fn 4 → Dice 0, precision 0, recall 0.
+    expect(rows[2]).toMatch(new RegExp(`^${ids[1]},[^,]+,user,1,600,0,4,2,45,2,1,0,0,0,false$`));
     expect(readFileSync(`${base}-versions.csv`, 'utf8')).toMatch(
       /^model_version,.*\n1,0\.666\d*,0\.666\d*,0\.666\d*,1,1,1\n$/,
     );

@@ -73,6 +73,31 @@ describe('pre-annotation score', () => {
     expect(t.project.store.learning.listPending(slideId)).toEqual([]);
   });
 
+  it('scores a cell the finished infer job skipped (blank) as predicted background, but waits while a job is active', async () => {
+    // Version 1 scored cell (0,0) only; the region lies in cell (1,0), which it skipped.
+    await writeHalf(1, 0, 0);
+    t.project.store.jobs.insert({
+      id: 'jb_active',
+      kind: 'infer',
+      params: { kind: 'infer', slideId },
+      state: 'running',
+      progressDone: 0,
+      progressTotal: 1,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    });
+    const res = await post({ region: { ...region, x: 600 }, mask, clientId: 'pre-score-blank', modelVersion: 1 });
+    const ack = AnnotationAck.parse(await res.json());
+    expect(await t.project.preScorer.run(slideId)).toBe(0);
+    t.project.store.jobs.setState('jb_active', 'done', new Date().toISOString());
+    expect(await t.project.preScorer.run(slideId)).toBe(1);
+    // Label myelin on 4 of 8 pixels, prediction none: fn 4, tn 4.
+    expect(t.project.store.learning.get(ack.id)?.counts).toEqual({ tp: 0, fp: 0, fn: 4, tn: 4 });
+  });
+
   it('counts the objects of the label as 8-connected components', async () => {
     // 3×3 region 1 0 1 / 0 0 0 / 1 0 1: four corners, no two touching even diagonally → 4 objects.
     const res = await post({

@@ -80,10 +80,22 @@ async function scoreOne(deps: PreAnnotationScorerDeps, row: AnnotationLearningRo
   const annotation = store.annotations.get(row.annotationId);
   if (!annotation) return false;
   const scoreRows = annotation.patches.map((p) => store.scores.get(row.slideId, version, p.col, p.row));
-  if (scoreRows.some((s) => s === undefined)) return false;
+  // A cell without a map once that version has scored the slide and no job is left for it was skipped (blank
+  // background, or a cancelled run): the viewer showed no prediction there, i.e. no myelin. While a job is queued
+  // or running, or the version has not scored the slide at all, the prediction may still come: wait.
+  if (
+    scoreRows.some((s) => s === undefined) &&
+    (!store.scores.hasVersion(row.slideId, version) || store.jobs.activeForSlide(row.slideId).length > 0)
+  ) {
+    return false;
+  }
   const cells: CellPrediction[] = [];
-  for (const s of scoreRows) {
-    if (!s) return false;
+  for (const [i, s] of scoreRows.entries()) {
+    if (!s) {
+      const p = annotation.patches[i] as { col: number; row: number; size: number };
+      cells.push({ col: p.col, row: p.row, size: p.size, mean: new Uint8Array(p.size * p.size) });
+      continue;
+    }
     const bytes = new Uint8Array(await readFile(paths.fromStored(s.mapPath)));
     cells.push({ col: s.col, row: s.row, size: s.size, mean: decodeScoreMap(bytes, s.size).mean });
   }
