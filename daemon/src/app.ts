@@ -12,8 +12,10 @@ import { createAnnotationsRoutes } from './http/routes/annotations.js';
 import { createExportsRoutes } from './http/routes/exports.js';
 import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
+import { createLearningRoutes } from './http/routes/learning.js';
 import { createModelsRoutes } from './http/routes/models.js';
 import { createNgffExportRoutes } from './http/routes/ngff-export.js';
+import { createSettingsRoutes } from './http/routes/settings.js';
 import { createSlidesRoutes, toSlideInfo } from './http/routes/slides.js';
 import { createSuggestionsRoutes } from './http/routes/suggestions.js';
 import { createTilesRoutes } from './http/routes/tiles.js';
@@ -96,9 +98,13 @@ export function createApp(deps: AppDeps): Hono {
       patchSize: config.patchSize,
       preparer: project.annotationPreparer,
       hub: project.hub,
+      preScorer: project.preScorer,
+      currentModelVersion: () => engine?.modelVersion(),
     }),
   );
-  app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
+  app.route('/', createSuggestionsRoutes({ slides, store }));
+  app.route('/', createSettingsRoutes({ store }));
+  app.route('/', createLearningRoutes({ slides, store, preScorer: project.preScorer }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
   app.route('/', createNgffExportRoutes({ config, paths, slides, store }));

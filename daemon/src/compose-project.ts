@@ -8,6 +8,7 @@ import type { JobEventSink } from './jobs/job-events.js';
 import { createJobQueue, type JobQueue } from './jobs/job-queue.js';
 import { type AnnotationPreparer, createAnnotationPreparer } from './project/annotation-preparer.js';
 import { dropOverlayTiles } from './project/drop-overlay-tiles.js';
+import { createPreAnnotationScorer, type PreAnnotationScorer } from './project/pre-annotation-scorer.js';
 import { createProjectPaths, type ProjectPaths } from './project/project-paths.js';
 import { createSlideCatalog, type SlideCatalog } from './project/slide-catalog.js';
 import { createTileCache, type TileCache } from './slides/tile-cache.js';
@@ -39,6 +40,8 @@ export interface Project {
   readonly tileCache: TileCache;
   /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started when the project opens). */
   readonly annotationPreparer: AnnotationPreparer;
+  /** Scores annotations against the prediction their annotator saw, once that prediction exists. */
+  readonly preScorer: PreAnnotationScorer;
   close(): Promise<void>;
 }
 
@@ -58,8 +61,15 @@ export function composeProject(options: ComposeProjectOptions): Project {
   });
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
   const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
-  // Jobs report events; here they become WebSocket frames.
-  const events: JobEventSink = { emit: (event) => hub.broadcast(event) };
+  const preScorer = createPreAnnotationScorer({ store, paths, ...(options.log ? { log: options.log } : {}) });
+  // Jobs report events; here they become WebSocket frames. New maps may be the prediction a pending annotation
+  // was made against, so they also wake the pre-annotation scorer.
+  const events: JobEventSink = {
+    emit: (event) => {
+      hub.broadcast(event);
+      if (event.type === 'tiles.updated' || event.type === 'suggestions.updated') preScorer.schedule(event.slideId);
+    },
+  };
 
   const onOverlayChanged = (slideId: string, region: Region, modelVersion: number): Promise<void> =>
     dropOverlayTiles({ slides: store.slides, paths, tileSize: config.dziTileSize }, slideId, region, modelVersion);
@@ -93,9 +103,11 @@ export function composeProject(options: ComposeProjectOptions): Project {
     engine,
     tileCache,
     annotationPreparer,
+    preScorer,
     async close() {
       holds.close();
       await jobs.close();
+      await preScorer.idle();
       store.close();
     },
   };

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   ANNOTATION_TOO_LARGE: 'ANNOTATION_TOO_LARGE',
   /** 422: the mask does not decode, has the wrong size, or has values other than 0/1 (or 0/255). */
   ANNOTATION_MASK_INVALID: 'ANNOTATION_MASK_INVALID',
+  /** 422: an annotation names a `modelVersion` this project never had (or not yet): its prediction cannot be scored. */
+  ANNOTATION_MODEL_VERSION_UNKNOWN: 'ANNOTATION_MODEL_VERSION_UNKNOWN',
   /** 409: the clientId was already used for a different slide or region. */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   /** 409: the slide has annotations (the user's work); deleting it needs `?force=true`. */
@@ -123,6 +125,7 @@ const HTTP_STATUS = {
   ANNOTATION_OUT_OF_BOUNDS: 422,
   ANNOTATION_TOO_LARGE: 413,
   ANNOTATION_MASK_INVALID: 422,
+  ANNOTATION_MODEL_VERSION_UNKNOWN: 422,
   IDEMPOTENCY_CONFLICT: 409,
   SLIDE_HAS_ANNOTATIONS: 409,
   JOB_NOT_FOUND: 404,

@@ -5,5 +5,6 @@ export * from './image/index.js';
 export * from './metrics/index.js';
 export * from './objects/index.js';
 export * from './patches/index.js';
+export * from './plots/index.js';
 export * from './random/index.js';
 export * from './stats/index.js';

@@ -172,6 +172,55 @@ describe('viewer e2e against the real daemon', () => {
     expect(errors).toEqual([]);
   }, 180_000);
 
+  it('files an annotated random probe as a probe and plots both annotations in the Learning panel', async () => {
+    // Most of the list as probes, so the blind list surely holds one: probes are drawn from below the top picks,
+    // so the lowest-scored entry is one.
+    await api('/api/settings', { method: 'PUT', body: JSON.stringify({ probeRate: 0.9 }) });
+    await page.goto(`${server!.origin}/?token=${encodeURIComponent(TOKEN)}&slide=${slideId}`);
+    const items = page.locator('[data-testid="activeseg-suggestions"] li');
+    await items.first().waitFor({ timeout: 15_000 });
+    const scores = (await items.allTextContents()).map((t) => Number(/(\d+\.\d+)$/.exec(t)?.[1]));
+    const lowest = scores.indexOf(Math.min(...scores));
+    await items.nth(lowest).click();
+    await page.waitForSelector('[data-testid="activeseg-mask"]');
+    await page.waitForTimeout(1000);
+    const box = (await page.locator('[data-testid="activeseg-outline"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.3 + i * 0.05), box.y + box.height * 0.4);
+    await page.mouse.up();
+    await page.locator('[data-testid="activeseg-submit"]').click();
+    const status = page.locator('[data-testid="activeseg-annotation-status"]');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Stored/);
+
+    const learning = await api<{
+      annotations: {
+        source: string;
+        modelVersion: number | null;
+        strokes: number | null;
+        activeSeconds: number | null;
+        preAnnotation: unknown;
+      }[];
+    }>(`/api/learning?slideId=${slideId}`);
+    expect(learning.annotations.map((a) => a.source)).toEqual(['uncertainty', 'random-probe']);
+    for (const a of learning.annotations) {
+      expect(a).toMatchObject({ modelVersion: 1, strokes: 1 });
+      expect(a.activeSeconds).toBeGreaterThan(0);
+      expect(a.preAnnotation).not.toBeNull();
+    }
+    const plot = page.locator('[data-testid="activeseg-learning-plot"]');
+    await expect.poll(() => plot.locator('circle[data-source="random-probe"]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await plot.locator('circle[data-source="uncertainty"]').count()).toBe(1);
+    // One probe: the estimate is that probe's Dice, a point without spread.
+    expect(await page.locator('[data-testid="activeseg-learning-estimate"]').textContent()).toMatch(
+      /^Estimated Dice of v1 on this slide: \d\.\d\d \(95% CI .*, 1 probe\)$/,
+    );
+    await page.locator('[data-testid="activeseg-learning"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '03b-learning-panel.png') });
+    await api('/api/settings', { method: 'PUT', body: JSON.stringify({ probeRate: 0.2 }) });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it('fine-tunes from the page, shows training progress, and the overlay moves to the new model version', async () => {
     expect(maxOverlayVersion).toBe(1);
     const jobs = page.locator('[data-testid="activeseg-jobs"]');

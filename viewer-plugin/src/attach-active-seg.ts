@@ -18,6 +18,7 @@ import { el } from './panels/el.js';
 import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
+import { createLearningPanel } from './panels/learning-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createScaleBar } from './panels/scale-bar.js';
@@ -72,6 +73,7 @@ const PANELS: readonly CreatePanel[] = [
   createSuggestionsPanel,
   createJobsPanel,
   createAnnotationsPanel,
+  createLearningPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
 const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar, createUploadProgress];

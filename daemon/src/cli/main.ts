@@ -1,5 +1,6 @@
 import { doctorCommand } from './doctor-command.js';
 import { predictCommand } from './predict-command.js';
+import { reportCommand } from './report-command.js';
 import { serveCommand } from './serve-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { trainCommand } from './train-command.js';
@@ -14,6 +15,7 @@ Commands:
   predict    segment images with a model bundle; optional Monte-Carlo uncertainty maps
   worker     a fleet worker: scores and trains for "serve --redis" from a BullMQ/Redis queue
   doctor     which compute backend is used, why the others are not, and a measured forward time
+  report     is annotating paying off? a slide's learning plot (SVG + PNG) and CSV, for a lab notebook
 
 Run "activeseg <command> --help" for the options of a command.`;
 
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   predict: predictCommand,
   doctor: doctorCommand,
   worker: workerCommand,
+  report: reportCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import { AnnotationRequest, type AnnotationRequest as AnnotationRequestType } from '@activeseg/protocol';
+import { countObjects } from '@activeseg/shared';
 import sharp from 'sharp';
 import { ApiError } from '../errors/api-error.js';
 import { decodeMask } from './decode-mask.js';
@@ -15,6 +16,8 @@ export interface PreparedAnnotation {
   /** The region-sized mask as a 1-channel PNG, 0/255: exactly what is written to `annotations/<slide>/<id>.png`. */
   png: Uint8Array;
   foregroundPixels: number;
+  /** Connected components (8-connected) of the label's foreground: how many objects the person outlined. */
+  objects: number;
 }
 
 /**
@@ -49,12 +52,18 @@ export async function prepareAnnotation(
     );
   }
   const { labels, foregroundPixels } = await decodeMask(req.mask, width, height);
+  const objects = foregroundPixels === 0 ? 0 : countObjects(labels, width, height);
   for (let i = 0; i < labels.length; i++) if (labels[i]) labels[i] = 255;
   const png = await sharp(labels, { raw: { width, height, channels: 1 } })
     .png({ compressionLevel: 6 })
     .toBuffer();
   const { mask: _mask, ...request } = req;
-  return { request, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), foregroundPixels };
+  return {
+    request,
+    png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength),
+    foregroundPixels,
+    objects,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import type { AnnotationAck } from '@activeseg/protocol';
+import type { AnnotationAck, AnnotationSource } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
 import { type AnnotationRecord, AnnotationSupersededError } from '../store/annotations-repo.js';
 import { atomicWrite } from '../store/atomic-write.js';
@@ -13,6 +13,8 @@ export interface SaveAnnotationDeps {
   store: Store;
   paths: ProjectPaths;
   patchSize: number;
+  /** The engine's current model version, which may not have scored any slide yet; undefined without an engine. */
+  currentModelVersion?: () => number | undefined;
 }
 
 export interface SaveAnnotationResult {
@@ -48,6 +50,9 @@ export async function saveAnnotation(
   }
   const { foregroundPixels } = prepared;
   const previous = req.supersedes === undefined ? undefined : currentVersion(store, req.supersedes, slide.id);
+  if (req.modelVersion !== undefined) checkModelVersion(deps, req.modelVersion);
+  const patches = annotationPatches(region, deps.patchSize);
+  const source = sourceOf(deps.store, slide.id, patches, req.source);
 
   const id = randomId('an');
   const maskFile = paths.annotationMask(slide.id, id);
@@ -63,7 +68,7 @@ export async function saveAnnotation(
     createdAt: new Date().toISOString(),
     version: previous ? previous.version + 1 : 1,
     ...(previous ? { supersedes: previous.id } : {}),
-    patches: annotationPatches(region, deps.patchSize).map((p) => ({
+    patches: patches.map((p) => ({
       col: p.col,
       row: p.row,
       size: p.size,
@@ -71,7 +76,19 @@ export async function saveAnnotation(
     })),
   };
   try {
-    store.annotations.insert(record);
+    store.db.transaction(() => {
+      store.annotations.insert(record);
+      store.learning.insert({
+        annotationId: id,
+        slideId: slide.id,
+        modelVersion: req.modelVersion ?? null,
+        activeSeconds: req.activeSeconds ?? null,
+        strokes: req.strokes ?? null,
+        source,
+        objects: prepared.objects,
+        counts: null,
+      });
+    })();
   } catch (err) {
     await rm(maskFile, { force: true });
     // Two identical requests raced past the lookup; the loser answers with the winner's annotation.
@@ -101,6 +118,34 @@ function currentVersion(store: Store, id: string, slideId: string): AnnotationRe
 
 function supersededError(id: string, by: string): ApiError {
   return new ApiError('ANNOTATION_SUPERSEDED', `annotation ${id} was already replaced by ${by}`, 'supersedes');
+}
+
+/** A version the project never had, or a newer one than it has, cannot have been on the person's screen. */
+function checkModelVersion(deps: SaveAnnotationDeps, version: number): void {
+  const known = new Set(deps.store.learning.knownModelVersions());
+  const current = deps.currentModelVersion?.();
+  if (current !== undefined) known.add(current);
+  if (known.has(version)) return;
+  const newest = known.size === 0 ? undefined : Math.max(...known);
+  throw new ApiError(
+    'ANNOTATION_MODEL_VERSION_UNKNOWN',
+    newest === undefined
+      ? `modelVersion ${version}: this project has no model version yet`
+      : `modelVersion ${version} is ${version > newest ? 'newer than the newest' : 'not a'} model version of this project (newest: ${newest})`,
+    'modelVersion',
+  );
+}
+
+/** The daemon, not the client, knows which patches it served as random probes (the list does not reveal them). */
+function sourceOf(
+  store: Store,
+  slideId: string,
+  patches: readonly { col: number; row: number }[],
+  claimed: AnnotationSource | undefined,
+): AnnotationSource {
+  if (patches.some((p) => store.learning.isProbe(slideId, p.col, p.row))) return 'random-probe';
+  if (claimed === undefined || claimed === 'random-probe') return 'user';
+  return claimed;
 }
 
 function replay(existing: AnnotationRecord, req: PreparedAnnotation['request']): AnnotationAck {

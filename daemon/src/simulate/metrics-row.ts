@@ -62,7 +62,8 @@ export const CSV_COLUMNS = [
   'probes',
 ] as const satisfies readonly (keyof MetricsRow)[];
 
-function csvCell(value: unknown): string {
+/** One CSV field: arrays joined by ";", null empty, quoted when it holds a quote, comma or newline. */
+export function csvCell(value: unknown): string {
   const s = Array.isArray(value) ? value.join(';') : value === null ? '' : String(value);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

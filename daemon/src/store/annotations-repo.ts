@@ -78,7 +78,7 @@ interface AnnotationRow {
   version: number;
   supersedes: string | null;
   superseded_by: string | null;
-  /** Present only once a migration adds it. */
+  /** From `annotation_learning` (migration 0003); null for annotations stored before it. */
   source?: string | null;
 }
 
@@ -116,13 +116,17 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
     `INSERT INTO annotation_patches (annotation_id, slide_id, col, row, size, covered_pixels)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const byId = db.prepare<[string], AnnotationRow>('SELECT * FROM annotations WHERE id = ?');
+  const byId = db.prepare<[string], AnnotationRow>(
+    'SELECT a.*, l.source AS source FROM annotations a LEFT JOIN annotation_learning l ON l.annotation_id = a.id WHERE a.id = ?',
+  );
   const byClient = db.prepare<[string], AnnotationRow>('SELECT * FROM annotations WHERE client_id = ?');
   const bySlide = db.prepare<[string], AnnotationRow>(
-    'SELECT * FROM annotations WHERE slide_id = ? AND superseded_by IS NULL ORDER BY created_at, rowid',
+    `SELECT a.*, l.source AS source FROM annotations a LEFT JOIN annotation_learning l ON l.annotation_id = a.id
+     WHERE a.slide_id = ? AND a.superseded_by IS NULL ORDER BY a.created_at, a.rowid`,
   );
   const historyBySlide = db.prepare<[string], AnnotationRow>(
-    'SELECT * FROM annotations WHERE slide_id = ? ORDER BY created_at, rowid',
+    `SELECT a.*, l.source AS source FROM annotations a LEFT JOIN annotation_learning l ON l.annotation_id = a.id
+     WHERE a.slide_id = ? ORDER BY a.created_at, a.rowid`,
   );
   // Walks `supersedes` back to the first version, then forward through every edit of it.
   const versions = db.prepare<[string], AnnotationRow>(

@@ -20,7 +20,17 @@ describe('openStore', () => {
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
       .all()
       .map((r) => r.name);
-    expect(tables).toEqual(['annotation_patches', 'annotations', 'jobs', 'model_versions', 'scores', 'slides']);
+    expect(tables).toEqual([
+      'annotation_learning',
+      'annotation_patches',
+      'annotations',
+      'jobs',
+      'model_versions',
+      'probe_cells',
+      'project_settings',
+      'scores',
+      'slides',
+    ]);
     store.close();
     // Re-opening applies nothing twice.
     const again = openStore(dir);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type AnnotationsRepo, createAnnotationsRepo } from './annotations-repo.js';
 import { createJobsRepo, type JobsRepo } from './jobs-repo.js';
+import { createLearningRepo, type LearningRepo } from './learning-repo.js';
 import { createModelVersionsRepo, type ModelVersionsRepo } from './model-versions-repo.js';
 import { createScoresRepo, type ScoresRepo } from './scores-repo.js';
 import { createSlidesRepo, type SlidesRepo } from './slides-repo.js';
@@ -18,6 +19,8 @@ export interface Store {
   readonly modelVersions: ModelVersionsRepo;
   readonly jobs: JobsRepo;
   readonly scores: ScoresRepo;
+  /** Annotation cost, source and pre-annotation score; served probes; project settings (migration 0003). */
+  readonly learning: LearningRepo;
   close(): void;
 }
 
@@ -48,6 +51,7 @@ export function openStore(projectDir: string, options: OpenStoreOptions = {}): S
     modelVersions: createModelVersionsRepo(db),
     jobs: createJobsRepo(db),
     scores: createScoresRepo(db),
+    learning: createLearningRepo(db),
     close: () => db.close(),
   };
 }

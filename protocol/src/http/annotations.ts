@@ -23,6 +23,16 @@ export const AnnotationMask = z.discriminatedUnion('encoding', [RleMask, PngMask
 export type AnnotationMask = z.infer<typeof AnnotationMask>;
 
 /**
+ * Where the annotated region came from: a suggestion ranked by uncertainty, a random probe (the daemon knows which
+ * patches it served as probes and overrides the client), or a region the person chose.
+ */
+export const AnnotationSource = z.enum(['uncertainty', 'random-probe', 'user']);
+export type AnnotationSource = z.infer<typeof AnnotationSource>;
+
+/** A day: more active time on one annotation is a broken clock, not work. */
+export const MAX_ACTIVE_SECONDS = 86_400;
+
+/**
  * `POST /api/annotations`. Every pixel of `region` is labelled by `mask` (partial patches get a weight mask, so
  * only labelled pixels train). `clientId` is the idempotency key: a retry with the same key returns the same ack.
  */
@@ -37,6 +47,13 @@ export const AnnotationRequest = z.object({
    * another edit replaced it first.
    */
   supersedes: Id.optional(),
+  /** Model version whose prediction the person saw while annotating; its pre-annotation score is computed from it. */
+  modelVersion: z.number().int().nonnegative().optional(),
+  /** Seconds with the region open and input happening (gaps over 60 s not counted): the annotation's cost. */
+  activeSeconds: z.number().nonnegative().max(MAX_ACTIVE_SECONDS).optional(),
+  /** Brush/eraser strokes and polygons drawn. */
+  strokes: z.number().int().nonnegative().max(1_000_000).optional(),
+  source: AnnotationSource.optional(),
 });
 export type AnnotationRequest = z.infer<typeof AnnotationRequest>;
 

@@ -1,1 +1,2 @@
 export * from './connected-components.js';
+export * from './count-objects.js';

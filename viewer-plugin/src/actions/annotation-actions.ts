@@ -1,4 +1,4 @@
-import type { AnnotationAck, AnnotationRequest, Region } from '@activeseg/protocol';
+import type { AnnotationAck, AnnotationRequest, AnnotationSource, Region } from '@activeseg/protocol';
 import OpenSeadragon from 'openseadragon';
 import { DaemonError } from '../client/http-client.js';
 import { decodeMaskPng } from '../codec/decode-mask-png.js';
@@ -96,7 +96,11 @@ export function createAnnotationActions(
     }
   };
 
-  const begin = async (region: Region): Promise<void> => {
+  // What the person saw when the region opened: the daemon scores that version's prediction against their label.
+  let opened: { source: AnnotationSource; modelVersion: number | undefined } | undefined;
+  const begin = async (region: Region, source: AnnotationSource): Promise<void> => {
+    const { layers } = store.state;
+    opened = { source, modelVersion: layers.prediction.modelVersion ?? layers.uncertainty.modelVersion };
     const initial = store.state.startFrom === 'prediction' ? await predictionOver(region) : undefined;
     tool.begin(region, initial);
     if (tool.tool === 'pan') actions.setTool('brush');
@@ -114,7 +118,7 @@ export function createAnnotationActions(
       deps.raise('activeseg-suggestion-select', { suggestion, index });
       notice('muted', '');
       warnIfTaken(region);
-      await begin(region).catch(deps.report);
+      await begin(region, 'uncertainty').catch(deps.report);
     },
     step(direction) {
       const next = stepIndex(store.state.selected, direction, store.state.suggestions.length);
@@ -137,7 +141,7 @@ export function createAnnotationActions(
       const region = cellRegionAt(centre, suggestions[0]?.patch.size ?? DEFAULT_PATCH_SIZE, slide);
       // Outlined like a suggestion, so the edge of what will be labelled is visible.
       slideView.showOutline(image.imageToViewportRectangle(region.x, region.y, region.width, region.height));
-      await begin(region);
+      await begin(region, 'user');
     },
     async fillFromPrediction() {
       const mask = tool.mask;
@@ -166,6 +170,9 @@ export function createAnnotationActions(
         mask: encodeRle(mask.data),
         clientId: crypto.randomUUID(),
         ...(editing === undefined ? {} : { supersedes: editing }),
+        ...tool.effort(),
+        source: opened?.source ?? 'user',
+        ...(opened?.modelVersion === undefined ? {} : { modelVersion: opened.modelVersion }),
       };
       notice('busy', 'Sending…');
       let ack: AnnotationAck;
@@ -185,6 +192,7 @@ export function createAnnotationActions(
       const what = editing === undefined ? 'Stored' : 'Stored the new version';
       notice('ok', `${what} ✓ ${ack.id} (${ack.patches.length} patch${ack.patches.length === 1 ? '' : 'es'})`);
       deps.raise('activeseg-annotation-stored', { ack });
+      opened = undefined;
       tool.end();
       slideView.hideOutline();
       await Promise.all([deps.slides.loadSuggestions(), deps.slides.loadAnnotations()]).catch(deps.report);

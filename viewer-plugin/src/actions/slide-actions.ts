@@ -74,8 +74,13 @@ export function createSlideActions(
     async loadSuggestions() {
       const slide = store.state.slide;
       if (!slide) return;
+      // The learning view changes when the suggestions do (an annotation, a new model version); fetched beside
+      // them, so a failure of one never hides the other.
+      const learning = http.getLearning(slide.id).then((report) => store.dispatch({ type: 'learning.loaded', report }));
+      learning.catch(() => {}); // awaited (and reported) below, unless the suggestions fail first
       const list = await http.listSuggestions({ slideId: slide.id, k: deps.suggestionCount });
       store.dispatch({ type: 'suggestions.loaded', list });
+      await learning;
     },
     async loadAnnotations() {
       const slide = store.state.slide;

@@ -30,6 +30,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   ANNOTATION_OUT_OF_BOUNDS: 'The annotation lies outside the slide',
   ANNOTATION_TOO_LARGE: 'The annotation region is too large',
   ANNOTATION_MASK_INVALID: 'The annotation mask could not be decoded',
+  ANNOTATION_MODEL_VERSION_UNKNOWN: 'The annotation names a model version this project does not have; reload the page',
   IDEMPOTENCY_CONFLICT: 'This annotation id was already used for another region',
   SLIDE_HAS_ANNOTATIONS: 'The slide has annotations; confirm to delete them with it',
   JOB_NOT_FOUND: 'That job does not exist',

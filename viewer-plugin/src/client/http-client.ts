@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   HealthResponse,
   JobInfo,
+  LearningReport,
   SlideAnnotationList,
   SlideInfo,
   SlideList,
@@ -78,6 +79,8 @@ export interface HttpClient {
   getAnnotationMask(annotationId: string): Promise<Blob>;
   /** Deletes the annotation and every version of it; its cells stop training. */
   deleteAnnotation(annotationId: string): Promise<DeleteAnnotationResult>;
+  /** `GET /api/learning`: probe estimates per model version, pre-annotation scores, the stop hint. */
+  getLearning(slideId: string): Promise<LearningReport>;
 }
 
 /** A body's JSON, or undefined when it is empty or not JSON (the schema check then says what was wrong). */
@@ -233,5 +236,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       (await send('GET', `/api/annotations/${id(annotationId)}/mask`, { accept: 'image/png' })).blob(),
     deleteAnnotation: (annotationId) =>
       request(DeleteAnnotationResult, 'DELETE', `/api/annotations/${id(annotationId)}`),
+    getLearning: (slideId) => request(LearningReport, 'GET', `/api/learning?slideId=${id(slideId)}`),
   };
 }

@@ -37,6 +37,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         annotations: action.slide.id === state.slide?.id ? state.annotations : [],
         editing: undefined,
         holds: action.slide.id === state.slide?.id ? state.holds : [],
+        learning: undefined,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -51,6 +52,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         annotations: [],
         editing: undefined,
         holds: [],
+        learning: undefined,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -113,5 +115,8 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, upload: action.upload };
     case 'upload.ended':
       return state.upload === undefined ? state : { ...state, upload: undefined };
+    case 'learning.loaded':
+      // An answer for a slide that is no longer open is stale.
+      return action.report.slideId === state.slide?.id ? { ...state, learning: action.report } : state;
   }
 }

@@ -4,6 +4,7 @@ import type {
   JobInfo,
   JobKind,
   JobState,
+  LearningReport,
   PatchHold,
   ServerMessage,
   SlideAnnotationList,
@@ -123,6 +124,8 @@ export interface ViewerState {
   readonly lastError: string;
   /** The upload in flight, if any. */
   readonly upload: UploadView | undefined;
+  /** What annotating has bought on the open slide (`GET /api/learning`); undefined until loaded. */
+  readonly learning: LearningReport | undefined;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -155,7 +158,8 @@ export type ViewerAction =
   | { type: 'start-from.changed'; startFrom: StartFrom }
   | { type: 'annotation.status'; notice: Notice }
   | { type: 'help.toggled'; open?: boolean }
-  | { type: 'view.zoomed'; zoom: number | undefined };
+  | { type: 'view.zoomed'; zoom: number | undefined }
+  | { type: 'learning.loaded'; report: LearningReport };
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
@@ -199,6 +203,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
     upload: undefined,
+    learning: undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Region } from '@activeseg/protocol';
 import OpenSeadragon from 'openseadragon';
+import { ActiveTimer } from './active-timer.js';
 import { type DirtyRect, type ImagePoint, MaskCanvas } from './mask-canvas.js';
 import { UndoStack } from './undo-stack.js';
 
@@ -37,6 +38,11 @@ export interface AnnotationTool {
   /** Fills the polygon drawn so far (also on double-click). */
   closePolygon(): void;
   cancelPolygon(): void;
+  /**
+   * The current region's cost so far (what `POST /api/annotations` reports): active seconds since `begin` (input
+   * gaps over 60 s not counted; this call is an input, the submit) and strokes (brush/eraser strokes, polygons).
+   */
+  effort(): { activeSeconds: number; strokes: number };
   destroy(): void;
 }
 
@@ -70,6 +76,9 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
   let lastClick: { x: number; y: number; t: number } | undefined;
   let firstClick: { x: number; y: number } | undefined;
   let panHeld = false;
+  const timer = new ActiveTimer();
+  let strokes = 0;
+  const input = () => timer.touch(performance.now());
   const changed = () => options.onChange?.();
 
   const toImage = (position: OpenSeadragon.Point): ImagePoint | undefined => {
@@ -123,6 +132,7 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     if (!drawing() || !mask || (tool !== 'brush' && tool !== 'eraser')) return;
     const p = toImage(e.position);
     if (!p) return;
+    input();
     strokeBefore = mask.snapshot();
     lastPoint = p;
     paint(mask.stampDisc(p, radius, tool === 'brush' ? 1 : 0));
@@ -133,6 +143,7 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     if (!mask || !lastPoint || (tool !== 'brush' && tool !== 'eraser')) return;
     const p = toImage(e.position);
     if (!p) return;
+    input();
     paint(mask.strokeSegment(lastPoint, p, radius, tool === 'brush' ? 1 : 0));
     lastPoint = p;
   };
@@ -141,6 +152,8 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
   };
   const onRelease = (): void => {
     if (mask && strokeBefore) {
+      input();
+      strokes++;
       undo.record(strokeBefore, mask.data);
       changed();
     }
@@ -153,6 +166,7 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     if (tool !== 'polygon' || !e.quick) return;
     const p = toImage(e.position);
     if (!p) return;
+    input();
     const now = performance.now();
     const near = (a: { x: number; y: number } | undefined) =>
       a !== undefined && Math.hypot(a.x - e.position.x, a.y - e.position.y) <= CLOSE_RADIUS_PX;
@@ -225,6 +239,8 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
       if (!layer) throw new Error('annotation: the slide is not loaded yet');
       mask = initial ?? new MaskCanvas(region);
       undo = new UndoStack();
+      timer.restart(performance.now());
+      strokes = 0;
       const rect = layer.imageToViewportRectangle(region.x, region.y, region.width, region.height);
       const make = (cls: string, testId: string) => {
         const c = document.createElement('canvas');
@@ -270,12 +286,14 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
       changed();
     },
     undo() {
+      if (mask) input();
       if (mask && undo.undo(mask.data)) {
         paint({ x: 0, y: 0, width: mask.width, height: mask.height });
         changed();
       }
     },
     redo() {
+      if (mask) input();
       if (mask && undo.redo(mask.data)) {
         paint({ x: 0, y: 0, width: mask.width, height: mask.height });
         changed();
@@ -283,6 +301,8 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     },
     closePolygon() {
       if (!mask || polygon.length < 3) return;
+      input();
+      strokes++;
       const before = mask.snapshot();
       paint(mask.fillPolygon(polygon, 1));
       undo.record(before, mask.data);
@@ -292,6 +312,10 @@ export function createAnnotationTool(options: AnnotationToolOptions): Annotation
     cancelPolygon() {
       clearPolygon();
       changed();
+    },
+    effort() {
+      input();
+      return { activeSeconds: timer.seconds, strokes };
     },
     destroy() {
       api.end();

@@ -72,6 +72,8 @@ describe('annotation list, mask, edit and delete', () => {
         areaUm2: 30 * 0.25 * 0.5,
         version: 1,
         patches: ack.patches,
+        // No source given: the daemon files it as the person's own region (`annotation_learning`).
+        source: 'user',
       },
     ]);
     expect(frames.filter((f) => f.type === 'annotation.saved')).toMatchObject([{ slideId, annotationId: ack.id }]);

@@ -12,6 +12,7 @@ import { ApiError } from '../../errors/api-error.js';
 import type { AnnotationPreparer } from '../../project/annotation-preparer.js';
 import { toAnnotationSummary } from '../../project/annotation-summary.js';
 import { deleteAnnotation } from '../../project/delete-annotation.js';
+import type { PreAnnotationScorer } from '../../project/pre-annotation-scorer.js';
 import type { ProjectPaths } from '../../project/project-paths.js';
 import { saveAnnotation, toAck } from '../../project/save-annotation.js';
 import type { SlideCatalog } from '../../project/slide-catalog.js';
@@ -28,6 +29,10 @@ export interface AnnotationsRoutesDeps {
   preparer: AnnotationPreparer;
   /** Announces stored and deleted annotations to every open page; optional for tests of the store alone. */
   hub?: Hub;
+  /** Scores a new annotation against the prediction its annotator saw, after the ack (never delaying it). */
+  preScorer?: PreAnnotationScorer;
+  /** The engine's current model version (accepted as `modelVersion` before it scored anything). */
+  currentModelVersion?: () => number | undefined;
 }
 
 export function createAnnotationsRoutes(deps: AnnotationsRoutesDeps): Hono {
@@ -58,6 +63,7 @@ export function createAnnotationsRoutes(deps: AnnotationsRoutesDeps): Hono {
           ...(supersedes === undefined ? {} : { supersedes }),
         });
       }
+      if (created && prepared.request.modelVersion !== undefined) deps.preScorer?.schedule(ack.slideId);
       return c.json(ack, created ? 201 : 200);
     })
     .get('/api/annotations', zValidator('query', AnnotationListQuery), (c) => {

@@ -86,6 +86,8 @@ describe('jobs routes', () => {
     const done = JobInfo.parse(await (await t.app.request(`/api/jobs/${job.id}`, { headers: t.auth })).json());
     expect(done).toMatchObject({ state: 'done', progress: { done: 12, total: 12 } });
 
+    // The ranking alone: random probes (suggestions.test.ts) would sit anywhere in the list.
+    await t.app.request('/api/settings', { method: 'PUT', headers: t.auth, body: JSON.stringify({ probeRate: 0 }) });
     const sugg = SuggestionList.parse(
       await (await t.app.request(`/api/suggestions?slideId=${slide.id}&k=3`, { headers: t.auth })).json(),
     );
