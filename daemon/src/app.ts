@@ -114,6 +114,7 @@ export function createApp(deps: AppDeps): Hono {
               cancelJob: (jobId) => void jobs.cancel(jobId),
               prioritizeSlides: (slideIds) =>
                 void jobs.prioritize?.(slideIds).catch((err: unknown) => log('prioritizing slides failed', err)),
+              focus: project.focus,
             });
           },
           onMessage(event) {

@@ -2,10 +2,12 @@ import type { Region } from '@activeseg/protocol';
 import type { DaemonConfig } from './config.js';
 import type { ModelEngine } from './engine/model-engine-api.js';
 import { ApiError } from './errors/api-error.js';
+import { createAutoInfer } from './jobs/auto-infer.js';
 import { createJobRunners } from './jobs/create-job-runners.js';
 import type { JobBackend } from './jobs/job-backend.js';
 import type { JobEventSink } from './jobs/job-events.js';
 import { createJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { createViewerFocus, type ViewerFocus } from './jobs/viewer-focus.js';
 import { type AnnotationPreparer, createAnnotationPreparer } from './project/annotation-preparer.js';
 import { dropOverlayTiles } from './project/drop-overlay-tiles.js';
 import { createProjectPaths, type ProjectPaths } from './project/project-paths.js';
@@ -34,6 +36,8 @@ export interface Project {
   readonly jobs: JobQueue;
   readonly engine: ModelEngine | null;
   readonly tileCache: TileCache;
+  /** What connected viewers look at (fed by their sockets): inference scores it first, auto-inference targets it. */
+  readonly focus: ViewerFocus;
   /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started when the project opens). */
   readonly annotationPreparer: AnnotationPreparer;
   close(): Promise<void>;
@@ -51,8 +55,22 @@ export function composeProject(options: ComposeProjectOptions): Project {
   const hub = createHub({ replayBufferSize: config.wsReplayBufferSize, maxBufferedBytes: config.wsMaxBufferedBytes });
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
   const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
-  // Jobs report events; here they become WebSocket frames.
-  const events: JobEventSink = { emit: (event) => hub.broadcast(event) };
+  const focus = createViewerFocus();
+  const autoInfer = createAutoInfer({
+    enabled: config.autoInfer,
+    focus,
+    slideIds: () => store.slides.list().map((s) => s.id),
+    // `jobs` is built below, and reports through `events`: the first event comes after it exists.
+    startJob: (request) => void jobs.start(request),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  // Jobs report events; here they become WebSocket frames, and a finished training closes the loop.
+  const events: JobEventSink = {
+    emit: (event) => {
+      hub.broadcast(event);
+      autoInfer.onJobEvent(event);
+    },
+  };
 
   const onOverlayChanged = (slideId: string, region: Region, modelVersion: number): Promise<void> =>
     dropOverlayTiles({ slides: store.slides, paths, tileSize: config.dziTileSize }, slideId, region, modelVersion);
@@ -61,9 +79,9 @@ export function composeProject(options: ComposeProjectOptions): Project {
     throw new ApiError('MODEL_NOT_READY', 'no model engine is loaded');
   };
   const runners = engine
-    ? createJobRunners({ engine, store, paths, slides, events, config, onOverlayChanged })
+    ? createJobRunners({ engine, store, paths, slides, events, config, onOverlayChanged, focus })
     : { infer: unavailable, train: unavailable };
-  const jobs = options.jobBackend
+  const jobs: JobQueue = options.jobBackend
     ? options.jobBackend({
         config,
         store,
@@ -71,6 +89,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
         events,
         engine,
         onOverlayChanged,
+        focus,
         ...(options.log ? { log: options.log } : {}),
       })
     : createJobQueue({ jobs: store.jobs, events, runners, ...(options.log ? { log: options.log } : {}) });
@@ -84,6 +103,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
     jobs,
     engine,
     tileCache,
+    focus,
     annotationPreparer,
     async close() {
       await jobs.close();

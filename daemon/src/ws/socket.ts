@@ -1,5 +1,6 @@
 import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
+import type { ViewerFocus } from '../jobs/viewer-focus.js';
 import { createFrameRateLimit } from './frame-rate-limit.js';
 import type { Hub, HubSocket } from './hub.js';
 
@@ -17,6 +18,8 @@ export interface SocketSessionDeps {
   cancelJob(jobId: string): void;
   /** After `slide.subscribe`: the job backend runs these slides' pending work first (fire and forget). */
   prioritizeSlides?(slideIds: readonly string[]): void;
+  /** Told what this viewer subscribes to and shows (`slide.subscribe`, `slide.viewport`), and when it leaves. */
+  focus?: Pick<ViewerFocus, 'subscribe' | 'viewport' | 'drop'>;
 }
 
 export interface SocketSession {
@@ -59,6 +62,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
     fail(code, message, replyTo);
     closed = true;
     hub.leave(socket);
+    deps.focus?.drop(socket);
     socket.close(close.code, close.reason);
   };
 
@@ -126,8 +130,10 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       if (!welcomed) return fail('BAD_MESSAGE', 'send hello first', msg.id);
       try {
         if (msg.type === 'job.cancel') deps.cancelJob(msg.jobId);
+        else if (msg.type === 'slide.viewport') deps.focus?.viewport(socket, msg.slideId, msg.region);
         else {
           hub.subscribe(socket, msg.slideIds);
+          deps.focus?.subscribe(socket, msg.slideIds);
           deps.prioritizeSlides?.(msg.slideIds);
         }
       } catch (err) {
@@ -138,6 +144,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
     onClose() {
       closed = true;
       hub.leave(socket);
+      deps.focus?.drop(socket);
     },
   };
 }

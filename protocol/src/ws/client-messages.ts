@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Region } from '../geometry.js';
 import { Id } from '../ids.js';
 import { RequestId, Seq } from './envelope.js';
 
@@ -28,6 +29,22 @@ export const SlideSubscribeMessage = z.object({
   slideIds: z.array(Id).max(64),
 });
 
-export const ClientMessage = z.discriminatedUnion('type', [HelloMessage, JobCancelMessage, SlideSubscribeMessage]);
+/**
+ * The level-0 region of a slide this viewer shows (sent after pans and zooms settle). The daemon scores the cells
+ * under viewers' regions first when it re-scores a slide, e.g. right after a training job (the self-closing loop).
+ */
+export const SlideViewportMessage = z.object({
+  type: z.literal('slide.viewport'),
+  id: RequestId.optional(),
+  slideId: Id,
+  region: Region,
+});
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  HelloMessage,
+  JobCancelMessage,
+  SlideSubscribeMessage,
+  SlideViewportMessage,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];

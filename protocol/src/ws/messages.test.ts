@@ -7,6 +7,7 @@ describe('ClientMessage', () => {
     hello: { type: 'hello', protocolVersion: 1, lastSeq: 4, daemonId: 'd1' },
     'job.cancel': { type: 'job.cancel', jobId: 'jb_1', id: 'r1' },
     'slide.subscribe': { type: 'slide.subscribe', slideIds: ['sl_1'] },
+    'slide.viewport': { type: 'slide.viewport', slideId: 'sl_1', region: { x: 0, y: 512, width: 1024, height: 768 } },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     const parsed = ClientMessage.parse(msg);
@@ -22,6 +23,12 @@ describe('ClientMessage', () => {
     const cancel = ClientMessage.safeParse({ type: 'job.cancel', jobId: '../x' });
     expect(cancel.error?.issues[0]?.path).toEqual(['jobId']);
     expect(ClientMessage.safeParse('hello').success).toBe(false);
+    const viewport = ClientMessage.safeParse({
+      type: 'slide.viewport',
+      slideId: 'sl_1',
+      region: { x: -1, y: 0, width: 0, height: 5 },
+    });
+    expect(viewport.error?.issues.map((i) => i.path.join('.'))).toEqual(['region.x', 'region.width']);
   });
 
   it('narrows on type', () => {
