@@ -2,6 +2,7 @@ import {
   type ClientMessage,
   type ErrorCode,
   PROTOCOL_VERSION,
+  type Region,
   ServerMessage,
   type ServerMessageType,
 } from '@activeseg/protocol';
@@ -80,6 +81,11 @@ export interface WsClient {
   /** Sends when open; returns false (and drops the message) otherwise, because commands are not safe to replay late. */
   send(message: ClientMessage): boolean;
   subscribe(slideIds: readonly string[]): void;
+  /**
+   * Tells the daemon which level-0 region of a slide is on screen (it scores those cells first); kept and sent
+   * again after a reconnect, like the subscription.
+   */
+  viewport(slideId: string, region: Region): void;
   readonly state: ConnectionState;
   /** Highest broadcast `seq` seen; sent back in `hello.lastSeq` on reconnect. */
   readonly lastSeq: number | undefined;
@@ -119,6 +125,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let slideIds = options.slideIds ? [...options.slideIds] : undefined;
+  let shown: { slideId: string; region: Region } | undefined;
   // Whether this socket's hello asked for a replay; decides if `welcome.seq` becomes the new baseline.
   let askedReplay = false;
   // Whether the current socket got its `welcome`: only a socket that never did can have been refused.
@@ -166,6 +173,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       welcomed = true;
       setState({ state: 'open' });
       if (slideIds && socket) rawSend(socket, { type: 'slide.subscribe', slideIds });
+      if (shown && socket) rawSend(socket, { type: 'slide.viewport', ...shown });
     } else if (msg.type === 'resync') {
       // The viewer refetches state over HTTP; the stream continues from here.
       lastSeq = msg.seq;
@@ -239,8 +247,14 @@ export function createWsClient(options: WsClientOptions): WsClient {
     },
     subscribe(ids) {
       slideIds = [...ids];
+      if (shown && !slideIds.includes(shown.slideId)) shown = undefined;
       if (socket && socket.readyState === OPEN && state === 'open')
         rawSend(socket, { type: 'slide.subscribe', slideIds });
+    },
+    viewport(slideId, region) {
+      shown = { slideId, region };
+      if (socket && socket.readyState === OPEN && state === 'open')
+        rawSend(socket, { type: 'slide.viewport', ...shown });
     },
     get state() {
       return state;
