@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobEvent } from './job-events.js';
 import { createTileUpdateCoalescer } from './tile-update-coalescer.js';
 
@@ -27,5 +27,31 @@ describe('createTileUpdateCoalescer', () => {
       ['uncertainty', 3, { x: 0, y: 0, width: 1024, height: 552 }],
       ['prediction', 3, { x: 0, y: 0, width: 1024, height: 552 }],
     ]);
+  });
+
+  it('emits a pending region once the interval has passed, without waiting for another add', () => {
+    vi.useFakeTimers();
+    try {
+      const events: JobEvent[] = [];
+      const tiles = createTileUpdateCoalescer({
+        events: { emit: (e) => events.push(e) },
+        slideId: 'sl_1',
+        intervalMs: 500,
+      });
+      tiles.add({ x: 0, y: 0, width: 512, height: 512 }, 2);
+      vi.advanceTimersByTime(100);
+      tiles.add({ x: 512, y: 0, width: 512, height: 512 }, 2);
+      vi.advanceTimersByTime(399);
+      expect(events).toHaveLength(2);
+      vi.advanceTimersByTime(1);
+      expect(events.map((e) => e.type === 'tiles.updated' && e.bbox)).toEqual([
+        { x: 0, y: 0, width: 512, height: 512 },
+        { x: 0, y: 0, width: 512, height: 512 },
+        { x: 512, y: 0, width: 512, height: 512 },
+        { x: 512, y: 0, width: 512, height: 512 },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

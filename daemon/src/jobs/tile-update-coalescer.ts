@@ -19,15 +19,18 @@ export interface TileUpdateCoalescer {
 
 /**
  * Batches the re-scored regions of one inference job into `tiles.updated` events for both overlay layers: one per
- * patch would flood viewers with refetches on a slide of thousands of patches.
+ * patch would flood viewers with refetches on a slide of thousands of patches. A region waits at most `intervalMs`.
  */
 export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
   const now = options.now ?? Date.now;
   let pending: Region | undefined;
   let pendingVersion = 0;
   let lastFlush = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     for (const layer of ['uncertainty', 'prediction'] as const) {
       options.events.emit({
@@ -46,7 +49,13 @@ export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): 
     add(region, modelVersion) {
       pending = pending ? boundingRect(pending, region) : region;
       pendingVersion = modelVersion;
-      if (now() - lastFlush >= options.intervalMs) flush();
+      const wait = lastFlush + options.intervalMs - now();
+      if (wait <= 0) flush();
+      // The last cells of a burst (e.g. the viewport's, before a slow next cell) must not wait for another add.
+      else if (timer === undefined) {
+        timer = setTimeout(flush, wait);
+        timer.unref?.();
+      }
     },
     flush,
   };
