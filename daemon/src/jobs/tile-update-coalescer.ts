@@ -24,6 +24,8 @@ export interface TileUpdateCoalescer {
 export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
   const now = options.now ?? Date.now;
   let pending: Region | undefined;
+  /** Pixels of the regions merged into `pending` (scored cells do not overlap). */
+  let pendingArea = 0;
   let pendingVersion = 0;
   let lastFlush = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -42,12 +44,21 @@ export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): 
       });
     }
     pending = undefined;
+    pendingArea = 0;
     lastFlush = now();
   };
 
   return {
     add(region, modelVersion) {
+      // A box over regions that are not side by side would also cover cells not scored yet at this version (viewers
+      // would switch those tiles to it and show them empty): send what is pending first. Likewise for a new version.
+      if (
+        pending &&
+        (modelVersion !== pendingVersion || area(boundingRect(pending, region)) > pendingArea + area(region))
+      )
+        flush();
       pending = pending ? boundingRect(pending, region) : region;
+      pendingArea += area(region);
       pendingVersion = modelVersion;
       const wait = lastFlush + options.intervalMs - now();
       if (wait <= 0) flush();
@@ -60,3 +71,5 @@ export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): 
     flush,
   };
 }
+
+const area = (r: Region): number => r.width * r.height;
