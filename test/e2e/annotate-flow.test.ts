@@ -34,6 +34,8 @@ describe('viewer e2e against the real daemon', () => {
   const errors: string[] = [];
   /** Highest `?v=` seen in an uncertainty overlay tile URL the page loaded. */
   let maxOverlayVersion = 0;
+  /** The `slide.viewport` frames the page sent (the region on screen, which the daemon scores first). */
+  const viewports: { slideId: string; region: { x: number; y: number; width: number; height: number } }[] = [];
 
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
     const res = await fetch(`${server!.origin}${path}`, {
@@ -95,6 +97,12 @@ describe('viewer e2e against the real daemon', () => {
     browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as { type: string };
+        if (frame.type === 'slide.viewport') viewports.push(frame as unknown as (typeof viewports)[number]);
+      }),
+    );
     page.on('response', (r) => {
       const m = /\/tiles\/uncertainty\/.*[?&]v=(\d+)/.exec(r.url());
       if (m && r.ok()) maxOverlayVersion = Math.max(maxOverlayVersion, Number(m[1]));
@@ -174,6 +182,11 @@ describe('viewer e2e against the real daemon', () => {
 
   it('fine-tunes from the page, shows training progress, and with no click the overlay and suggestions move to the new model version', async () => {
     expect(maxOverlayVersion).toBe(1);
+    // The page told the daemon what it shows: after the suggestion was selected, a region inside the slide.
+    const shown = viewports.at(-1);
+    expect(shown?.slideId).toBe(slideId);
+    expect(shown!.region.x + shown!.region.width).toBeLessThanOrEqual(1541);
+    expect(shown!.region.width).toBeLessThan(1541);
     const jobs = page.locator('[data-testid="activeseg-jobs"]');
     // The self-closing loop: once training is done the daemon re-scores this slide (the cells on screen first) by
     // itself; the overlay tiles switch to v2 and the suggestions are fetched again, nobody clicks "Run inference".
