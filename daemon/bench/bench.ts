@@ -5,6 +5,7 @@
  *   npm run bench                # full: more repetitions, tfjs cpu forward, paper-model wasm training attempt
  *   npm run bench -- --quick     # < 10 min on 2 cores
  *   npm run bench -- --no-pytorch
+ *   npm run bench -- --only-loop # just the loop latency (daemon/bench/loop-latency.ts; 10 rounds, 3 with --quick)
  *
  * Every measurement runs in its own child process (this file with `--worker`), so the peak RSS reported for it is its
  * own (maxRSS never goes down within a process) and a wasm heap exhaustion cannot poison the next measurement.
@@ -19,6 +20,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LOOP_RESULT_PREFIX, type LoopLatencyReport, loopLatencyLine } from './loop-latency-report.js';
 
 type EngineName = 'tfjs-wasm' | 'tfjs-cpu' | 'onnxruntime' | 'pytorch';
 type ModelName = 'small' | 'paper';
@@ -396,6 +398,30 @@ function ratios(results: CaseResult[]): Ratio[] {
   return out;
 }
 
+/**
+ * `loop latency` (daemon/bench/loop-latency.ts) in a child process: its own daemon, engine and peak RSS. Prints the
+ * rounds and the one `loop latency` line; returns the report (or why there is none).
+ */
+function runLoopLatency(rounds: number, timeoutS: number): LoopLatencyReport | { failed: string } {
+  console.log(`loop latency, ${rounds} rounds (annotation → fine-tune → viewport overlay at the new version) …`);
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, path.join(here, 'loop-latency.ts'), '--rounds', String(rounds), '--result'],
+    { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20, cwd: repoRoot },
+  );
+  const lines = (child.stdout ?? '').split('\n');
+  for (const line of lines) if (line.startsWith('  round ')) console.log(line);
+  const result = lines.find((l) => l.startsWith(LOOP_RESULT_PREFIX));
+  if (result === undefined) {
+    const why = `exited ${child.status ?? child.signal}: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`;
+    console.log(`loop latency: failed (${why})`);
+    return { failed: why };
+  }
+  const report = JSON.parse(result.slice(LOOP_RESULT_PREFIX.length)) as LoopLatencyReport;
+  console.log(loopLatencyLine(report));
+  return report;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -403,6 +429,7 @@ async function main(): Promise<void> {
       'no-pytorch': { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(repoRoot, 'runs/bench/bench.json') },
       worker: { type: 'string' },
+      'only-loop': { type: 'boolean', default: false },
     },
   });
   if (values.worker !== undefined) {
@@ -432,6 +459,8 @@ async function main(): Promise<void> {
   console.log('timings are wall-clock medians on a shared machine: "cores busy" < cores means neighbours took CPU');
 
   const reps = (q: number, f: number) => (quick ? q : f);
+  const loop = runLoopLatency(reps(3, 10), quick ? 900 : 1800);
+  if (values['only-loop']) return;
   const specs: CaseSpec[] = [
     { engine: 'tfjs-wasm', model: 'small', kind: 'mc-forward', batch: 10, reps: reps(3, 5) },
     { engine: 'tfjs-wasm', model: 'small', kind: 'train', batch: 5, reps: reps(3, 5) },
@@ -520,6 +549,7 @@ async function main(): Promise<void> {
     pytorch: py,
     results,
     ratios: rs,
+    loopLatency: loop,
     seconds: (performance.now() - started) / 1000,
   };
   const dir = path.dirname(values.out);

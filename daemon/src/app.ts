@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
               prioritizeSlides: (slideIds) =>
                 void jobs.prioritize?.(slideIds).catch((err: unknown) => log('prioritizing slides failed', err)),
               holds: project.holds,
+              focus: project.focus,
             });
           },
           onMessage(event) {

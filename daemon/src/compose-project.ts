@@ -2,10 +2,12 @@ import type { Region } from '@activeseg/protocol';
 import type { DaemonConfig } from './config.js';
 import type { ModelEngine } from './engine/model-engine-api.js';
 import { ApiError } from './errors/api-error.js';
+import { createAutoInfer } from './jobs/auto-infer.js';
 import { createJobRunners } from './jobs/create-job-runners.js';
 import type { JobBackend } from './jobs/job-backend.js';
 import type { JobEventSink } from './jobs/job-events.js';
 import { createJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { createViewerFocus, type ViewerFocus } from './jobs/viewer-focus.js';
 import { type AnnotationPreparer, createAnnotationPreparer } from './project/annotation-preparer.js';
 import { dropOverlayTiles } from './project/drop-overlay-tiles.js';
 import { createPreAnnotationScorer, type PreAnnotationScorer } from './project/pre-annotation-scorer.js';
@@ -38,6 +40,8 @@ export interface Project {
   readonly jobs: JobQueue;
   readonly engine: ModelEngine | null;
   readonly tileCache: TileCache;
+  /** What connected viewers look at (fed by their sockets): inference scores it first, auto-inference targets it. */
+  readonly focus: ViewerFocus;
   /** Annotation bodies are parsed and decoded in a worker thread (shared by the process, started when the project opens). */
   readonly annotationPreparer: AnnotationPreparer;
   /** Scores annotations against the prediction their annotator saw, once that prediction exists. */
@@ -62,11 +66,21 @@ export function composeProject(options: ComposeProjectOptions): Project {
   const tileCache = createTileCache(options.log ? { log: options.log } : {});
   const annotationPreparer = createAnnotationPreparer({ maxAnnotationPixels: config.maxAnnotationPixels });
   const preScorer = createPreAnnotationScorer({ store, paths, ...(options.log ? { log: options.log } : {}) });
-  // Jobs report events; here they become WebSocket frames. New maps may be the prediction a pending annotation
-  // was made against, so they also wake the pre-annotation scorer.
+  const focus = createViewerFocus();
+  const autoInfer = createAutoInfer({
+    enabled: config.autoInfer,
+    focus,
+    slideIds: () => store.slides.list().map((s) => s.id),
+    // `jobs` is built below, and reports through `events`: the first event comes after it exists.
+    startJob: (request) => void jobs.start(request),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  // Jobs report events; here they become WebSocket frames, and a finished training closes the loop. New maps may
+  // be the prediction a pending annotation was made against, so they also wake the pre-annotation scorer.
   const events: JobEventSink = {
     emit: (event) => {
       hub.broadcast(event);
+      autoInfer.onJobEvent(event);
       if (event.type === 'tiles.updated' || event.type === 'suggestions.updated') preScorer.schedule(event.slideId);
     },
   };
@@ -78,9 +92,9 @@ export function composeProject(options: ComposeProjectOptions): Project {
     throw new ApiError('MODEL_NOT_READY', 'no model engine is loaded');
   };
   const runners = engine
-    ? createJobRunners({ engine, store, paths, slides, events, config, onOverlayChanged })
+    ? createJobRunners({ engine, store, paths, slides, events, config, onOverlayChanged, focus })
     : { infer: unavailable, train: unavailable };
-  const jobs = options.jobBackend
+  const jobs: JobQueue = options.jobBackend
     ? options.jobBackend({
         config,
         store,
@@ -88,6 +102,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
         events,
         engine,
         onOverlayChanged,
+        focus,
         ...(options.log ? { log: options.log } : {}),
       })
     : createJobQueue({ jobs: store.jobs, events, runners, ...(options.log ? { log: options.log } : {}) });
@@ -102,6 +117,7 @@ export function composeProject(options: ComposeProjectOptions): Project {
     jobs,
     engine,
     tileCache,
+    focus,
     annotationPreparer,
     preScorer,
     async close() {

@@ -86,6 +86,11 @@ export const DaemonConfig = z
       .default(2 ** 28),
     /** Extra origins allowed to call state-changing routes and open the WS (the daemon's own origin always is). */
     allowedOrigins: z.array(z.url()).default([]),
+    /**
+     * The self-closing loop: after a training job ends with a new version, score the slides viewers look at (their
+     * viewports first) with no click. `serve --no-auto-infer` sets it false.
+     */
+    autoInfer: z.boolean().default(true),
   })
   .refine((c) => c.patchSize % c.dziTileSize === 0, {
     message: 'patchSize must be a multiple of dziTileSize so patch updates map to whole tiles',

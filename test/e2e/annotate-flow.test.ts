@@ -10,9 +10,10 @@ import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from '
 /**
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
  * at `/`; Chromium opens it, and the test walks the biologist's loop: slide tiles → overlay tiles → suggestion →
- * paint → submit → "stored" ack → fine-tune from the page → progress → re-inference → overlay tiles of the new
- * model version; then a small PNG dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
- * uploaded as a new slide (TIFFs and large files are streamed without a preview: big-file-drop.test.ts). The tests share one page and run in order. Screenshots go to test-artifacts/e2e/
+ * paint → submit → "stored" ack → fine-tune from the page → progress → re-inference with no click → overlay tiles of
+ * the new model version; then a small PNG dropped on the viewer is decoded in the browser (itk-wasm from /vendor) and
+ * uploaded as a new slide (TIFFs and large files are streamed without a preview: big-file-drop.test.ts). The tests
+ * share one page and run in order. Screenshots go to test-artifacts/e2e/
  * (git-ignored) for a human look; `ACTIVESEG_DOCS_SCREENSHOT=1` also refreshes docs/images/viewer.png.
  * Nothing is mocked. Needs chromium on PATH (fails naming the install command without it); builds
  * viewer-plugin/dist/page when it is missing.
@@ -34,6 +35,8 @@ describe('viewer e2e against the real daemon', () => {
   const errors: string[] = [];
   /** Highest `?v=` seen in an uncertainty overlay tile URL the page loaded. */
   let maxOverlayVersion = 0;
+  /** The `slide.viewport` frames the page sent (the region on screen, which the daemon scores first). */
+  const viewports: { slideId: string; region: { x: number; y: number; width: number; height: number } }[] = [];
 
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
     const res = await fetch(`${server!.origin}${path}`, {
@@ -95,6 +98,12 @@ describe('viewer e2e against the real daemon', () => {
     browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as { type: string };
+        if (frame.type === 'slide.viewport') viewports.push(frame as unknown as (typeof viewports)[number]);
+      }),
+    );
     page.on('response', (r) => {
       const m = /\/tiles\/uncertainty\/.*[?&]v=(\d+)/.exec(r.url());
       if (m && r.ok()) maxOverlayVersion = Math.max(maxOverlayVersion, Number(m[1]));
@@ -221,9 +230,26 @@ describe('viewer e2e against the real daemon', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
-  it('fine-tunes from the page, shows training progress, and the overlay moves to the new model version', async () => {
+  it('fine-tunes from the page, shows training progress, and with no click the overlay and suggestions move to the new model version', async () => {
     expect(maxOverlayVersion).toBe(1);
+    // The page told the daemon what it shows: after the suggestion was selected, a region inside the slide.
+    const shown = viewports.at(-1);
+    expect(shown?.slideId).toBe(slideId);
+    expect(shown!.region.x + shown!.region.width).toBeLessThanOrEqual(1541);
+    expect(shown!.region.width).toBeLessThan(1541);
     const jobs = page.locator('[data-testid="activeseg-jobs"]');
+    // The self-closing loop: once training is done the daemon re-scores this slide (the cells on screen first) by
+    // itself; the overlay tiles switch to v2 and the suggestions are fetched again, nobody clicks "Run inference".
+    const newer = page.waitForResponse((r) => /\/tiles\/uncertainty\/.*[?&]v=2(&|$)/.test(r.url()) && r.ok(), {
+      timeout: 240_000,
+    });
+    const refreshed = page.waitForResponse(
+      async (r) =>
+        r.url().includes('/api/suggestions?') &&
+        r.ok() &&
+        ((await r.json()) as { modelVersion: number | null }).modelVersion === 2,
+      { timeout: 240_000 },
+    );
     await page.getByRole('button', { name: 'Train: fine-tune' }).click();
     const trainLine = jobs
       .locator('[data-job-id]')
@@ -240,17 +266,13 @@ describe('viewer e2e against the real daemon', () => {
     const status = page.locator('[data-testid="activeseg-status"]');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('model v2');
 
-    // Re-score the slide with the new model: tiles.updated frames swap the overlay to v2 tiles.
-    const newer = page.waitForResponse((r) => /\/tiles\/uncertainty\/.*[?&]v=2(&|$)/.test(r.url()) && r.ok(), {
-      timeout: 90_000,
-    });
-    await page.getByRole('button', { name: 'Run inference' }).click();
     await newer;
     const inferLine = jobs
       .locator('[data-job-id]')
       .filter({ hasText: /^infer/ })
       .first();
     await expect.poll(() => inferLine.getAttribute('data-state'), { timeout: 90_000 }).toBe('done');
+    await refreshed;
     const layers = page.locator('[data-testid="activeseg-layers"]');
     await expect.poll(() => layers.textContent(), { timeout: 10_000 }).toContain('model v2');
     expect(maxOverlayVersion).toBe(2);

@@ -11,6 +11,7 @@ import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
 import { createAnnotationLayer } from './layers/annotation-layer.js';
 import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
+import { bindViewportReporter } from './layers/viewport-reporter.js';
 import { createAdjustPanel } from './panels/adjust-panel.js';
 import { createAnnotationsPanel } from './panels/annotations-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
@@ -204,6 +205,14 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   viewer.addHandler('update-viewport', onZoom);
   cleanups.push(() => viewer.removeHandler('update-viewport', onZoom));
   cleanups.push(bindFileDrop({ element: viewer.element, onFile: intents.openLocalFile }));
+  cleanups.push(
+    bindViewportReporter({
+      viewer,
+      imageLayer: () => slideView.imageItem,
+      slideId: () => store.state.slide?.id,
+      report: (slideId, region) => ws.viewport(slideId, region),
+    }),
+  );
 
   cleanups.push(
     ws.on('message', (message) => {

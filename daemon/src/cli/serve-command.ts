@@ -13,7 +13,7 @@ import { DEMO_DATA_DIR, REPO_ROOT } from './demo-paths.js';
 import { intOption } from './int-option.js';
 import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
-export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--new-token] [--preset tiny|tem|sbem]
+export const SERVE_USAGE = `activeseg serve [--project <dir>] [--port <n>] [--host 127.0.0.1] [--new-token] [--preset tiny|tem|sbem] [--no-auto-infer]
 
 Starts the local daemon (HTTP + WebSocket on one port) and prints the viewer URL with the project's token (kept in
 <project>/token, mode 0600, so a restart keeps the URL and open pages reconnect). Without --project it opens the
@@ -31,6 +31,9 @@ built-in demo project (the bundled AxonDeepSeg SEM slide). A project without a m
                     demo trains its first model at start-up and other projects wait for their first training
   --epochs <n>      epochs of the demo's first model with --base-model none (default 40)
   --backend <name>  force a tfjs backend
+  --no-auto-infer   do not re-score after training: by default, when a training job ends with a new model version,
+                    the slides viewers are looking at are scored again (their visible cells first), then the rest,
+                    and overlays and suggestions update with no click
   --redis <url>     run jobs on a worker fleet (activeseg worker) through BullMQ on this Redis instead of in
                     this process; workers need the same --project folder (default: no Redis, embedded queue)
   --redis-prefix <name>  BullMQ key prefix shared with the workers (default activeseg)
@@ -51,6 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       epochs: { type: 'string', default: '40' },
       'base-model': { type: 'string', default: 'demo' },
       backend: { type: 'string' },
+      'no-auto-infer': { type: 'boolean', default: false },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
       'redis-lease-ms': { type: 'string', default: '30000' },
@@ -94,6 +98,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: intOption('port', values.port, { min: 0, max: 65535 }),
     host: values.host,
     newToken: values['new-token'],
+    config: { autoInfer: !values['no-auto-infer'] },
     engine,
     ...(values.redis
       ? {

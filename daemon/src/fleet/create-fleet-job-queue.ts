@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DaemonConfig } from '../config.js';
 import type { ModelEngine } from '../engine/model-engine-api.js';
 import { ApiError } from '../errors/api-error.js';
+import { focusFirst } from '../jobs/focus-first.js';
 import { gridCells } from '../jobs/infer-job.js';
 import type { JobBackend } from '../jobs/job-backend.js';
 import type { JobEventSink } from '../jobs/job-events.js';
@@ -11,6 +12,7 @@ import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from '../jobs/job-i
 import type { JobQueue } from '../jobs/job-queue.js';
 import { createJobReporter, type ReportProgress } from '../jobs/job-reporter.js';
 import { createTileUpdateCoalescer, type TileUpdateCoalescer } from '../jobs/tile-update-coalescer.js';
+import type { ViewerFocus } from '../jobs/viewer-focus.js';
 import { randomId } from '../project/random-id.js';
 import type { SlideCatalog } from '../project/slide-catalog.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
@@ -49,6 +51,8 @@ export interface FleetJobQueueDeps {
   attempts?: number;
   backoffMs?: number;
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  /** What viewers are looking at: a slide's batches are cut from its grid with those cells first (BullMQ runs FIFO). */
+  focus?: Pick<ViewerFocus, 'regions'>;
   /** After a worker trained a new version (the daemon reloads its engine to follow). */
   onModelTrained?(modelVersion: number): Promise<void>;
   progressIntervalMs?: number;
@@ -65,7 +69,7 @@ export interface FleetJobQueueDeps {
 /** What a caller still chooses once a project supplies its store, event sink, slides, config and overlay hook. */
 export type FleetJobBackendOptions = Omit<
   FleetJobQueueDeps,
-  'jobs' | 'events' | 'slides' | 'config' | 'onOverlayChanged' | 'engine'
+  'jobs' | 'events' | 'slides' | 'config' | 'onOverlayChanged' | 'engine' | 'focus'
 > & {
   /** Defaults to the project's engine. */
   engine?: ModelEngine | null;
@@ -82,6 +86,7 @@ export function fleetJobBackend(options: FleetJobBackendOptions): JobBackend {
       config: d.config,
       engine: options.engine === undefined ? d.engine : options.engine,
       onOverlayChanged: d.onOverlayChanged,
+      ...(d.focus ? { focus: d.focus } : {}),
       trainedVersionOf: (jobId) => d.store.modelVersions.list().find((v) => v.jobId === jobId)?.version,
     });
 }
@@ -345,7 +350,8 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
     }
     const source = await deps.slides.open(request.slideId);
-    const cells = gridCells(source, deps.config.patchSize);
+    const size = deps.config.patchSize;
+    const cells = focusFirst(gridCells(source, size), deps.focus?.regions(request.slideId) ?? [], size);
     t.total = cells.length;
     t.width = source.width;
     t.height = source.height;

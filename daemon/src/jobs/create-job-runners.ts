@@ -10,6 +10,7 @@ import { runInference, toPaddedFloat } from './infer-job.js';
 import type { JobEventSink } from './job-events.js';
 import type { JobRunner } from './job-queue.js';
 import { createTileUpdateCoalescer } from './tile-update-coalescer.js';
+import type { ViewerFocus } from './viewer-focus.js';
 
 export interface JobRunnerDeps {
   engine: ModelEngine;
@@ -22,6 +23,8 @@ export interface JobRunnerDeps {
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
   /** `tiles.updated` events are batched to at most one per this interval per job. */
   tilesUpdateIntervalMs?: number;
+  /** What viewers are looking at, read when an inference starts: those cells are scored first. */
+  focus?: Pick<ViewerFocus, 'regions'>;
 }
 
 /** Wires the injected ModelEngine into the queue's two job kinds. */
@@ -42,6 +45,7 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       patchSize: config.patchSize,
       blankPatchStd: config.blankPatchStd,
       acquisition: request.acquisition,
+      focusRegions: deps.focus?.regions(request.slideId) ?? [],
       signal: ctx.signal,
       onProgress: (done, total) => ctx.progress(done, total),
       onPatchScored: (region, modelVersion) => {

@@ -7,6 +7,7 @@ import type { SlideSource } from '../slides/slide-source.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { encodeScoreMap } from '../store/score-map.js';
 import type { ScoresRepo } from '../store/scores-repo.js';
+import { focusFirst } from './focus-first.js';
 
 export interface RunInferenceOptions {
   slideId: string;
@@ -18,6 +19,8 @@ export interface RunInferenceOptions {
   /** Patches with intensity std (0–255) below this are background: not scored, not suggested. */
   blankPatchStd: number;
   acquisition?: AcquisitionFunction;
+  /** Level-0 regions viewers are looking at: the cells under them are scored before the rest. */
+  focusRegions?: readonly Region[];
   signal: AbortSignal;
   onProgress(done: number, total: number): void;
   /** Called after each scored patch is durable (map file, then row). */
@@ -67,11 +70,12 @@ export function patchSeed(slideId: string, col: number, row: number, modelVersio
 }
 
 /**
- * Scores every non-blank cell of the slide's patch grid with the current model. For each patch the quantised
- * mean/std maps are written atomically BEFORE the score row commits, so a row never points at a missing map.
+ * Scores every non-blank cell of the slide's patch grid with the current model, the cells under `focusRegions`
+ * first. For each patch the quantised mean/std maps are written atomically BEFORE the score row commits, so a row
+ * never points at a missing map.
  */
 export async function runInference(options: RunInferenceOptions): Promise<RunInferenceResult> {
-  const cells = gridCells(options.source, options.patchSize);
+  const cells = focusFirst(gridCells(options.source, options.patchSize), options.focusRegions ?? [], options.patchSize);
   return scoreCells({ ...options, cells, modelVersion: options.engine.modelVersion() });
 }
 

@@ -5,6 +5,7 @@ import type { SlideCatalog } from '../project/slide-catalog.js';
 import type { Store } from '../store/db.js';
 import type { JobEventSink } from './job-events.js';
 import type { JobQueue } from './job-queue.js';
+import type { ViewerFocus } from './viewer-focus.js';
 
 /** What a remote job backend gets from the project to schedule, persist and report jobs like the embedded queue. */
 export interface JobBackendDeps {
@@ -14,6 +15,8 @@ export interface JobBackendDeps {
   events: JobEventSink;
   engine: ModelEngine | null;
   onOverlayChanged(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  /** What viewers are looking at: an inference's batches holding those cells go first. */
+  focus?: Pick<ViewerFocus, 'regions'>;
   log?: (message: string, err?: unknown) => void;
 }
 

@@ -19,15 +19,20 @@ export interface TileUpdateCoalescer {
 
 /**
  * Batches the re-scored regions of one inference job into `tiles.updated` events for both overlay layers: one per
- * patch would flood viewers with refetches on a slide of thousands of patches.
+ * patch would flood viewers with refetches on a slide of thousands of patches. A region waits at most `intervalMs`.
  */
 export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
   const now = options.now ?? Date.now;
   let pending: Region | undefined;
+  /** Pixels of the regions merged into `pending` (scored cells do not overlap). */
+  let pendingArea = 0;
   let pendingVersion = 0;
   let lastFlush = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     for (const layer of ['uncertainty', 'prediction'] as const) {
       options.events.emit({
@@ -39,15 +44,32 @@ export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): 
       });
     }
     pending = undefined;
+    pendingArea = 0;
     lastFlush = now();
   };
 
   return {
     add(region, modelVersion) {
+      // A box over regions that are not side by side would also cover cells not scored yet at this version (viewers
+      // would switch those tiles to it and show them empty): send what is pending first. Likewise for a new version.
+      if (
+        pending &&
+        (modelVersion !== pendingVersion || area(boundingRect(pending, region)) > pendingArea + area(region))
+      )
+        flush();
       pending = pending ? boundingRect(pending, region) : region;
+      pendingArea += area(region);
       pendingVersion = modelVersion;
-      if (now() - lastFlush >= options.intervalMs) flush();
+      const wait = lastFlush + options.intervalMs - now();
+      if (wait <= 0) flush();
+      // The last cells of a burst (e.g. the viewport's, before a slow next cell) must not wait for another add.
+      else if (timer === undefined) {
+        timer = setTimeout(flush, wait);
+        timer.unref?.();
+      }
     },
     flush,
   };
 }
+
+const area = (r: Region): number => r.width * r.height;

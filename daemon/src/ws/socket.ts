@@ -1,5 +1,6 @@
 import { ClientMessage, type ErrorCode, PROTOCOL_VERSION, RequestId } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
+import type { ViewerFocus } from '../jobs/viewer-focus.js';
 import { createFrameRateLimit } from './frame-rate-limit.js';
 import type { Hub, HubSocket } from './hub.js';
 import type { PatchHolds } from './patch-holds.js';
@@ -20,6 +21,8 @@ export interface SocketSessionDeps {
   prioritizeSlides?(slideIds: readonly string[]): void;
   /** Who edits which patch; without it `patch.hold` frames are accepted and ignored. */
   holds?: PatchHolds;
+  /** Told what this viewer subscribes to and shows (`slide.subscribe`, `slide.viewport`), and when it leaves. */
+  focus?: Pick<ViewerFocus, 'subscribe' | 'viewport' | 'drop'>;
 }
 
 export interface SocketSession {
@@ -62,6 +65,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
     fail(code, message, replyTo);
     closed = true;
     hub.leave(socket);
+    deps.focus?.drop(socket);
     socket.close(close.code, close.reason);
   };
 
@@ -132,8 +136,10 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
         else if (msg.type === 'patch.hold') {
           deps.holds?.hold(socket, { slideId: msg.slideId, region: msg.region, holder: msg.holder });
         } else if (msg.type === 'patch.release') deps.holds?.release(socket);
+        else if (msg.type === 'slide.viewport') deps.focus?.viewport(socket, msg.slideId, msg.region);
         else {
           hub.subscribe(socket, msg.slideIds);
+          deps.focus?.subscribe(socket, msg.slideIds);
           deps.prioritizeSlides?.(msg.slideIds);
           // Holds are live state, not replayed: a (re)subscribing page gets the current ones of its slides. Only
           // slides that have any (a page starts from none after `welcome`), so a subscribe costs a reply per held
@@ -152,6 +158,7 @@ export function createSocketSession(socket: ClientSocket, deps: SocketSessionDep
       closed = true;
       hub.leave(socket);
       deps.holds?.release(socket);
+      deps.focus?.drop(socket);
     },
   };
 }

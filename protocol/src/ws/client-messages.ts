@@ -55,12 +55,24 @@ export const PatchReleaseMessage = z.object({
   id: RequestId.optional(),
 });
 
+/**
+ * The level-0 region of a slide this viewer shows (sent after pans and zooms settle). The daemon scores the cells
+ * under viewers' regions first when it re-scores a slide, e.g. right after a training job (the self-closing loop).
+ */
+export const SlideViewportMessage = z.object({
+  type: z.literal('slide.viewport'),
+  id: RequestId.optional(),
+  slideId: Id,
+  region: Region,
+});
+
 export const ClientMessage = z.discriminatedUnion('type', [
   HelloMessage,
   JobCancelMessage,
   SlideSubscribeMessage,
   PatchHoldMessage,
   PatchReleaseMessage,
+  SlideViewportMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];

@@ -14,6 +14,7 @@ describe('ClientMessage', () => {
       holder: 'tab-0001',
     },
     'patch.release': { type: 'patch.release' },
+    'slide.viewport': { type: 'slide.viewport', slideId: 'sl_1', region: { x: 0, y: 512, width: 1024, height: 768 } },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     const parsed = ClientMessage.parse(msg);
@@ -36,6 +37,12 @@ describe('ClientMessage', () => {
       holder: 'tab/0001',
     });
     expect(hold.error?.issues.map((i) => i.path.join('.'))).toEqual(['region.width', 'holder']);
+    const viewport = ClientMessage.safeParse({
+      type: 'slide.viewport',
+      slideId: 'sl_1',
+      region: { x: -1, y: 0, width: 0, height: 5 },
+    });
+    expect(viewport.error?.issues.map((i) => i.path.join('.'))).toEqual(['region.x', 'region.width']);
   });
 
   it('narrows on type', () => {

@@ -262,4 +262,27 @@ describe('createWsClient', () => {
     expect(latest().sent.slice(4)).toEqual([{ type: 'patch.release' }]);
     client.close();
   });
+
+  it('sends the viewport when open, again after a reconnect, and forgets it when its slide is unsubscribed', async () => {
+    const client = make(['sl_1']);
+    const region = { x: 512, y: 0, width: 800, height: 600 };
+    client.viewport('sl_1', region);
+    latest().open();
+    latest().receive(welcome(1));
+    expect(latest().sent.slice(1)).toEqual([
+      { type: 'slide.subscribe', slideIds: ['sl_1'] },
+      { type: 'slide.viewport', slideId: 'sl_1', region },
+    ]);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(100);
+    latest().open();
+    latest().receive(welcome(2));
+    expect(latest().sent.slice(-1)).toEqual([{ type: 'slide.viewport', slideId: 'sl_1', region }]);
+    client.subscribe(['sl_2']);
+    latest().drop();
+    await vi.advanceTimersByTimeAsync(200);
+    latest().open();
+    latest().receive(welcome(3));
+    expect(latest().sent.slice(1)).toEqual([{ type: 'slide.subscribe', slideIds: ['sl_2'] }]);
+  });
 });

@@ -2,6 +2,7 @@ import {
   type ClientMessage,
   type ErrorCode,
   PROTOCOL_VERSION,
+  type Region,
   ServerMessage,
   type ServerMessageType,
 } from '@activeseg/protocol';
@@ -87,6 +88,11 @@ export interface WsClient {
    * since the daemon releases a socket's hold when it closes.
    */
   hold(hold: PatchHoldRequest | undefined): void;
+  /**
+   * Tells the daemon which level-0 region of a slide is on screen (it scores those cells first); kept and sent
+   * again after a reconnect, like the subscription.
+   */
+  viewport(slideId: string, region: Region): void;
   readonly state: ConnectionState;
   /** Highest broadcast `seq` seen; sent back in `hello.lastSeq` on reconnect. */
   readonly lastSeq: number | undefined;
@@ -138,6 +144,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let renewTimer: ReturnType<typeof setInterval> | undefined;
   const isOpen = (ws: WebSocketLike | undefined): ws is WebSocketLike =>
     ws !== undefined && ws.readyState === OPEN && state === 'open';
+  let shown: { slideId: string; region: Region } | undefined;
   // Whether this socket's hello asked for a replay; decides if `welcome.seq` becomes the new baseline.
   let askedReplay = false;
   // Whether the current socket got its `welcome`: only a socket that never did can have been refused.
@@ -186,6 +193,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       setState({ state: 'open' });
       if (slideIds && socket) rawSend(socket, { type: 'slide.subscribe', slideIds });
       if (held && socket) rawSend(socket, { type: 'patch.hold', ...held });
+      if (shown && socket) rawSend(socket, { type: 'slide.viewport', ...shown });
     } else if (msg.type === 'resync') {
       // The viewer refetches state over HTTP; the stream continues from here.
       lastSeq = msg.seq;
@@ -259,6 +267,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     },
     subscribe(ids) {
       slideIds = [...ids];
+      if (shown && !slideIds.includes(shown.slideId)) shown = undefined;
       if (socket && socket.readyState === OPEN && state === 'open')
         rawSend(socket, { type: 'slide.subscribe', slideIds });
     },
@@ -278,6 +287,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (!isOpen(socket)) return;
       if (next) rawSend(socket, { type: 'patch.hold', ...next });
       else if (had) rawSend(socket, { type: 'patch.release' });
+    },
+    viewport(slideId, region) {
+      shown = { slideId, region };
+      if (socket && socket.readyState === OPEN && state === 'open')
+        rawSend(socket, { type: 'slide.viewport', ...shown });
     },
     get state() {
       return state;

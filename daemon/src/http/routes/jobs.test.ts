@@ -1,47 +1,9 @@
 import { ErrorBody, JobInfo, type ServerMessage, SlideInfo, SuggestionList } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelEngine, TrainOptions } from '../../engine/model-engine-api.js';
+import type { ModelEngine } from '../../engine/model-engine-api.js';
+import { createFakeEngine } from '../../testing/fake-engine.js';
 import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
-
-/**
- * Deterministic fake engine for these tests only: "probability" = pixel intensity, std = a tent around 0.5,
- * score = mean std. Training reports one progress event per epoch and bumps the version.
- */
-function createFakeEngine(options: { delayMs?: number } = {}): ModelEngine & { trained: TrainOptions[] } {
-  let version = 1;
-  const trained: TrainOptions[] = [];
-  const pause = () => new Promise((r) => setTimeout(r, options.delayMs ?? 0));
-  return {
-    backendName: 'fake',
-    trained,
-    modelVersion: () => version,
-    async scorePatch(patch, size, signal) {
-      await pause();
-      signal.throwIfAborted();
-      const mean = new Float32Array(size * size);
-      const std = new Float32Array(size * size);
-      let sum = 0;
-      for (let i = 0; i < mean.length; i++) {
-        mean[i] = patch[i]!;
-        std[i] = 0.5 - Math.abs(patch[i]! - 0.5);
-        sum += std[i]!;
-      }
-      return { score: sum / mean.length, mean, std };
-    },
-    async train(opts) {
-      trained.push(opts);
-      const epochs = opts.epochs ?? 2;
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        for (const ref of opts.patches) await opts.loadPatch(ref, opts.signal);
-        opts.signal.throwIfAborted();
-        opts.onProgress({ epoch, epochs, loss: 1 / epoch, valDice: 0.5 });
-      }
-      version += 1;
-      return { modelVersion: version, metrics: { dice: 0.5 } };
-    },
-  };
-}
 
 let t: TempProject;
 afterEach(() => t.dispose());
