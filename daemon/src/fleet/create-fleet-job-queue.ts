@@ -48,7 +48,7 @@ export interface FleetJobQueueDeps {
   /** Tries per batch (a batch that throws is retried with exponential backoff from `backoffMs`). */
   attempts?: number;
   backoffMs?: number;
-  onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** After a worker trained a new version (the daemon reloads its engine to follow). */
   onModelTrained?(modelVersion: number): Promise<void>;
   progressIntervalMs?: number;
@@ -229,8 +229,8 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       const x = p.cell.col * size;
       const y = p.cell.row * size;
       const region: Region = { x, y, width: Math.min(size, t.width - x), height: Math.min(size, t.height - y) };
-      void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion);
-      t.tiles?.add(region, t.modelVersion);
+      void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion, p.cell.z ?? 0);
+      t.tiles?.add(region, t.modelVersion, p.cell.z ?? 0);
     }
     let done = 0;
     for (const n of t.batchDone.values()) done += n;
@@ -345,7 +345,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
     }
     const source = await deps.slides.open(request.slideId);
-    const cells = gridCells(source, deps.config.patchSize);
+    const cells = gridCells(source, deps.config.patchSize, request.z);
     t.total = cells.length;
     t.width = source.width;
     t.height = source.height;

@@ -13,7 +13,7 @@ export interface JobBackendDeps {
   slides: SlideCatalog;
   events: JobEventSink;
   engine: ModelEngine | null;
-  onOverlayChanged(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  onOverlayChanged(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   log?: (message: string, err?: unknown) => void;
 }
 

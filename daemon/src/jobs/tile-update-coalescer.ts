@@ -11,8 +11,8 @@ export interface TileUpdateCoalescerOptions {
 }
 
 export interface TileUpdateCoalescer {
-  /** A level-0 region whose overlay changed under this model version. */
-  add(region: Region, modelVersion: number): void;
+  /** A level-0 region of section `z` (default 0) whose overlay changed under this model version. */
+  add(region: Region, modelVersion: number, z?: number): void;
   /** Emits what is pending now (at the end of a job). */
   flush(): void;
 }
@@ -23,28 +23,33 @@ export interface TileUpdateCoalescer {
  */
 export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
   const now = options.now ?? Date.now;
-  let pending: Region | undefined;
+  // One bounding box per section: a volume's job moves from section to section, and each has its own tiles.
+  const pending = new Map<number, Region>();
   let pendingVersion = 0;
   let lastFlush = 0;
 
   const flush = (): void => {
-    if (!pending) return;
-    for (const layer of ['uncertainty', 'prediction'] as const) {
-      options.events.emit({
-        type: 'tiles.updated',
-        slideId: options.slideId,
-        layer,
-        modelVersion: pendingVersion,
-        bbox: pending,
-      });
+    if (pending.size === 0) return;
+    for (const [z, bbox] of pending) {
+      for (const layer of ['uncertainty', 'prediction'] as const) {
+        options.events.emit({
+          type: 'tiles.updated',
+          slideId: options.slideId,
+          layer,
+          modelVersion: pendingVersion,
+          bbox,
+          ...(z ? { z } : {}),
+        });
+      }
     }
-    pending = undefined;
+    pending.clear();
     lastFlush = now();
   };
 
   return {
-    add(region, modelVersion) {
-      pending = pending ? boundingRect(pending, region) : region;
+    add(region, modelVersion, z = 0) {
+      const box = pending.get(z);
+      pending.set(z, box ? boundingRect(box, region) : region);
       pendingVersion = modelVersion;
       if (now() - lastFlush >= options.intervalMs) flush();
     },
