@@ -19,6 +19,7 @@ import { createLayersPanel } from './panels/layers-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createScaleBar } from './panels/scale-bar.js';
+import { createSectionSlider } from './panels/section-slider.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
@@ -70,7 +71,7 @@ const PANELS: readonly CreatePanel[] = [
   createJobsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
-const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar];
+const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar, createSectionSlider];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates

@@ -39,7 +39,7 @@ export function createAnnotationActions(
   deps: Pick<
     ActionDeps,
     'viewer' | 'daemonUrl' | 'token' | 'http' | 'store' | 'slideView' | 'tool' | 'raise' | 'report'
-  > & { slides: Pick<SlideActions, 'loadSuggestions'> },
+  > & { slides: Pick<SlideActions, 'loadSuggestions' | 'showSection'> },
 ): AnnotationActions {
   const { viewer, store, slideView, tool } = deps;
   const notice = (tone: 'muted' | 'busy' | 'ok' | 'error', text: string) =>
@@ -60,6 +60,7 @@ export function createAnnotationActions(
       slide,
       modelVersion: prediction.modelVersion,
       region,
+      z: store.state.section,
     });
   };
 
@@ -73,8 +74,11 @@ export function createAnnotationActions(
     async selectSuggestion(index) {
       const { slide, suggestions } = store.state;
       const suggestion = suggestions[index];
+      if (!slide || !suggestion) return;
+      // A volume's suggestions span its sections: fly to the suggestion's section first (it replaces the layers).
+      deps.slides.showSection(suggestion.patch.z ?? 0);
       const image = slideView.imageItem;
-      if (!slide || !suggestion || !image) return;
+      if (!image) return;
       store.dispatch({ type: 'suggestion.selected', index });
       const region = suggestionRegion(suggestion, slide);
       const rect = image.imageToViewportRectangle(region.x, region.y, region.width, region.height);
@@ -140,6 +144,7 @@ export function createAnnotationActions(
         region: mask.region,
         mask: encodeRle(mask.data),
         clientId: crypto.randomUUID(),
+        ...(store.state.section ? { z: store.state.section } : {}),
       };
       notice('busy', 'Sending…');
       let ack: AnnotationAck;

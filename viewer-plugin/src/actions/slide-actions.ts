@@ -12,6 +12,11 @@ export interface SlideActions {
    */
   deleteSlide(slideId: string): Promise<boolean>;
   loadSuggestions(): Promise<void>;
+  /**
+   * Shows section `z` of the open volume (clamped): image and overlays on that section. A region being annotated
+   * belongs to the section it was drawn on, so it is dropped (unsaved) when the section changes.
+   */
+  showSection(z: number): void;
 }
 
 export function createSlideActions(
@@ -22,6 +27,14 @@ export function createSlideActions(
 ): SlideActions {
   const { http, store, slideView } = deps;
   const actions: SlideActions = {
+    showSection(z) {
+      store.dispatch({ type: 'section.changed', z });
+      const { slide, section, layers } = store.state;
+      if (!slide || section === slideView.section) return;
+      deps.tool.end();
+      slideView.hideOutline();
+      slideView.showSection(slide, section, layers);
+    },
     async openSlide(slideId) {
       if (deps.isDestroyed()) return;
       const slide = await http.getSlide(slideId);

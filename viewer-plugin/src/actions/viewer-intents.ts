@@ -41,4 +41,8 @@ export interface ViewerIntents {
   zoomBy(factor: number): void;
   toggleHelp(open?: boolean): void;
   cancelJob(jobId: string): void;
+  /** Shows section `z` of a volume (clamped to its sections). */
+  setSection(z: number): void;
+  /** The next (1) or previous (-1) section of a volume. */
+  stepSection(direction: 1 | -1): void;
 }

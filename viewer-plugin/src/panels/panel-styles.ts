@@ -49,4 +49,7 @@ export const PANEL_STYLES = `
 .activeseg-scale[hidden] { display: none; }
 .activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
+.activeseg-section { position: absolute; left: 50%; bottom: 10px; transform: translateX(-50%); z-index: 15; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; background: rgba(0,0,0,0.45); border-radius: 4px; padding: 4px 8px; display: flex; align-items: center; gap: 6px; }
+.activeseg-section[hidden] { display: none; }
+.activeseg-section input[type=range] { width: 220px; }
 `;

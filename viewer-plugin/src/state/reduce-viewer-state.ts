@@ -1,3 +1,4 @@
+import { sectionCount } from '@activeseg/protocol';
 import { describeError } from '../client/describe-error.js';
 import { NEUTRAL_ADJUSTMENT, normalizeAdjustment } from '../layers/tone-curve.js';
 import { applyServerMessage } from './apply-server-message.js';
@@ -34,6 +35,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         slide: action.slide,
         adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
         lastError: '',
+        section: 0,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -92,5 +94,10 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, adjustment: normalizeAdjustment(action.adjustment) };
     case 'view.zoomed':
       return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
+    case 'section.changed': {
+      const last = state.slide ? sectionCount(state.slide) - 1 : 0;
+      const z = Math.min(last, Math.max(0, Math.round(action.z)));
+      return z === state.section ? state : { ...state, section: z };
+    }
   }
 }

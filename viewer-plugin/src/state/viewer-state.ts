@@ -97,6 +97,8 @@ export interface ViewerState {
   readonly zoom: number | undefined;
   /** The latest error worth showing in the status bar; '' for none. */
   readonly lastError: string;
+  /** Section of a volume shown (0-based; always 0 for a 2D slide). */
+  readonly section: number;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -125,7 +127,9 @@ export type ViewerAction =
   | { type: 'start-from.changed'; startFrom: StartFrom }
   | { type: 'annotation.status'; notice: Notice }
   | { type: 'help.toggled'; open?: boolean }
-  | { type: 'view.zoomed'; zoom: number | undefined };
+  | { type: 'view.zoomed'; zoom: number | undefined }
+  /** Show section `z` of the open volume (clamped to its sections). */
+  | { type: 'section.changed'; z: number };
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
@@ -161,6 +165,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     zoom: undefined,
     adjustment: NEUTRAL_ADJUSTMENT,
     lastError: '',
+    section: 0,
   };
 }
 
