@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,12 +7,16 @@ import {
   AnnotationList,
   ErrorBody,
   JobInfo,
+  NgffExportResult,
   SlideInfo,
   type Suggestion,
   SuggestionList,
 } from '@activeseg/protocol';
+import FileSystemStore from '@zarrita/storage/fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as zarr from 'zarrita';
 import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import type { ModelEngine, TrainingPatch, TrainingPatchRef } from '../../daemon/src/engine/model-engine-api.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
@@ -297,4 +301,60 @@ describe('the ISBI 2012 stack as a multi-page TIFF walks the whole loop', () => 
       expect(res.status, `section ${z}`).toBe(200);
     }
   }, 600_000);
+
+  it('exports the volume as an OME-Zarr with a z axis that reads back through zarrita and validates', async () => {
+    const out = join(dir, 'isbi-export.ome.zarr');
+    const res = await api(`/api/slides/${slide.id}/export/ngff`, {
+      method: 'POST',
+      body: JSON.stringify({ path: out }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const result = NgffExportResult.parse(await res.json());
+    expect(result.scoredPatches).toBe(sections.length * (SIZE / PATCH) ** 2);
+
+    const schemaDir = join(import.meta.dirname, '..', 'fixtures', 'ngff-0.5');
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const schema = (name: string) => ajv.compile(JSON.parse(readFileSync(join(schemaDir, name), 'utf8')));
+    const valid = (v: ValidateFunction, attrs: unknown, what: string) =>
+      expect(v(attrs), `${what}: ${ajv.errorsText(v.errors)}`).toBe(true);
+    const root = zarr.root(new FileSystemStore(out));
+    const group = async (path: string) => (await zarr.open(path ? root.resolve(path) : root, { kind: 'group' })).attrs;
+    valid(schema('image.schema.json'), await group(''), 'image');
+    valid(schema('image.schema.json'), await group('uncertainty'), 'uncertainty');
+    valid(schema('labels.schema.json'), await group('labels'), 'labels');
+    for (const name of ['annotations', 'prediction'])
+      valid(schema('label.schema.json'), await group(`labels/${name}`), name);
+    expect((await group('')).ome).toMatchObject({
+      multiscales: [{ axes: [{ name: 'z' }, { name: 'y' }, { name: 'x' }] }],
+    });
+
+    const read = async (path: string) => {
+      const r = await zarr.get(await zarr.open(root.resolve(path), { kind: 'array' }));
+      return { data: r.data as Uint8Array, shape: r.shape };
+    };
+    const img = await read('0');
+    expect(img.shape).toEqual([sections.length, SIZE, SIZE]);
+    expect(Buffer.from(img.data).equals(Buffer.concat(sections))).toBe(true);
+    expect((await read('1')).shape).toEqual([sections.length, SIZE / 2, SIZE / 2]);
+    // The annotation is on its section only: labelled (1 or 2) over the cell on section 7, 0 everywhere else.
+    const labels = await read('labels/annotations/0');
+    const plane = SIZE * SIZE;
+    const labelled = (z: number) =>
+      labels.data.subarray(z * plane, (z + 1) * plane).reduce((n, v) => n + (v ? 1 : 0), 0);
+    expect(sections.map((_, z) => labelled(z))).toEqual(
+      sections.map((_, z) => (z === annotatedSection ? PATCH ** 2 : 0)),
+    );
+    // Every section was scored, so every section has a prediction (1 or 2 on every pixel).
+    const pred = await read('labels/prediction/0');
+    for (let z = 0; z < sections.length; z++) {
+      expect(
+        pred.data.subarray(z * plane, (z + 1) * plane).every((v) => v > 0),
+        `section ${z}`,
+      ).toBe(true);
+    }
+    // The export is itself a volume the daemon reads.
+    const again = await api('/api/slides', { method: 'POST', body: JSON.stringify({ path: out }) });
+    expect(again.status).toBe(201);
+    expect(SlideInfo.parse(await again.json())).toMatchObject({ width: SIZE, sections: sections.length });
+  }, 300_000);
 });
