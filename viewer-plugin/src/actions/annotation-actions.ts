@@ -76,7 +76,7 @@ export function createAnnotationActions(
       const suggestion = suggestions[index];
       if (!slide || !suggestion) return;
       // A volume's suggestions span its sections: fly to the suggestion's section first (it replaces the layers).
-      deps.slides.showSection(suggestion.patch.z ?? 0);
+      await deps.slides.showSection(suggestion.patch.z ?? 0);
       const image = slideView.imageItem;
       if (!image) return;
       store.dispatch({ type: 'suggestion.selected', index });

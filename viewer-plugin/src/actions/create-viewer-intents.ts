@@ -64,8 +64,8 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     },
     toggleHelp: (open) => store.dispatch({ type: 'help.toggled', ...(open === undefined ? {} : { open }) }),
     cancelJob: (jobId) => jobs.cancelJob(jobId),
-    setSection: (z) => slides.showSection(z),
-    stepSection: (direction) => slides.showSection(store.state.section + direction),
+    setSection: (z) => void slides.showSection(z).catch(report),
+    stepSection: (direction) => void slides.showSection(store.state.section + direction).catch(report),
   };
   return { intents, slides };
 }

@@ -14,9 +14,10 @@ export interface SlideActions {
   loadSuggestions(): Promise<void>;
   /**
    * Shows section `z` of the open volume (clamped): image and overlays on that section. A region being annotated
-   * belongs to the section it was drawn on, so it is dropped (unsaved) when the section changes.
+   * belongs to the section it was drawn on, so it is dropped (unsaved) when the section changes. Resolves once the
+   * section's image layer is shown.
    */
-  showSection(z: number): void;
+  showSection(z: number): Promise<void>;
 }
 
 export function createSlideActions(
@@ -27,13 +28,13 @@ export function createSlideActions(
 ): SlideActions {
   const { http, store, slideView } = deps;
   const actions: SlideActions = {
-    showSection(z) {
+    async showSection(z) {
       store.dispatch({ type: 'section.changed', z });
       const { slide, section, layers } = store.state;
       if (!slide || section === slideView.section) return;
       deps.tool.end();
       slideView.hideOutline();
-      slideView.showSection(slide, section, layers);
+      await slideView.showSection(slide, section, layers);
     },
     async openSlide(slideId) {
       if (deps.isDestroyed()) return;

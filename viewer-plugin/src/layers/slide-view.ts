@@ -28,8 +28,11 @@ export interface SlideView {
   sync(layers: Readonly<Record<TileLayer, LayerView>>): void;
   /** The section of a volume the layers show (0 for a 2D slide); layers shown from now on show it. */
   readonly section: number;
-  /** Shows section `z`: every layer shown is replaced by the same layer on that section. */
-  showSection(slide: SlideInfo, z: number, layers: Readonly<Record<TileLayer, LayerView>>): void;
+  /**
+   * Shows section `z`: every layer shown is replaced by the same layer on that section. Resolves once the new image
+   * layer is in the world (image↔viewport conversions need it).
+   */
+  showSection(slide: SlideInfo, z: number, layers: Readonly<Record<TileLayer, LayerView>>): Promise<void>;
   showOutline(rect: OpenSeadragon.Rect): void;
   hideOutline(): void;
   /** Shows a local image (object URL) alone, until the slide it becomes is opened. */
@@ -55,15 +58,21 @@ export function createSlideView(options: SlideViewOptions): SlideView {
     get section() {
       return section;
     },
-    showSection(slide, z, states) {
+    async showSection(slide, z, states) {
       if (z === section) return;
       section = z;
       // Image first, so the overlays are inserted above it.
       const shown = [...layers.keys()].sort((a, b) => (a === 'image' ? -1 : b === 'image' ? 1 : 0));
+      let ready: Promise<void> | undefined;
       for (const layer of shown) {
         const modelVersion = layers.get(layer)?.modelVersion;
-        view.show(slide, layer, { ...states[layer], modelVersion: states[layer].modelVersion ?? modelVersion });
+        const created = view.show(slide, layer, {
+          ...states[layer],
+          modelVersion: states[layer].modelVersion ?? modelVersion,
+        });
+        if (layer === 'image') ready = created.ready;
       }
+      await ready;
     },
     show(slide, layer, state) {
       layers.get(layer)?.destroy();
