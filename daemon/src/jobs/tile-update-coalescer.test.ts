@@ -28,4 +28,23 @@ describe('createTileUpdateCoalescer', () => {
       ['prediction', 3, { x: 0, y: 0, width: 1024, height: 552 }],
     ]);
   });
+
+  it('keeps one bounding box per section of a volume and names the section in each event', () => {
+    const events: JobEvent[] = [];
+    const tiles = createTileUpdateCoalescer({
+      events: { emit: (e) => events.push(e) },
+      slideId: 'sl_1',
+      intervalMs: 60_000,
+      now: () => 0,
+    });
+    tiles.add({ x: 0, y: 0, width: 512, height: 512 }, 2, 4);
+    tiles.add({ x: 512, y: 0, width: 512, height: 512 }, 2, 0);
+    tiles.add({ x: 0, y: 512, width: 512, height: 512 }, 2, 4);
+    tiles.flush();
+    const seen = events.map((e) => e.type === 'tiles.updated' && e.layer === 'uncertainty' && [e.z ?? 0, e.bbox]);
+    expect(seen.filter(Boolean)).toEqual([
+      [4, { x: 0, y: 0, width: 512, height: 1024 }],
+      [0, { x: 512, y: 0, width: 512, height: 512 }],
+    ]);
+  });
 });
