@@ -85,8 +85,8 @@ export function composeProject(options: ComposeProjectOptions): Project {
     },
   };
 
-  const onOverlayChanged = (slideId: string, region: Region, modelVersion: number): Promise<void> =>
-    dropOverlayTiles({ slides: store.slides, paths, tileSize: config.dziTileSize }, slideId, region, modelVersion);
+  const onOverlayChanged = (slideId: string, region: Region, modelVersion: number, z = 0): Promise<void> =>
+    dropOverlayTiles({ slides: store.slides, paths, tileSize: config.dziTileSize }, slideId, region, modelVersion, z);
 
   const unavailable = async (): Promise<never> => {
     throw new ApiError('MODEL_NOT_READY', 'no model engine is loaded');

@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   SLIDE_AXES_UNSUPPORTED: 'SLIDE_AXES_UNSUPPORTED',
   /** 415: a chunk codec or data type the daemon cannot decode; the message names the array and the codec. */
   SLIDE_CODEC_UNSUPPORTED: 'SLIDE_CODEC_UNSUPPORTED',
+  /** 422: the sections of a volume (multi-page TIFF pages, files of a folder) differ in size; the message names the first odd one. */
+  SLIDE_SECTIONS_MISMATCH: 'SLIDE_SECTIONS_MISMATCH',
+  /** 413: a volume claims more sections than `MAX_SLIDE_SECTIONS`; the message names the path. */
+  SLIDE_TOO_MANY_SECTIONS: 'SLIDE_TOO_MANY_SECTIONS',
+  /** 404: a section index (`z`) past the slide's last section. */
+  SECTION_OUT_OF_RANGE: 'SECTION_OUT_OF_RANGE',
   /** 404: level/col/row outside the slide's tile pyramid. */
   TILE_OUT_OF_RANGE: 'TILE_OUT_OF_RANGE',
   /** 404: the overlay layer has no data yet (no inference has run for this slide). */
@@ -119,6 +125,9 @@ const HTTP_STATUS = {
   SLIDE_METADATA_INVALID: 422,
   SLIDE_AXES_UNSUPPORTED: 422,
   SLIDE_CODEC_UNSUPPORTED: 415,
+  SLIDE_SECTIONS_MISMATCH: 422,
+  SLIDE_TOO_MANY_SECTIONS: 413,
+  SECTION_OUT_OF_RANGE: 404,
   TILE_OUT_OF_RANGE: 404,
   LAYER_NOT_AVAILABLE: 404,
   MODEL_VERSION_NOT_FOUND: 404,

@@ -2,6 +2,19 @@ import { z } from 'zod';
 
 const Px = z.number().int().nonnegative();
 
+/**
+ * Most z sections a slide may have: an SBEM block of thousands of sections is real, a metadata claim of 10⁶ is a
+ * mistake (or a probe) that would make every section loop in the daemon run for ever.
+ */
+export const MAX_SLIDE_SECTIONS = 10_000;
+
+/** A section index of a volume, 0-based; absent in a body means section 0 (a 2D slide). */
+export const SectionIndex = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_SLIDE_SECTIONS - 1);
+
 /** An axis-aligned rectangle in level-0 (full-resolution) image pixels. Never viewport coordinates. */
 export const Region = z.object({
   x: Px,
@@ -25,5 +38,7 @@ export const PatchRef = z.object({
   x: Px,
   y: Px,
   size: z.number().int().positive(),
+  /** Section of a volume; absent = 0. */
+  z: SectionIndex.optional(),
 });
 export type PatchRef = z.infer<typeof PatchRef>;

@@ -23,6 +23,7 @@ import { createLearningPanel } from './panels/learning-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createScaleBar } from './panels/scale-bar.js';
+import { createSectionSlider } from './panels/section-slider.js';
 import { createSlidesPanel } from './panels/slides-panel.js';
 import { createStatusBar } from './panels/status-bar.js';
 import { createSuggestionsPanel } from './panels/suggestions-panel.js';
@@ -77,7 +78,13 @@ const PANELS: readonly CreatePanel[] = [
   createLearningPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
-const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar, createUploadProgress];
+const VIEWER_PANELS: readonly CreatePanel[] = [
+  createToolbar,
+  createHelpOverlay,
+  createScaleBar,
+  createUploadProgress,
+  createSectionSlider,
+];
 
 /**
  * Connects an OpenSeadragon viewer to an activeseg daemon: slide + overlay layers as TiledImages, live updates

@@ -55,6 +55,8 @@ export interface TrainingPatchRef {
   col: number;
   row: number;
   size: number;
+  /** Section of a volume; absent = 0. */
+  z?: number;
 }
 
 export interface TrainingPatch {

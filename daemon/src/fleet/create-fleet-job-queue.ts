@@ -50,7 +50,7 @@ export interface FleetJobQueueDeps {
   /** Tries per batch (a batch that throws is retried with exponential backoff from `backoffMs`). */
   attempts?: number;
   backoffMs?: number;
-  onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** What viewers are looking at: a slide's batches are cut from its grid with those cells first (BullMQ runs FIFO). */
   focus?: Pick<ViewerFocus, 'regions'>;
   /** After a worker trained a new version (the daemon reloads its engine to follow). */
@@ -234,8 +234,8 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       const x = p.cell.col * size;
       const y = p.cell.row * size;
       const region: Region = { x, y, width: Math.min(size, t.width - x), height: Math.min(size, t.height - y) };
-      void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion);
-      t.tiles?.add(region, t.modelVersion);
+      void deps.onOverlayChanged?.(t.request.slideId, region, t.modelVersion, p.cell.z ?? 0);
+      t.tiles?.add(region, t.modelVersion, p.cell.z ?? 0);
     }
     let done = 0;
     for (const n of t.batchDone.values()) done += n;
@@ -351,7 +351,7 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     }
     const source = await deps.slides.open(request.slideId);
     const size = deps.config.patchSize;
-    const cells = focusFirst(gridCells(source, size), deps.focus?.regions(request.slideId) ?? [], size);
+    const cells = focusFirst(gridCells(source, size, request.z), deps.focus?.regions(request.slideId) ?? [], size);
     t.total = cells.length;
     t.width = source.width;
     t.height = source.height;

@@ -13,7 +13,8 @@ export const INFER_BATCH = 'infer-batch';
 export const TRAIN = 'train';
 
 const Count = z.number().int().nonnegative();
-const GridCell = z.object({ col: Count, row: Count });
+/** `z`: section of a volume, absent = 0. */
+const GridCell = z.object({ col: Count, row: Count, z: Count.optional() });
 
 /**
  * Everything that crosses Redis is one of these schemas and is parsed where it arrives (job data in the worker,

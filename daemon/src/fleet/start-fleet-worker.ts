@@ -142,8 +142,8 @@ export async function startFleetWorker(options: StartFleetWorkerOptions): Promis
         signal: watch.signal,
         cells: d.cells,
         modelVersion: d.modelVersion,
-        onPatchScored: (region) => {
-          last = { col: region.x / d.patchSize, row: region.y / d.patchSize };
+        onPatchScored: (region, _version, z) => {
+          last = { col: region.x / d.patchSize, row: region.y / d.patchSize, ...(z ? { z } : {}) };
         },
         onProgress: (done, total) => {
           if (done === 0) return;

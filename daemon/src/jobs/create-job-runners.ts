@@ -20,7 +20,7 @@ export interface JobRunnerDeps {
   events: JobEventSink;
   config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
   /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
-  onOverlayChanged?(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** `tiles.updated` events are batched to at most one per this interval per job. */
   tilesUpdateIntervalMs?: number;
   /** What viewers are looking at, read when an inference starts: those cells are scored first. */
@@ -47,10 +47,11 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       acquisition: request.acquisition,
       focusRegions: deps.focus?.regions(request.slideId) ?? [],
       signal: ctx.signal,
+      ...(request.z === undefined ? {} : { firstSection: request.z }),
       onProgress: (done, total) => ctx.progress(done, total),
-      onPatchScored: (region, modelVersion) => {
-        void deps.onOverlayChanged?.(request.slideId, region, modelVersion);
-        tiles.add(region, modelVersion);
+      onPatchScored: (region, modelVersion, z) => {
+        void deps.onOverlayChanged?.(request.slideId, region, modelVersion, z);
+        tiles.add(region, modelVersion, z);
       },
     });
     tiles.flush();
@@ -68,7 +69,7 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       const y = ref.row * ref.size;
       const w = Math.min(ref.size, source.width - x);
       const h = Math.min(ref.size, source.height - y);
-      const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal });
+      const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, z: ref.z ?? 0, signal });
       const { labels, weight } = await loadPatchLabels({ store, paths }, ref);
       return { size: ref.size, image: toPaddedFloat(pixels, w, h, ref.size), labels, weight };
     };

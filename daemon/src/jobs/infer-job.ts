@@ -22,9 +22,11 @@ export interface RunInferenceOptions {
   /** Level-0 regions viewers are looking at: the cells under them are scored before the rest. */
   focusRegions?: readonly Region[];
   signal: AbortSignal;
+  /** The section the viewer shows: scored first, then the others in order. */
+  firstSection?: number;
   onProgress(done: number, total: number): void;
-  /** Called after each scored patch is durable (map file, then row). */
-  onPatchScored(region: Region, modelVersion: number): void;
+  /** Called after each scored patch is durable (map file, then row); `z` is the patch's section. */
+  onPatchScored(region: Region, modelVersion: number, z: number): void;
 }
 
 export interface RunInferenceResult {
@@ -33,10 +35,11 @@ export interface RunInferenceResult {
   skippedBlank: number;
 }
 
-/** One cell of a slide's patch grid: the patch at level-0 (col × size, row × size). */
+/** One cell of a slide's patch grid: the patch at level-0 (col × size, row × size) of section `z` (absent = 0). */
 export interface GridCell {
   col: number;
   row: number;
+  z?: number;
 }
 
 export interface ScoreCellsOptions extends RunInferenceOptions {
@@ -48,21 +51,30 @@ export interface ScoreCellsOptions extends RunInferenceOptions {
   total?: number;
 }
 
-/** Every cell of the slide's patch grid, row by row (the order the single daemon scores them in). */
-export function gridCells(source: Pick<SlideSource, 'width' | 'height'>, size: number): GridCell[] {
-  return patchGrid({ width: source.width, height: source.height, patchSize: size }).map((p) => ({
-    col: p.x / size,
-    row: p.y / size,
-  }));
+/**
+ * Every cell of the slide's patch grid on every section, row by row within a section (the order the single daemon
+ * scores them in): section `firstSection` (the one the viewer shows) first, then the others from 0 up.
+ */
+export function gridCells(
+  source: Pick<SlideSource, 'width' | 'height' | 'sections'>,
+  size: number,
+  firstSection = 0,
+): GridCell[] {
+  const plane = patchGrid({ width: source.width, height: source.height, patchSize: size });
+  const sections = source.sections ?? 1;
+  const first = Math.min(Math.max(0, firstSection), sections - 1);
+  const order = [first, ...Array.from({ length: sections }, (_, z) => z).filter((z) => z !== first)];
+  return order.flatMap((z) => plane.map((p) => ({ col: p.x / size, row: p.y / size, ...(sections > 1 ? { z } : {}) })));
 }
 
 /**
  * The MC seed of one patch: FNV-1a of (slide, col, row, model version), so a patch scores the same wherever and
  * however often it is scored (a worker's retried batch, or the single daemon), with the tfjs runtime.
  */
-export function patchSeed(slideId: string, col: number, row: number, modelVersion: number): number {
+export function patchSeed(slideId: string, col: number, row: number, modelVersion: number, z = 0): number {
   let h = 0x811c9dc5;
-  for (const ch of `${slideId}/${col}/${row}/${modelVersion}`) {
+  // Section 0 keeps the 2D key, so a 2D slide scores as it did before volumes.
+  for (const ch of `${slideId}/${col}/${row}/${modelVersion}${z ? `/z${z}` : ''}`) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
@@ -75,7 +87,11 @@ export function patchSeed(slideId: string, col: number, row: number, modelVersio
  * never points at a missing map.
  */
 export async function runInference(options: RunInferenceOptions): Promise<RunInferenceResult> {
-  const cells = focusFirst(gridCells(options.source, options.patchSize), options.focusRegions ?? [], options.patchSize);
+  const cells = focusFirst(
+    gridCells(options.source, options.patchSize, options.firstSection),
+    options.focusRegions ?? [],
+    options.patchSize,
+  );
   return scoreCells({ ...options, cells, modelVersion: options.engine.modelVersion() });
 }
 
@@ -92,19 +108,19 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
   let skippedBlank = 0;
   const corrupt: GridCell[] = [];
   options.onProgress(0, total);
-  for (const { col, row } of options.cells) {
+  for (const { col, row, z = 0 } of options.cells) {
     signal.throwIfAborted();
     const x = col * size;
     const y = row * size;
     const w = Math.min(size, source.width - x);
     const h = Math.min(size, source.height - y);
-    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, signal }).catch((err: unknown) => {
+    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, z, signal }).catch((err: unknown) => {
       // A patch whose pixels do not decode costs that patch, not the slide: note it and score the others.
       if (err instanceof ApiError && err.code === 'SLIDE_CORRUPT') return undefined;
       throw err;
     });
     if (pixels === undefined) {
-      corrupt.push({ col, row });
+      corrupt.push({ col, row, z });
     } else if (intensityStd(pixels) < options.blankPatchStd) {
       skippedBlank++;
     } else {
@@ -112,14 +128,15 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
       const result = await engine.scorePatch(patch, size, signal, {
         acquisition: options.acquisition,
         valid: { width: w, height: h },
-        seed: patchSeed(options.slideId, col, row, modelVersion),
+        seed: patchSeed(options.slideId, col, row, modelVersion, z),
       });
       signal.throwIfAborted();
-      const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row);
+      const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row, z);
       await atomicWrite(mapFile, encodeScoreMap(result.mean, result.std));
       options.scores.upsert({
         slideId: options.slideId,
         modelVersion,
+        z,
         col,
         row,
         size,
@@ -130,13 +147,13 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
         createdAt: new Date().toISOString(),
       });
       scored++;
-      options.onPatchScored({ x, y, width: w, height: h }, modelVersion);
+      options.onPatchScored({ x, y, width: w, height: h }, modelVersion, z);
     }
     done++;
     options.onProgress(done, total);
   }
   if (corrupt.length > 0) {
-    const cells = corrupt.map((c) => `${c.col}_${c.row}`);
+    const cells = corrupt.map((c) => `${c.col}_${c.row}${c.z ? `@z${c.z}` : ''}`);
     throw new ApiError(
       'SLIDE_CORRUPT',
       `slide ${options.slideId}: ${corrupt.length} of ${options.cells.length} patches cannot be decoded (cells ${cells.slice(0, 20).join(', ')}${cells.length > 20 ? ', …' : ''}); the other ${scored} were scored and ${skippedBlank} skipped as blank`,

@@ -14,7 +14,7 @@ export interface JobBackendDeps {
   slides: SlideCatalog;
   events: JobEventSink;
   engine: ModelEngine | null;
-  onOverlayChanged(slideId: string, region: Region, modelVersion: number): Promise<void>;
+  onOverlayChanged(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** What viewers are looking at: an inference's batches holding those cells go first. */
   focus?: Pick<ViewerFocus, 'regions'>;
   log?: (message: string, err?: unknown) => void;

@@ -80,4 +80,23 @@ describe('createTileUpdateCoalescer', () => {
     // (2,1) goes at once; (3,1) and (2,2) are diagonal to each other, so (3,1) goes alone; (2,2) + (3,2) make a row.
     expect(boxes).toEqual([cell(2, 1), cell(3, 1), { x: 1024, y: 1024, width: 1024, height: 512 }, cell(0, 0)]);
   });
+
+  it('keeps one bounding box per section of a volume and names the section in each event', () => {
+    const events: JobEvent[] = [];
+    const tiles = createTileUpdateCoalescer({
+      events: { emit: (e) => events.push(e) },
+      slideId: 'sl_1',
+      intervalMs: 60_000,
+      now: () => 0,
+    });
+    tiles.add({ x: 0, y: 0, width: 512, height: 512 }, 2, 4);
+    tiles.add({ x: 512, y: 0, width: 512, height: 512 }, 2, 0);
+    tiles.add({ x: 0, y: 512, width: 512, height: 512 }, 2, 4);
+    tiles.flush();
+    const seen = events.map((e) => e.type === 'tiles.updated' && e.layer === 'uncertainty' && [e.z ?? 0, e.bbox]);
+    expect(seen.filter(Boolean)).toEqual([
+      [4, { x: 0, y: 0, width: 512, height: 1024 }],
+      [0, { x: 512, y: 0, width: 512, height: 512 }],
+    ]);
+  });
 });

@@ -11,10 +11,16 @@ export interface TileUpdateCoalescerOptions {
 }
 
 export interface TileUpdateCoalescer {
-  /** A level-0 region whose overlay changed under this model version. */
-  add(region: Region, modelVersion: number): void;
+  /** A level-0 region of section `z` (default 0) whose overlay changed under this model version. */
+  add(region: Region, modelVersion: number, z?: number): void;
   /** Emits what is pending now (at the end of a job). */
   flush(): void;
+}
+
+interface Pending {
+  box: Region;
+  /** Pixels of the regions merged into `box` (scored cells do not overlap). */
+  area: number;
 }
 
 /**
@@ -23,9 +29,8 @@ export interface TileUpdateCoalescer {
  */
 export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): TileUpdateCoalescer {
   const now = options.now ?? Date.now;
-  let pending: Region | undefined;
-  /** Pixels of the regions merged into `pending` (scored cells do not overlap). */
-  let pendingArea = 0;
+  // One bounding box per section: a volume's job moves from section to section, and each has its own tiles.
+  const pending = new Map<number, Pending>();
   let pendingVersion = 0;
   let lastFlush = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,32 +38,38 @@ export function createTileUpdateCoalescer(options: TileUpdateCoalescerOptions): 
   const flush = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (!pending) return;
-    for (const layer of ['uncertainty', 'prediction'] as const) {
-      options.events.emit({
-        type: 'tiles.updated',
-        slideId: options.slideId,
-        layer,
-        modelVersion: pendingVersion,
-        bbox: pending,
-      });
+    if (pending.size === 0) return;
+    for (const [z, { box }] of pending) {
+      for (const layer of ['uncertainty', 'prediction'] as const) {
+        options.events.emit({
+          type: 'tiles.updated',
+          slideId: options.slideId,
+          layer,
+          modelVersion: pendingVersion,
+          bbox: box,
+          ...(z ? { z } : {}),
+        });
+      }
     }
-    pending = undefined;
-    pendingArea = 0;
+    pending.clear();
     lastFlush = now();
   };
 
   return {
-    add(region, modelVersion) {
+    add(region, modelVersion, z = 0) {
       // A box over regions that are not side by side would also cover cells not scored yet at this version (viewers
       // would switch those tiles to it and show them empty): send what is pending first. Likewise for a new version.
+      const p = pending.get(z);
       if (
-        pending &&
-        (modelVersion !== pendingVersion || area(boundingRect(pending, region)) > pendingArea + area(region))
+        (pending.size > 0 && modelVersion !== pendingVersion) ||
+        (p && area(boundingRect(p.box, region)) > p.area + area(region))
       )
         flush();
-      pending = pending ? boundingRect(pending, region) : region;
-      pendingArea += area(region);
+      const q = pending.get(z);
+      pending.set(
+        z,
+        q ? { box: boundingRect(q.box, region), area: q.area + area(region) } : { box: region, area: area(region) },
+      );
       pendingVersion = modelVersion;
       const wait = lastFlush + options.intervalMs - now();
       if (wait <= 0) flush();

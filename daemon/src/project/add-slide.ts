@@ -48,6 +48,7 @@ export async function addSlide(deps: AddSlideDeps, options: AddSlideOptions): Pr
     createdAt: new Date().toISOString(),
     pixelSize: options.pixelSize ?? ingested.pixelSize,
     ...(ingested.warnings?.length ? { warnings: ingested.warnings } : {}),
+    sections: ingested.source.sections ?? 1,
   };
   deps.slidesRepo.insert(record);
   deps.onSlideAdded?.(record);

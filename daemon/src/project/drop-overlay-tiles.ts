@@ -12,7 +12,7 @@ export interface DropOverlayTilesDeps {
 }
 
 /**
- * Deletes the cached overlay tiles, at every level, over a re-scored level-0 region: they are stale, and the next
+ * Deletes the cached overlay tiles of section `z`, at every level, over a re-scored level-0 region: they are stale, and the next
  * fetch (which `tiles.updated` triggers) renders fresh ones.
  */
 export async function dropOverlayTiles(
@@ -20,6 +20,7 @@ export async function dropOverlayTiles(
   slideId: string,
   region: Region,
   modelVersion: number,
+  z = 0,
 ): Promise<void> {
   const slide = deps.slides.get(slideId);
   if (!slide) return;
@@ -28,7 +29,7 @@ export async function dropOverlayTiles(
   forEachTile(ranges, ({ level, col, row }) => {
     for (const layer of ['uncertainty', 'prediction'] as const) {
       removals.push(
-        rm(deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png' }), { force: true }),
+        rm(deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png', z }), { force: true }),
       );
     }
   });

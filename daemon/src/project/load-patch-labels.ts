@@ -13,14 +13,14 @@ export interface PatchLabels {
 /** Assembles the labels of one grid cell from every annotation covering it; later annotations win. */
 export async function loadPatchLabels(
   deps: { store: Store; paths: ProjectPaths },
-  cell: { slideId: string; col: number; row: number; size: number },
+  cell: { slideId: string; col: number; row: number; size: number; z?: number | undefined },
 ): Promise<PatchLabels> {
   const { size } = cell;
   const labels = new Uint8Array(size * size);
   const weight = new Uint8Array(size * size);
   const px = cell.col * size;
   const py = cell.row * size;
-  for (const a of deps.store.annotations.listForCell(cell.slideId, cell.col, cell.row)) {
+  for (const a of deps.store.annotations.listForCell(cell.slideId, cell.col, cell.row, cell.z ?? 0)) {
     const x0 = Math.max(px, a.x);
     const y0 = Math.max(py, a.y);
     const x1 = Math.min(px + size, a.x + a.width);

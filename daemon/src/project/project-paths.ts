@@ -12,6 +12,7 @@ import { Id } from '@activeseg/protocol';
  *   annotations/<slideId>/<annotationId>.png           region-sized label masks (0/255)
  *   maps/<slideId>/v<model>/<col>_<row>.u8             per-patch mean|std maps, quantised to bytes
  *   cache/tiles/<slideId>/<layer>/v<model>/<level>/<col>_<row>.<ext>   rendered DZI tiles (rebuildable)
+ *   Sections z > 0 of a volume add a `z<z>/` folder after `v<model>/` (section 0 keeps the 2D layout).
  */
 export interface ProjectPaths {
   readonly root: string;
@@ -24,7 +25,7 @@ export interface ProjectPaths {
   annotationMask(slideId: string, annotationId: string): string;
   /** Every folder that holds files derived from one slide (deleting the slide removes them). */
   slideFolders(slideId: string): string[];
-  scoreMap(slideId: string, modelVersion: number, col: number, row: number): string;
+  scoreMap(slideId: string, modelVersion: number, col: number, row: number, z?: number): string;
   tile(t: {
     slideId: string;
     layer: string;
@@ -33,6 +34,8 @@ export interface ProjectPaths {
     col: number;
     row: number;
     ext: string;
+    /** Section of a volume; absent = 0. */
+    z?: number;
   }): string;
   /** Project-relative form stored in the database (so projects can move). */
   toRelative(absolute: string): string;
@@ -49,6 +52,11 @@ function safeSegment(value: string): string {
 function safeInt(value: number): string {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`unsafe path number ${value}`);
   return String(value);
+}
+
+/** The folder a section z > 0 adds; none for section 0, so 2D projects keep their files where they are. */
+function sectionSegment(z: number | undefined): string[] {
+  return z === undefined || z === 0 ? [] : [`z${safeInt(z)}`];
 }
 
 export function createProjectPaths(projectDir: string): ProjectPaths {
@@ -73,8 +81,15 @@ export function createProjectPaths(projectDir: string): ProjectPaths {
     },
     annotationMask: (slideId, annotationId) =>
       join(root, 'annotations', safeSegment(slideId), `${safeSegment(annotationId)}.png`),
-    scoreMap: (slideId, v, col, row) =>
-      join(root, 'maps', safeSegment(slideId), `v${safeInt(v)}`, `${safeInt(col)}_${safeInt(row)}.u8`),
+    scoreMap: (slideId, v, col, row, z) =>
+      join(
+        root,
+        'maps',
+        safeSegment(slideId),
+        `v${safeInt(v)}`,
+        ...sectionSegment(z),
+        `${safeInt(col)}_${safeInt(row)}.u8`,
+      ),
     tile: (t) =>
       join(
         root,
@@ -83,6 +98,7 @@ export function createProjectPaths(projectDir: string): ProjectPaths {
         safeSegment(t.slideId),
         safeSegment(t.layer),
         `v${safeInt(t.modelVersion)}`,
+        ...sectionSegment(t.z),
         safeInt(t.level),
         `${safeInt(t.col)}_${safeInt(t.row)}.${safeSegment(t.ext)}`,
       ),

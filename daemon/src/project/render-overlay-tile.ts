@@ -11,6 +11,8 @@ export interface RenderOverlayTileOptions {
   slideId: string;
   layer: Exclude<TileLayer, 'image'>;
   modelVersion: number;
+  /** Section of a volume; absent = 0. */
+  z?: number;
   bounds: DziTileBounds;
   slideSize: { width: number; height: number };
   scores: ScoresRepo;
@@ -30,7 +32,12 @@ export async function renderOverlayTile(options: RenderOverlayTileOptions): Prom
   const { bounds: b, layer } = options;
   const d = 2 ** b.sourceLevel;
   const l0 = b.level0;
-  const records = options.scores.listInRange(options.slideId, options.modelVersion, rangeOf(l0, options.patchSize));
+  const records = options.scores.listInRange(
+    options.slideId,
+    options.modelVersion,
+    rangeOf(l0, options.patchSize),
+    options.z ?? 0,
+  );
   const size = options.patchSize;
   const byCell = new Map<string, ScoreRecord>(records.map((r) => [`${r.col}_${r.row}`, r]));
   const useMaps = d <= (options.maxMapDownsample ?? 16);

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import type { AnnotationAck, AnnotationSource } from '@activeseg/protocol';
+import { type AnnotationAck, type AnnotationSource, sectionCount } from '@activeseg/protocol';
 import { ApiError } from '../errors/api-error.js';
 import { type AnnotationRecord, AnnotationSupersededError } from '../store/annotations-repo.js';
 import { atomicWrite } from '../store/atomic-write.js';
@@ -48,6 +48,14 @@ export async function saveAnnotation(
       'region',
     );
   }
+  const z = req.z ?? 0;
+  if (z >= sectionCount(slide)) {
+    throw new ApiError(
+      'SECTION_OUT_OF_RANGE',
+      `slide ${slide.id} has no section ${z} (${sectionCount(slide)} sections)`,
+      'z',
+    );
+  }
   const { foregroundPixels } = prepared;
   const previous = req.supersedes === undefined ? undefined : currentVersion(store, req.supersedes, slide.id);
   if (req.modelVersion !== undefined) checkModelVersion(deps, req.modelVersion);
@@ -68,6 +76,7 @@ export async function saveAnnotation(
     createdAt: new Date().toISOString(),
     version: previous ? previous.version + 1 : 1,
     ...(previous ? { supersedes: previous.id } : {}),
+    z,
     patches: patches.map((p) => ({
       col: p.col,
       row: p.row,
@@ -154,11 +163,12 @@ function replay(existing: AnnotationRecord, req: PreparedAnnotation['request']):
     existing.x === req.region.x &&
     existing.y === req.region.y &&
     existing.width === req.region.width &&
-    existing.height === req.region.height;
+    existing.height === req.region.height &&
+    (existing.z ?? 0) === (req.z ?? 0);
   if (!same) {
     throw new ApiError(
       'IDEMPOTENCY_CONFLICT',
-      `clientId ${req.clientId} was already used for another slide or region`,
+      `clientId ${req.clientId} was already used for another slide, section or region`,
       'clientId',
     );
   }
@@ -166,6 +176,7 @@ function replay(existing: AnnotationRecord, req: PreparedAnnotation['request']):
 }
 
 export function toAck(a: AnnotationRecord): AnnotationAck {
+  const z = a.z ?? 0;
   return {
     id: a.id,
     slideId: a.slideId,
@@ -177,6 +188,8 @@ export function toAck(a: AnnotationRecord): AnnotationAck {
       y: p.row * p.size,
       size: p.size,
       coveredPixels: p.coveredPixels,
+      ...(z ? { z } : {}),
     })),
+    ...(z ? { z } : {}),
   };
 }

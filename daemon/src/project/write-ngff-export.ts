@@ -54,6 +54,7 @@ const GROUP: Record<Plane, string> = {
  * validators read: the slide as the root multiscale image, `labels/annotations` (the biologist's labels) and
  * `labels/prediction` (mean probability ≥ 0.5) as image-labels with colours, and `uncertainty/` (MC-dropout std,
  * uint8 0–255 as the daemon stores it) as a second multiscale image — a continuous map is not a label image.
+ * A volume gets a leading z axis (one section per chunk, its spacing unknown: scale 1) on every plane.
  * Every plane has the same levels (each half the last, down to one chunk). Level 0 is written one patch at a time,
  * each coarser level from the one before, so memory stays at a few chunks. The store is written beside `outPath`
  * and renamed into place at the end: a failed or cancelled export leaves nothing at `outPath`.
@@ -89,6 +90,8 @@ async function writeStore(
   o: { chunk: number; source: SlideSource; modelVersion: number | undefined; signal: AbortSignal | undefined },
 ): Promise<Omit<WriteNgffExportResult, 'path'>> {
   const { chunk, source } = o;
+  const sections = slide.sections ?? 1;
+  const volume = sections > 1;
   await mkdir(dir, { recursive: true });
   const store = new FileSystemStore(dir);
   const root = zarr.root(store);
@@ -98,13 +101,18 @@ async function writeStore(
     shapes.push([Math.ceil(h / 2), Math.ceil(w / 2)]);
   }
   const px = slide.pixelSize;
-  const axes = ['y', 'x'].map((name) => ({ name, type: 'space', ...(px ? { unit: 'micrometer' } : {}) }));
+  const axes = [
+    ...(volume ? [{ name: 'z', type: 'space' }] : []),
+    ...['y', 'x'].map((name) => ({ name, type: 'space', ...(px ? { unit: 'micrometer' } : {}) })),
+  ];
   const multiscale = (name: string) => ({
     name,
     axes,
     datasets: shapes.map((_, k) => ({
       path: String(k),
-      coordinateTransformations: [{ type: 'scale', scale: [(px?.y ?? 1) * 2 ** k, (px?.x ?? 1) * 2 ** k] }],
+      coordinateTransformations: [
+        { type: 'scale', scale: [...(volume ? [1] : []), (px?.y ?? 1) * 2 ** k, (px?.x ?? 1) * 2 ** k] },
+      ],
     })),
   });
   const ome = (extra: Record<string, unknown>) => ({ ome: { version: '0.5', ...extra } });
@@ -128,11 +136,11 @@ async function writeStore(
       arrays.set(
         `${plane}/${k}`,
         await zarr.create(root.resolve(path), {
-          shape,
-          chunkShape: [chunk, chunk],
+          shape: volume ? [sections, ...shape] : shape,
+          chunkShape: volume ? [1, chunk, chunk] : [chunk, chunk],
           dtype: 'uint8',
           fillValue: 0,
-          dimensionNames: ['y', 'x'],
+          dimensionNames: volume ? ['z', 'y', 'x'] : ['y', 'x'],
           codecs: [
             { name: 'bytes', configuration: {} },
             {
@@ -152,46 +160,51 @@ async function writeStore(
   const count = (data: Uint8Array) => data.reduce((n, v) => n + (v === NGFF_LABEL_VALUES.myelin ? 1 : 0), 0);
   const cols = Math.ceil(slide.width / chunk);
   const rows = Math.ceil(slide.height / chunk);
-  for (let row = 0; row < rows; row++) {
-    for (let col = 0; col < cols; col++) {
-      o.signal?.throwIfAborted();
-      const x = col * chunk;
-      const y = row * chunk;
-      const w = Math.min(chunk, slide.width - x);
-      const h = Math.min(chunk, slide.height - y);
-      const at = [zarr.slice(y, y + h), zarr.slice(x, x + w)];
-      const put = (plane: Plane, data: Uint8Array) =>
-        zarr.set(array(plane, 0), at, { data, shape: [h, w], stride: [w, 1] });
-      await put('image', await source.readRegion({ level: 0, x, y, width: w, height: h }));
-      const ann = await loadPatchLabels(deps, { slideId: slide.id, col, row, size: chunk });
-      const labels = crop(chunk, w, h, (i) => (ann.weight[i] ? (ann.labels[i] ? 2 : 1) : 0));
-      annotatedPx += count(labels);
-      await put('labels/annotations', labels);
-      const score =
-        o.modelVersion === undefined ? undefined : deps.store.scores.get(slide.id, o.modelVersion, col, row);
-      const bytes = score && (await readFile(deps.paths.fromStored(score.mapPath)).catch(() => undefined));
-      if (score && bytes) {
-        const map = decodeScoreMap(new Uint8Array(bytes), score.size);
-        scoredPatches++;
-        const prediction = crop(score.size, w, h, (i) => (map.mean[i]! >= 128 ? 2 : 1));
-        predictedPx += count(prediction);
-        await put('labels/prediction', prediction);
-        await put(
-          'uncertainty',
-          crop(score.size, w, h, (i) => map.std[i]!),
-        );
+  for (let z = 0; z < sections; z++) {
+    for (let row = 0; row < rows; row++) {
+      for (let col = 0; col < cols; col++) {
+        o.signal?.throwIfAborted();
+        const x = col * chunk;
+        const y = row * chunk;
+        const w = Math.min(chunk, slide.width - x);
+        const h = Math.min(chunk, slide.height - y);
+        const at = [...(volume ? [z] : []), zarr.slice(y, y + h), zarr.slice(x, x + w)];
+        const put = (plane: Plane, data: Uint8Array) =>
+          zarr.set(array(plane, 0), at, { data, shape: [h, w], stride: [w, 1] });
+        await put('image', await source.readRegion({ level: 0, x, y, width: w, height: h, z }));
+        const ann = await loadPatchLabels(deps, { slideId: slide.id, col, row, size: chunk, z });
+        const labels = crop(chunk, w, h, (i) => (ann.weight[i] ? (ann.labels[i] ? 2 : 1) : 0));
+        annotatedPx += count(labels);
+        await put('labels/annotations', labels);
+        const score =
+          o.modelVersion === undefined ? undefined : deps.store.scores.get(slide.id, o.modelVersion, col, row, z);
+        const bytes = score && (await readFile(deps.paths.fromStored(score.mapPath)).catch(() => undefined));
+        if (score && bytes) {
+          const map = decodeScoreMap(new Uint8Array(bytes), score.size);
+          scoredPatches++;
+          const prediction = crop(score.size, w, h, (i) => (map.mean[i]! >= 128 ? 2 : 1));
+          predictedPx += count(prediction);
+          await put('labels/prediction', prediction);
+          await put(
+            'uncertainty',
+            crop(score.size, w, h, (i) => map.std[i]!),
+          );
+        }
       }
     }
   }
   for (let k = 1; k < shapes.length; k++) {
     for (const plane of PLANES) {
-      await writeLevel(
-        array(plane, k - 1),
-        array(plane, k),
-        chunk,
-        plane.startsWith('labels/') ? 'nearest' : 'mean',
-        o.signal,
-      );
+      for (let z = 0; z < sections; z++) {
+        await writeLevel(
+          array(plane, k - 1),
+          array(plane, k),
+          chunk,
+          plane.startsWith('labels/') ? 'nearest' : 'mean',
+          volume ? z : undefined,
+          o.signal,
+        );
+      }
     }
   }
   const area = px ? px.x * px.y : 1;
@@ -210,16 +223,21 @@ function crop(size: number, w: number, h: number, at: (i: number) => number): Ui
   return out;
 }
 
-/** Level k from level k−1, one output chunk at a time: 2×2 mean for intensities, top-left pixel for labels. */
+/**
+ * Level k from level k−1, one output chunk at a time: 2×2 mean for intensities, top-left pixel for labels. `z` is the
+ * section of a volume's arrays (undefined for 2D arrays).
+ */
 async function writeLevel(
   from: zarr.Array<'uint8', FileSystemStore>,
   to: zarr.Array<'uint8', FileSystemStore>,
   chunk: number,
   mode: 'mean' | 'nearest',
+  z: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const [H, W] = to.shape as [number, number];
-  const [sh, sw] = from.shape as [number, number];
+  const lead = z === undefined ? [] : [z];
+  const [H, W] = to.shape.slice(-2) as [number, number];
+  const [sh, sw] = from.shape.slice(-2) as [number, number];
   for (let y = 0; y < H; y += chunk) {
     for (let x = 0; x < W; x += chunk) {
       signal?.throwIfAborted();
@@ -227,7 +245,7 @@ async function writeLevel(
       const w = Math.min(chunk, W - x);
       const y1 = Math.min(sh, 2 * (y + h));
       const x1 = Math.min(sw, 2 * (x + w));
-      const src = await zarr.get(from, [zarr.slice(2 * y, y1), zarr.slice(2 * x, x1)]);
+      const src = await zarr.get(from, [...lead, zarr.slice(2 * y, y1), zarr.slice(2 * x, x1)]);
       const sW = x1 - 2 * x;
       const sH = y1 - 2 * y;
       const d = src.data as Uint8Array;
@@ -244,7 +262,11 @@ async function writeLevel(
               : (d[r0 * sW + c0]! + d[r0 * sW + c1]! + d[r1 * sW + c0]! + d[r1 * sW + c1]! + 2) >> 2;
         }
       }
-      await zarr.set(to, [zarr.slice(y, y + h), zarr.slice(x, x + w)], { data: out, shape: [h, w], stride: [w, 1] });
+      await zarr.set(to, [...lead, zarr.slice(y, y + h), zarr.slice(x, x + w)], {
+        data: out,
+        shape: [h, w],
+        stride: [w, 1],
+      });
     }
   }
 }

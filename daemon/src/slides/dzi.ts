@@ -81,7 +81,7 @@ export interface RenderDziTileOptions {
 export async function renderDziTile(
   source: SlideSource,
   layout: DziLayout,
-  tile: { level: number; col: number; row: number },
+  tile: { level: number; col: number; row: number; z?: number },
   options: RenderDziTileOptions,
 ): Promise<Uint8Array | undefined> {
   const b = dziTileBounds(layout, tile.level, tile.col, tile.row);
@@ -92,6 +92,7 @@ export async function renderDziTile(
     y: b.y,
     width: b.width,
     height: b.height,
+    ...(tile.z ? { z: tile.z } : {}),
     signal: options.signal,
   });
   const img = sharp(pixels, { raw: { width: b.width, height: b.height, channels: 1 } });

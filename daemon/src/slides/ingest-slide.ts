@@ -7,6 +7,7 @@ import { diskFullError, isDiskFull } from '../errors/disk-full.js';
 import { commitFile, tempPathFor } from '../store/atomic-write.js';
 import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
 import { ingestOmeZarr, isZarrStore } from './ingest-ome-zarr.js';
+import { ingestSectionFolder } from './ingest-section-folder.js';
 import { readOmeTiffPixelSize } from './ome-tiff-metadata.js';
 import { pyramidTiffOptions } from './pyramid-tiff.js';
 import { loadSharpSlideSource } from './sharp-slide-source.js';
@@ -42,11 +43,19 @@ export interface IngestSlideResult {
 export async function ingestSlide(path: string, options: IngestSlideOptions): Promise<IngestSlideResult> {
   const { pyramidPath, maxSlidePixels = 0, convertAbovePixels = 64 * 1024 * 1024, signal } = options;
   const st = await stat(path).catch(() => undefined);
-  // A directory with Zarr metadata is an OME-Zarr store, read in place (its own pyramid serves the tiles); any other
-  // directory is not a slide.
+  // A directory with Zarr metadata is an OME-Zarr store, read in place (its own pyramid serves the tiles).
   if (st?.isDirectory() && (await isZarrStore(path))) {
     const zarr = await ingestOmeZarr(path, { maxSlidePixels, ...(signal ? { signal } : {}) });
     return { readPath: path, converted: false, ...zarr, pixelSize: zarr.source.pixelSize };
+  }
+  // Any other directory is a stack of same-sized sections, assembled into one multi-page TIFF.
+  if (st?.isDirectory()) {
+    const stack = await ingestSectionFolder(path, {
+      stackPath: pyramidPath,
+      maxSlidePixels,
+      ...(signal ? { signal } : {}),
+    });
+    return { ...stack, converted: true };
   }
   if (!st?.isFile())
     throw new ApiError('SLIDE_FILE_NOT_FOUND', `no readable file or OME-Zarr store at ${path}`, 'path');

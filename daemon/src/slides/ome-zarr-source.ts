@@ -1,4 +1,4 @@
-import type { PixelSize } from '@activeseg/protocol';
+import { MAX_SLIDE_SECTIONS, type PixelSize } from '@activeseg/protocol';
 import FileSystemStore from '@zarrita/storage/fs';
 import sharp from 'sharp';
 import * as zarr from 'zarrita';
@@ -33,7 +33,8 @@ export interface OmeZarrSource extends SlideSource {
  * A SlideSource over a local OME-Zarr directory (NGFF v0.4 / Zarr v2 or v0.5 / Zarr v3), read through zarrita.
  * The store's own pyramid serves every level: a window at SlideSource level L (downsampled 2^L) is read from the
  * coarsest dataset that is still at least as fine, touching only the chunks under the window, and resized only
- * when that dataset's factor is not exactly 2^L. Axes other than y/x (t, c, z) must have one step; index 0 is read.
+ * when that dataset's factor is not exactly 2^L. A z axis gives the slide's sections (a volume; `ReadRegionRequest.z`);
+ * t and c must have one step.
  */
 export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
   const store = new FileSystemStore(dir);
@@ -47,6 +48,9 @@ export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
   const ms = parseOmeMultiscales(group.attrs, dir);
   const base = ms.datasets[0]!;
   const zarrLevels: OmeZarrLevel[] = [];
+  // A z axis makes the slide a volume of sections; t and c must still have one step.
+  const zi = ms.axes.findIndex((a) => a.name === 'z');
+  let sections = 1;
   for (const ds of ms.datasets) {
     const where = `${dir}/${ds.path}`;
     const array = await openArray(root.resolve(ds.path), where);
@@ -58,13 +62,26 @@ export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
       );
     }
     ms.axes.forEach((axis, i) => {
-      if (i === ms.x || i === ms.y || array.shape[i] === 1) return;
+      if (i === ms.x || i === ms.y || i === zi || array.shape[i] === 1) return;
       throw new ApiError(
         'SLIDE_AXES_UNSUPPORTED',
-        `${where}: axis ${axis.name} has ${array.shape[i]} steps; a slide is one 2D image (pick one ${axis.type ?? axis.name} and write it as its own store)`,
+        `${where}: axis ${axis.name} has ${array.shape[i]} steps; a slide is one 2D image or a z stack of them (pick one ${axis.type ?? axis.name} and write it as its own store)`,
         'path',
       );
     });
+    if (zi >= 0 && zarrLevels.length === 0) {
+      sections = array.shape[zi]!;
+      if (sections > MAX_SLIDE_SECTIONS) {
+        throw new ApiError(
+          'SLIDE_TOO_MANY_SECTIONS',
+          `${where}: axis z claims ${sections} sections, over the limit of ${MAX_SLIDE_SECTIONS}`,
+          'path',
+        );
+      }
+    }
+    // A coarser dataset that also halves z has no plane per section: the levels from there on are resampled from the
+    // last dataset that keeps every section, as for any level the store does not hold.
+    if (zi >= 0 && array.shape[zi] !== sections) break;
     const fx = ds.scale[ms.x]! / base.scale[ms.x]!;
     const fy = ds.scale[ms.y]! / base.scale[ms.y]!;
     const width = array.shape[ms.x]!;
@@ -106,12 +123,13 @@ export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
     tileSize: 256,
     levels: levelCount(width, height, 256),
     format: 'ome-zarr',
+    sections,
     multiscales: ms,
     zarrLevels,
     pixelSize: pixelSizeOf(ms),
     async readRegion(req: ReadRegionRequest): Promise<Uint8Array> {
       assertWindowInside(source, req);
-      const { level, x, y, width: w, height: h, signal } = req;
+      const { level, x, y, width: w, height: h, signal, z = 0 } = req;
       signal?.throwIfAborted();
       const down = 2 ** level;
       // Coarsest dataset still at least as detailed as the level (a tolerance for scales stored as decimals).
@@ -122,7 +140,7 @@ export async function openOmeZarrSource(dir: string): Promise<OmeZarrSource> {
       const right = Math.max(left + 1, Math.min(ds.width, Math.ceil((x + w) * r)));
       const bottom = Math.max(top + 1, Math.min(ds.height, Math.ceil((y + h) * r)));
       const selection = ms.axes.map((_, i) =>
-        i === ms.y ? zarr.slice(top, bottom) : i === ms.x ? zarr.slice(left, right) : 0,
+        i === ms.y ? zarr.slice(top, bottom) : i === ms.x ? zarr.slice(left, right) : i === zi ? z : 0,
       );
       let chunk: zarr.Chunk<GreyDtype>;
       try {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
+import { MAX_SLIDE_SECTIONS } from '@activeseg/protocol';
 import { scaleTo8Bit } from '@activeseg/shared';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeGrey } from '../data/decode-grey.js';
 import { ApiError } from '../errors/api-error.js';
 import { checkTiffLayout, TiffLayoutError } from './check-tiff-layout.js';
@@ -49,9 +50,10 @@ export async function loadSharpSlideSource(
   const channels = meta.channels ?? 1;
   const hasAlpha = meta.hasAlpha ?? false;
   const pages: Page[] = [{ index: 0, width, height }];
-  // A pyramidal TIFF stores each level as a page of half the size of the previous one; any other multi-page
-  // file (a stack, an OME series) is read from page 0 only.
-  if (meta.format === 'tiff' && (meta.pages ?? 1) > 1) {
+  // A multi-page TIFF whose second page has the first one's size is a stack of sections (a volume); one whose pages
+  // halve is a pyramid; any other (an OME series with a thumbnail) is read from page 0 only.
+  const sections = meta.format === 'tiff' ? await stackSections(path, meta, limitInputPixels) : 1;
+  if (sections === 1 && meta.format === 'tiff' && (meta.pages ?? 1) > 1) {
     for (let index = 1; index < (meta.pages ?? 1); index++) {
       const m = await sharp(path, { page: index, limitInputPixels }).metadata();
       const prev = pages.at(-1)!;
@@ -61,7 +63,7 @@ export async function loadSharpSlideSource(
     }
   }
   // OME-TIFF writers (Bio-Formats, bfconvert, tifffile) store the pyramid as SubIFDs of page 0 instead.
-  if (meta.format === 'tiff' && pages.length === 1 && (meta.subifds ?? 0) > 0) {
+  if (sections === 1 && meta.format === 'tiff' && pages.length === 1 && (meta.subifds ?? 0) > 0) {
     for (let subifd = 0; subifd < (meta.subifds ?? 0); subifd++) {
       const m = await sharp(path, { subifd, limitInputPixels }).metadata();
       const prev = pages.at(-1)!;
@@ -79,13 +81,15 @@ export async function loadSharpSlideSource(
     tileSize,
     levels: levelCount(width, height, 256),
     format: meta.format,
+    sections,
     async readRegion(req: ReadRegionRequest): Promise<Uint8Array> {
-      const { level, x, y, width: w, height: h, signal } = req;
+      const { level, x, y, width: w, height: h, signal, z = 0 } = req;
       signal?.throwIfAborted();
-      assertWindowInside({ width, height }, req);
+      assertWindowInside({ width, height, sections }, req);
       const down = 2 ** level;
-      // Deepest page that is still at least as detailed as the requested level.
-      const page = pages[Math.min(level, pages.length - 1)]!;
+      // Deepest page that is still at least as detailed as the requested level; a stack's section z is page z, read
+      // at full resolution (its pages are sections, not levels).
+      const page = sections > 1 ? { index: z, width, height } : pages[Math.min(level, pages.length - 1)]!;
       const sx = page.width / width;
       const sy = page.height / height;
       const left = Math.min(page.width - 1, Math.floor(x * down * sx));
@@ -124,6 +128,39 @@ export async function loadSharpSlideSource(
       return grey.data;
     },
   };
+}
+
+/**
+ * Sections of a multi-page TIFF: its page count when page 1 has page 0's size (a stack), else 1. A stack whose later
+ * pages differ in size is refused (SLIDE_SECTIONS_MISMATCH naming the page), as is one with more pages than
+ * MAX_SLIDE_SECTIONS; libvips checks every page's size in one pass when asked for all pages at once.
+ */
+async function stackSections(path: string, meta: Metadata, limitInputPixels: number | false): Promise<number> {
+  const count = meta.pages ?? 1;
+  if (count < 2) return 1;
+  const second = await sharp(path, { page: 1, limitInputPixels }).metadata();
+  if (second.width !== meta.width || second.height !== meta.height) return 1;
+  if (count > MAX_SLIDE_SECTIONS) {
+    throw new ApiError(
+      'SLIDE_TOO_MANY_SECTIONS',
+      `${basename(path)} has ${count} pages of ${meta.width}×${meta.height}, over the limit of ${MAX_SLIDE_SECTIONS} sections`,
+      'path',
+    );
+  }
+  try {
+    await sharp(path, { pages: -1, limitInputPixels: false }).metadata();
+  } catch (err) {
+    const odd = /page (\d+) differs/.exec(firstLine(err));
+    if (!odd) throw err;
+    const page = Number(odd[1]);
+    const m = await sharp(path, { page, limitInputPixels }).metadata();
+    throw new ApiError(
+      'SLIDE_SECTIONS_MISMATCH',
+      `${basename(path)}: page ${page} is ${m.width}×${m.height} but page 0 is ${meta.width}×${meta.height}; every section of a stack must have the same size`,
+      'path',
+    );
+  }
+  return count;
 }
 
 interface Grey8 {

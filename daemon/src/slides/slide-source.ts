@@ -14,6 +14,8 @@ export interface SlideSource {
   readonly levels: number;
   /** Detected container format (`tiff`, `png`, …). */
   readonly format: string;
+  /** z sections of a volume, each width × height; absent = 1 (a 2D slide). */
+  readonly sections?: number;
   /** 8-bit grey, row-major, exactly `width × height` bytes; the window must lie inside the level. */
   readRegion(request: ReadRegionRequest): Promise<Uint8Array>;
 }
@@ -24,6 +26,8 @@ export interface ReadRegionRequest {
   y: number;
   width: number;
   height: number;
+  /** Section of a volume; absent = 0. */
+  z?: number;
   signal?: AbortSignal;
 }
 
@@ -47,9 +51,16 @@ export function levelSize(
   return { width: Math.ceil(source.width / d), height: Math.ceil(source.height / d) };
 }
 
-/** RangeError unless the window is a non-empty rectangle inside the level. */
-export function assertWindowInside(source: Pick<SlideSource, 'width' | 'height'>, req: ReadRegionRequest): void {
-  const { level, x, y, width: w, height: h } = req;
+/** RangeError unless the window is a non-empty rectangle inside the level, on one of the source's sections. */
+export function assertWindowInside(
+  source: Pick<SlideSource, 'width' | 'height' | 'sections'>,
+  req: ReadRegionRequest,
+): void {
+  const { level, x, y, width: w, height: h, z = 0 } = req;
+  const sections = source.sections ?? 1;
+  if (!Number.isInteger(z) || z < 0 || z >= sections) {
+    throw new RangeError(`section ${z} is outside the slide's ${sections} section(s)`);
+  }
   const size = Number.isInteger(level) && level >= 0 ? levelSize(source, level) : { width: 0, height: 0 };
   if (w <= 0 || h <= 0 || x < 0 || y < 0 || x + w > size.width || y + h > size.height) {
     throw new RangeError(`window ${x},${y} ${w}×${h} is outside level ${level} (${size.width}×${size.height})`);

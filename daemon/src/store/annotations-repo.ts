@@ -28,6 +28,8 @@ export interface AnnotationRecord {
   supersededBy?: string | undefined;
   /** How the label was made, when the store records it (a column a later migration may add). */
   source?: string | undefined;
+  /** Section of a volume the annotation lies on; absent on insert = 0. Always set on records read back. */
+  z?: number;
 }
 
 /** One annotation's contribution to one grid cell, for assembling training patches. */
@@ -57,10 +59,10 @@ export interface AnnotationsRepo {
   listVersions(id: string): AnnotationRecord[];
   /** Deletes every version of the annotation `id` belongs to, with their patch rows, in one transaction. */
   deleteVersions(id: string): AnnotationRecord[];
-  /** Distinct annotated cells over all slides (training set), in a stable order. */
-  listAnnotatedCells(): { slideId: string; col: number; row: number; size: number }[];
-  /** Annotations covering a cell, oldest first, so later labels overwrite earlier ones. */
-  listForCell(slideId: string, col: number, row: number): CellAnnotation[];
+  /** Distinct annotated cells over all slides and sections (training set), in a stable order. */
+  listAnnotatedCells(): { slideId: string; col: number; row: number; size: number; z: number }[];
+  /** Annotations covering a cell of section `z` (default 0), oldest first, so later labels overwrite earlier ones. */
+  listForCell(slideId: string, col: number, row: number, z?: number): CellAnnotation[];
   count(): number;
 }
 
@@ -80,6 +82,7 @@ interface AnnotationRow {
   superseded_by: string | null;
   /** From `annotation_learning` (migration 0003); null for annotations stored before it. */
   source?: string | null;
+  z: number;
 }
 
 /** An edit raced another edit of the same version: only one of them may supersede it. */
@@ -103,9 +106,9 @@ interface PatchRow {
 export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const insertAnnotation = db.prepare(
     `INSERT INTO annotations (id, slide_id, client_id, x, y, width, height, mask_path, foreground_pixels, created_at,
-                              version, supersedes)
+                              version, supersedes, z)
      VALUES (@id, @slideId, @clientId, @x, @y, @width, @height, @maskPath, @foregroundPixels, @createdAt,
-             @version, @supersedes)`,
+             @version, @supersedes, @z)`,
   );
   const markSuperseded = db.prepare<[string, string]>(
     'UPDATE annotations SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL',
@@ -113,8 +116,8 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const dropPatches = db.prepare<[string]>('DELETE FROM annotation_patches WHERE annotation_id = ?');
   const deleteRow = db.prepare<[string]>('DELETE FROM annotations WHERE id = ?');
   const insertPatch = db.prepare(
-    `INSERT INTO annotation_patches (annotation_id, slide_id, col, row, size, covered_pixels)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO annotation_patches (annotation_id, slide_id, col, row, size, covered_pixels, z)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const byId = db.prepare<[string], AnnotationRow>(
     'SELECT a.*, l.source AS source FROM annotations a LEFT JOIN annotation_learning l ON l.annotation_id = a.id WHERE a.id = ?',
@@ -143,12 +146,12 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const patchesOf = db.prepare<[string], PatchRow>(
     'SELECT col, row, size, covered_pixels FROM annotation_patches WHERE annotation_id = ? ORDER BY row, col',
   );
-  const cells = db.prepare<[], { slide_id: string; col: number; row: number; size: number }>(
-    'SELECT DISTINCT slide_id, col, row, size FROM annotation_patches ORDER BY slide_id, row, col',
+  const cells = db.prepare<[], { slide_id: string; col: number; row: number; size: number; z: number }>(
+    'SELECT DISTINCT slide_id, z, col, row, size FROM annotation_patches ORDER BY slide_id, z, row, col',
   );
-  const forCell = db.prepare<[string, number, number], AnnotationRow>(
+  const forCell = db.prepare<[string, number, number, number], AnnotationRow>(
     `SELECT a.* FROM annotations a JOIN annotation_patches p ON p.annotation_id = a.id
-     WHERE p.slide_id = ? AND p.col = ? AND p.row = ? ORDER BY a.rowid`,
+     WHERE p.slide_id = ? AND p.col = ? AND p.row = ? AND p.z = ? ORDER BY a.rowid`,
   );
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM annotations');
 
@@ -163,6 +166,7 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
     maskPath: r.mask_path,
     foregroundPixels: r.foreground_pixels,
     createdAt: r.created_at,
+    z: r.z,
     patches: patchesOf
       .all(r.id)
       .map((p) => ({ col: p.col, row: p.row, size: p.size, coveredPixels: p.covered_pixels })),
@@ -175,6 +179,7 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
   const insert = db.transaction((a: AnnotationRecord) => {
     const { id, slideId, clientId, x, y, width, height, maskPath, foregroundPixels, createdAt, version } = a;
     const supersedes = a.supersedes ?? null;
+    const z = a.z ?? 0;
     insertAnnotation.run({
       id,
       slideId,
@@ -188,12 +193,13 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
       createdAt,
       version,
       supersedes,
+      z,
     });
     if (supersedes !== null && markSuperseded.run(id, supersedes).changes === 0) {
       throw new AnnotationSupersededError(supersedes, byId.get(supersedes)?.superseded_by ?? 'another edit');
     }
     if (supersedes !== null) dropPatches.run(supersedes);
-    for (const p of a.patches) insertPatch.run(id, slideId, p.col, p.row, p.size, p.coveredPixels);
+    for (const p of a.patches) insertPatch.run(id, slideId, p.col, p.row, p.size, p.coveredPixels, z);
   });
 
   const deleteAll = db.transaction((id: string): AnnotationRecord[] => {
@@ -218,9 +224,10 @@ export function createAnnotationsRepo(db: Db): AnnotationsRepo {
     listHistoryBySlide: (slideId) => historyBySlide.all(slideId).map(toRecord),
     listVersions: (id) => versions.all(id).map(toRecord),
     deleteVersions: (id) => deleteAll(id),
-    listAnnotatedCells: () => cells.all().map((c) => ({ slideId: c.slide_id, col: c.col, row: c.row, size: c.size })),
-    listForCell: (slideId, col, row) =>
-      forCell.all(slideId, col, row).map((r) => ({
+    listAnnotatedCells: () =>
+      cells.all().map((c) => ({ slideId: c.slide_id, col: c.col, row: c.row, size: c.size, z: c.z })),
+    listForCell: (slideId, col, row, z = 0) =>
+      forCell.all(slideId, col, row, z).map((r) => ({
         annotationId: r.id,
         x: r.x,
         y: r.y,

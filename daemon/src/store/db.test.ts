@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, openStore } from './db.js';
 
@@ -83,5 +84,35 @@ describe('openStore', () => {
     expect(store.jobs.failInterrupted('t2', 'DAEMON_RESTARTED', 'daemon restarted').sort()).toEqual(['jb_a', 'jb_b']);
     expect(store.jobs.get('jb_a')).toMatchObject({ state: 'failed', errorCode: 'DAEMON_RESTARTED', finishedAt: 't2' });
     store.close();
+  });
+
+  it('migration 0006 keeps a 2D project: its slides get one section, its annotations and scores section 0', () => {
+    // A project at schema 0002 (before volumes) with one slide, one annotation and one score.
+    const db = new Database(join(dir, 'v2.db'));
+    migrate(
+      db,
+      loadMigrations().filter((m) => m.version <= 2),
+    );
+    db.exec(`INSERT INTO slides (id, name, source_path, read_path, width, height, format, created_at)
+             VALUES ('sl_a', 'a', '/a.png', '/a.png', 10, 10, 'png', 't')`);
+    db.exec(`INSERT INTO annotations (id, slide_id, client_id, x, y, width, height, mask_path, foreground_pixels, created_at)
+             VALUES ('an_a', 'sl_a', 'client-0001', 0, 0, 2, 2, 'm.png', 1, 't')`);
+    db.exec(`INSERT INTO annotation_patches VALUES ('an_a', 'sl_a', 0, 0, 512, 4)`);
+    db.exec(`INSERT INTO scores (slide_id, model_version, col, row, size, score, mean_fg, mean_std, map_path, created_at)
+             VALUES ('sl_a', 1, 0, 0, 512, 0.5, 0.2, 0.1, 'maps/x.u8', 't')`);
+    migrate(db);
+    expect(db.prepare('SELECT sections FROM slides').get()).toEqual({ sections: 1 });
+    expect(db.prepare('SELECT z FROM annotations').get()).toEqual({ z: 0 });
+    expect(db.prepare('SELECT z FROM annotation_patches').get()).toEqual({ z: 0 });
+    expect(db.prepare('SELECT z, score, map_path FROM scores').get()).toEqual({
+      z: 0,
+      score: 0.5,
+      map_path: 'maps/x.u8',
+    });
+    // The same cell on another section is a second score, not a conflict.
+    db.exec(`INSERT INTO scores (slide_id, model_version, z, col, row, size, score, mean_fg, mean_std, map_path, created_at)
+             VALUES ('sl_a', 1, 3, 0, 0, 512, 0.9, 0.2, 0.1, 'maps/v1/z3/0_0.u8', 't')`);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM scores').get()).toEqual({ n: 2 });
+    db.close();
   });
 });

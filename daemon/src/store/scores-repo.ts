@@ -3,6 +3,8 @@ import type { Db } from './sqlite.js';
 export interface ScoreRecord {
   slideId: string;
   modelVersion: number;
+  /** Section of a volume; absent on upsert = 0 (2D slides). Always set on records read back. */
+  z?: number;
   col: number;
   row: number;
   size: number;
@@ -21,19 +23,22 @@ export interface ScoresRepo {
   latestVersion(slideId: string): number | undefined;
   /** Whether the slide has any score at this model version. */
   hasVersion(slideId: string, modelVersion: number): boolean;
-  get(slideId: string, modelVersion: number, col: number, row: number): ScoreRecord | undefined;
-  /** Highest scores first, skipping cells that already have an annotation. */
+  get(slideId: string, modelVersion: number, col: number, row: number, z?: number): ScoreRecord | undefined;
+  /** Highest scores first across every section, skipping cells (of the same section) that already have an annotation. */
   topUnannotated(slideId: string, modelVersion: number, k: number): ScoreRecord[];
+  /** Scores of one section (default 0) inside the cell range. */
   listInRange(
     slideId: string,
     modelVersion: number,
     range: { col0: number; col1: number; row0: number; row1: number },
+    z?: number,
   ): ScoreRecord[];
 }
 
 interface Row {
   slide_id: string;
   model_version: number;
+  z: number;
   col: number;
   row: number;
   size: number;
@@ -47,6 +52,7 @@ interface Row {
 const toRecord = (r: Row): ScoreRecord => ({
   slideId: r.slide_id,
   modelVersion: r.model_version,
+  z: r.z,
   col: r.col,
   row: r.row,
   size: r.size,
@@ -59,9 +65,9 @@ const toRecord = (r: Row): ScoreRecord => ({
 
 export function createScoresRepo(db: Db): ScoresRepo {
   const upsert = db.prepare(
-    `INSERT INTO scores (slide_id, model_version, col, row, size, score, mean_fg, mean_std, map_path, created_at)
-     VALUES (@slideId, @modelVersion, @col, @row, @size, @score, @meanFg, @meanStd, @mapPath, @createdAt)
-     ON CONFLICT (slide_id, model_version, col, row) DO UPDATE SET
+    `INSERT INTO scores (slide_id, model_version, z, col, row, size, score, mean_fg, mean_std, map_path, created_at)
+     VALUES (@slideId, @modelVersion, @z, @col, @row, @size, @score, @meanFg, @meanStd, @mapPath, @createdAt)
+     ON CONFLICT (slide_id, model_version, z, col, row) DO UPDATE SET
        score = excluded.score, mean_fg = excluded.mean_fg, mean_std = excluded.mean_std,
        map_path = excluded.map_path, created_at = excluded.created_at`,
   );
@@ -71,29 +77,29 @@ export function createScoresRepo(db: Db): ScoresRepo {
   const anyAt = db.prepare<[string, number], { one: number }>(
     'SELECT 1 AS one FROM scores WHERE slide_id = ? AND model_version = ? LIMIT 1',
   );
-  const get = db.prepare<[string, number, number, number], Row>(
-    'SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND col = ? AND row = ?',
+  const get = db.prepare<[string, number, number, number, number], Row>(
+    'SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND col = ? AND row = ? AND z = ?',
   );
   const top = db.prepare<[string, number, number], Row>(
     `SELECT s.* FROM scores s
      WHERE s.slide_id = ? AND s.model_version = ?
        AND NOT EXISTS (SELECT 1 FROM annotation_patches p
-                       WHERE p.slide_id = s.slide_id AND p.col = s.col AND p.row = s.row)
-     ORDER BY s.score DESC, s.row, s.col LIMIT ?`,
+                       WHERE p.slide_id = s.slide_id AND p.z = s.z AND p.col = s.col AND p.row = s.row)
+     ORDER BY s.score DESC, s.z, s.row, s.col LIMIT ?`,
   );
-  const range = db.prepare<[string, number, number, number, number, number], Row>(
-    `SELECT * FROM scores WHERE slide_id = ? AND model_version = ?
+  const range = db.prepare<[string, number, number, number, number, number, number], Row>(
+    `SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND z = ?
      AND col BETWEEN ? AND ? AND row BETWEEN ? AND ?`,
   );
   return {
-    upsert: (r) => void upsert.run(r),
+    upsert: (r) => void upsert.run({ ...r, z: r.z ?? 0 }),
     latestVersion: (slideId) => latest.get(slideId)?.v ?? undefined,
     hasVersion: (slideId, v) => anyAt.get(slideId, v) !== undefined,
-    get: (slideId, v, col, row) => {
-      const r = get.get(slideId, v, col, row);
+    get: (slideId, v, col, row, z = 0) => {
+      const r = get.get(slideId, v, col, row, z);
       return r && toRecord(r);
     },
     topUnannotated: (slideId, v, k) => top.all(slideId, v, k).map(toRecord),
-    listInRange: (slideId, v, r) => range.all(slideId, v, r.col0, r.col1, r.row0, r.row1).map(toRecord),
+    listInRange: (slideId, v, r, z = 0) => range.all(slideId, v, z, r.col0, r.col1, r.row0, r.row1).map(toRecord),
   };
 }

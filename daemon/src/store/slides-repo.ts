@@ -13,6 +13,8 @@ export interface SlideRecord {
   createdAt: string;
   pixelSize?: PixelSize | undefined;
   warnings?: string[] | undefined;
+  /** z sections of a volume, all of width × height; absent or 1 for a 2D slide. */
+  sections?: number | undefined;
 }
 
 export interface SlidesRepo {
@@ -35,6 +37,7 @@ interface SlideRow {
   pixel_size_x_um: number | null;
   pixel_size_y_um: number | null;
   warnings: string | null;
+  sections: number;
 }
 
 const toRecord = (r: SlideRow): SlideRecord => ({
@@ -50,22 +53,24 @@ const toRecord = (r: SlideRow): SlideRecord => ({
     ? { pixelSize: { x: r.pixel_size_x_um, y: r.pixel_size_y_um, unit: 'µm' as const } }
     : {}),
   ...(r.warnings ? { warnings: JSON.parse(r.warnings) as string[] } : {}),
+  sections: r.sections,
 });
 
 export function createSlidesRepo(db: Db): SlidesRepo {
   const insert = db.prepare(
     `INSERT INTO slides (id, name, source_path, read_path, width, height, format, created_at,
-       pixel_size_x_um, pixel_size_y_um, warnings)
+       pixel_size_x_um, pixel_size_y_um, warnings, sections)
      VALUES (@id, @name, @sourcePath, @readPath, @width, @height, @format, @createdAt,
-       @pixelSizeX, @pixelSizeY, @warnings)`,
+       @pixelSizeX, @pixelSizeY, @warnings, @sections)`,
   );
   const get = db.prepare<[string], SlideRow>('SELECT * FROM slides WHERE id = ?');
   const list = db.prepare<[], SlideRow>('SELECT * FROM slides ORDER BY created_at, id');
   const remove = db.prepare<[string]>('DELETE FROM slides WHERE id = ?');
   return {
-    insert: ({ pixelSize, warnings, ...slide }) =>
+    insert: ({ pixelSize, warnings, sections, ...slide }) =>
       void insert.run({
         ...slide,
+        sections: sections ?? 1,
         pixelSizeX: pixelSize?.x ?? null,
         pixelSizeY: pixelSize?.y ?? null,
         warnings: warnings?.length ? JSON.stringify(warnings) : null,

@@ -16,8 +16,13 @@ export interface WriteOmeZarrOptions {
   version: '0.4' | '0.5';
   width: number;
   height: number;
-  /** Rows [y0, y0 + rows) of level 0, grey, row-major. Called band by band, so big stores never sit in memory. */
-  band: (y0: number, rows: number) => Uint8Array | Promise<Uint8Array>;
+  /**
+   * Rows [y0, y0 + rows) of level 0 of section `z` (0 without `sections`), grey, row-major. Called band by band, so
+   * big stores never sit in memory.
+   */
+  band: (y0: number, rows: number, z: number) => Uint8Array | Promise<Uint8Array>;
+  /** A z axis (`space`, nanometres) of this many sections before y, x, after `leadingAxes`: a volume. */
+  sections?: number;
   /** Datasets written, each `factor` times smaller than the last (default 3). */
   levels?: number;
   /** Downsampling between datasets (default 2); NGFF allows any factor. */
@@ -34,9 +39,14 @@ export interface WriteOmeZarrOptions {
  * libvips, band by band. Zarr v2 chunks are written as plain files (zarrita writes only v3); v3 through zarrita.
  */
 export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): Promise<void> {
-  const { version, levels = 3, chunk = 512, leadingAxes = [], pixelSizeNm = 10, factor = 2 } = options;
+  const { version, levels = 3, chunk = 512, pixelSizeNm = 10, factor = 2, sections } = options;
+  const leadingAxes: ExtraAxis[] = [
+    ...(options.leadingAxes ?? []),
+    ...(sections === undefined ? [] : [{ name: 'z', type: 'space' as const, size: sections }]),
+  ];
+  const zAxis = sections === undefined ? -1 : leadingAxes.length - 1;
   const axes = [
-    ...leadingAxes.map((a) => ({ name: a.name, type: a.type })),
+    ...leadingAxes.map((a) => ({ name: a.name, type: a.type, ...(a.name === 'z' ? { unit: 'nanometer' } : {}) })),
     { name: 'y', type: 'space', unit: 'nanometer' },
     { name: 'x', type: 'space', unit: 'nanometer' },
   ];
@@ -58,8 +68,33 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
     });
   }
   const lead = leadingAxes.map((a) => a.size);
+  for (let z = 0; z < (sections ?? 1); z++) {
+    const index = lead.map((_, i) => (i === zAxis ? z : 0));
+    await writeSection(dir, store, options, { levels, chunk, factor, lead, index, z, version });
+  }
+}
+
+interface SectionLayout {
+  levels: number;
+  chunk: number;
+  factor: number;
+  lead: number[];
+  /** Index along the leading axes of the plane written (z for a volume, 0 elsewhere). */
+  index: number[];
+  z: number;
+  version: '0.4' | '0.5';
+}
+
+/** Writes every level of one plane (one section) of the store. */
+async function writeSection(
+  dir: string,
+  store: FileSystemStore,
+  options: WriteOmeZarrOptions,
+  layout: SectionLayout,
+): Promise<void> {
+  const { levels, chunk, factor, lead, index, z, version } = layout;
   // Level k is built from level k-1 one band (a chunk row of level k) at a time.
-  let read: (y0: number, rows: number) => Promise<Uint8Array> = async (y0, rows) => options.band(y0, rows);
+  let read: (y0: number, rows: number) => Promise<Uint8Array> = async (y0, rows) => options.band(y0, rows, z);
   let width = options.width;
   let height = options.height;
   for (let k = 0; k < levels; k++) {
@@ -67,22 +102,24 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
     const chunks = [...lead.map(() => 1), chunk, chunk];
     const path = String(k);
     const v3 =
-      version === '0.5'
-        ? await zarr.create(zarr.root(store).resolve(path), {
-            shape,
-            chunkShape: chunks,
-            dtype: 'uint8',
-            fillValue: 0,
-            codecs: [
-              { name: 'bytes', configuration: {} },
-              {
-                name: 'blosc',
-                configuration: { cname: 'zstd', clevel: 3, shuffle: 'noshuffle', typesize: 1, blocksize: 0 },
-              },
-            ],
-          })
-        : undefined;
-    if (!v3) {
+      version === '0.5' && z > 0
+        ? await zarr.open.v3(zarr.root(store).resolve(path), { kind: 'array' })
+        : version === '0.5'
+          ? await zarr.create(zarr.root(store).resolve(path), {
+              shape,
+              chunkShape: chunks,
+              dtype: 'uint8',
+              fillValue: 0,
+              codecs: [
+                { name: 'bytes', configuration: {} },
+                {
+                  name: 'blosc',
+                  configuration: { cname: 'zstd', clevel: 3, shuffle: 'noshuffle', typesize: 1, blocksize: 0 },
+                },
+              ],
+            })
+          : undefined;
+    if (!v3 && z === 0) {
       await mkdir(join(dir, path), { recursive: true });
       await writeFile(
         join(dir, path, '.zarray'),
@@ -104,7 +141,7 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
       const rows = Math.min(chunk, height - y0);
       const data = await read(y0, rows);
       if (v3) {
-        await zarr.set(v3, [...lead.map(() => 0), zarr.slice(y0, y0 + rows), null], {
+        await zarr.set(v3, [...index, zarr.slice(y0, y0 + rows), null], {
           data,
           shape: [rows, levelWidth],
           stride: [levelWidth, 1],
@@ -118,7 +155,7 @@ export async function writeOmeZarr(dir: string, options: WriteOmeZarrOptions): P
           const from = r * levelWidth + x0;
           block.set(data.subarray(from, from + Math.min(chunk, levelWidth - x0)), r * chunk);
         }
-        const key = [...lead.map(() => '0'), String(y0 / chunk), String(x0 / chunk)];
+        const key = [...index.map(String), String(y0 / chunk), String(x0 / chunk)];
         await mkdir(join(dir, path, ...key.slice(0, -1)), { recursive: true });
         await writeFile(join(dir, path, ...key), deflateSync(block, { level: 1 }));
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PatchRef, Region } from '../geometry.js';
+import { PatchRef, Region, SectionIndex } from '../geometry.js';
 import { Id } from '../ids.js';
 
 /**
@@ -54,6 +54,8 @@ export const AnnotationRequest = z.object({
   /** Brush/eraser strokes and polygons drawn. */
   strokes: z.number().int().nonnegative().max(1_000_000).optional(),
   source: AnnotationSource.optional(),
+  /** Section of a volume the region lies on; absent = 0 (a 2D slide). */
+  z: SectionIndex.optional(),
 });
 export type AnnotationRequest = z.infer<typeof AnnotationRequest>;
 
@@ -69,6 +71,8 @@ export const AnnotationAck = z.object({
   slideId: Id,
   clientId: z.string(),
   patches: z.array(AnnotatedPatch),
+  /** Section the annotation lies on; absent = 0. */
+  z: SectionIndex.optional(),
 });
 export type AnnotationAck = z.infer<typeof AnnotationAck>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../errors.js';
+import { SectionIndex } from '../geometry.js';
 import { Id } from '../ids.js';
 
 // Mirrors ACQUISITION_NAMES in @activeseg/shared (protocol has no dependencies); 'uncertainty' is std × EDT.
@@ -10,6 +11,8 @@ export const InferJobRequest = z.object({
   kind: z.literal('infer'),
   slideId: Id,
   acquisition: AcquisitionFunction.optional(),
+  /** The section the viewer shows: a volume's job scores it first, then every other section. */
+  z: SectionIndex.optional(),
 });
 /** `finetune` continues from the current model; `scratch` starts from fresh weights. */
 export const TrainMode = z.enum(['finetune', 'scratch']);

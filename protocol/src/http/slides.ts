@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SLIDE_SECTIONS } from '../geometry.js';
 import { Id } from '../ids.js';
 
 /** Physical size of one level-0 pixel, always in micrometres (OME units are converted on ingest). */
@@ -27,8 +28,18 @@ export const SlideInfo = z.object({
   pixelSize: PixelSize.optional(),
   /** Things the biologist should know about how the slide is read (e.g. chunks missing from an OME-Zarr, read as fill). */
   warnings: z.array(z.string()).optional(),
+  /**
+   * Number of z sections of a volume (OME-Zarr z axis, multi-page TIFF stack, folder of sections); every section has
+   * the same width and height. Absent means 1: a 2D slide (and what a daemon older than volumes sends).
+   */
+  sections: z.number().int().positive().max(MAX_SLIDE_SECTIONS).optional(),
 });
 export type SlideInfo = z.infer<typeof SlideInfo>;
+
+/** Sections of a slide, 1 when `sections` is absent (2D slides and old daemons). */
+export function sectionCount(slide: { sections?: number | undefined }): number {
+  return slide.sections ?? 1;
+}
 
 export const SlideList = z.object({ slides: z.array(SlideInfo) });
 export type SlideList = z.infer<typeof SlideList>;
@@ -112,6 +123,12 @@ export const TileQuery = z.object({
   v: z
     .string()
     .regex(/^\d{1,9}$/, 'v must be a model version: an integer from 0 to 999999999')
+    .transform(Number)
+    .optional(),
+  /** Section of a volume (0-based); absent = 0, so 2D clients keep their URLs. */
+  z: z
+    .string()
+    .regex(/^\d{1,6}$/, 'z must be a section index: an integer from 0 to 999999')
     .transform(Number)
     .optional(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../errors.js';
-import { Region, TileRef } from '../geometry.js';
+import { Region, SectionIndex, TileRef } from '../geometry.js';
 import { JobInfo, JobKind, JobState } from '../http/jobs.js';
 import { SlideInfo, TileLayer } from '../http/slides.js';
 import { Id } from '../ids.js';
@@ -60,6 +60,8 @@ export const TilesUpdatedMessage = z
     modelVersion: z.number().int().nonnegative(),
     tiles: z.array(TileRef).optional(),
     bbox: Region.optional(),
+    /** Section of a volume whose tiles changed; absent = 0. */
+    z: SectionIndex.optional(),
   })
   .refine((m) => m.tiles !== undefined || m.bbox !== undefined, {
     message: 'tiles or bbox is required',

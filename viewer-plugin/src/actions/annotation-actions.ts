@@ -48,7 +48,7 @@ export function createAnnotationActions(
   deps: Pick<
     ActionDeps,
     'viewer' | 'daemonUrl' | 'token' | 'http' | 'store' | 'slideView' | 'tool' | 'raise' | 'report' | 'confirm'
-  > & { slides: Pick<SlideActions, 'loadSuggestions' | 'loadAnnotations'> },
+  > & { slides: Pick<SlideActions, 'loadSuggestions' | 'loadAnnotations' | 'showSection'> },
 ): AnnotationActions {
   const { viewer, store, slideView, tool } = deps;
   const notice = (tone: 'muted' | 'busy' | 'ok' | 'error', text: string) =>
@@ -69,6 +69,7 @@ export function createAnnotationActions(
       slide,
       modelVersion: prediction.modelVersion,
       region,
+      z: store.state.section,
     });
   };
 
@@ -110,8 +111,11 @@ export function createAnnotationActions(
     async selectSuggestion(index) {
       const { slide, suggestions } = store.state;
       const suggestion = suggestions[index];
+      if (!slide || !suggestion) return;
+      // A volume's suggestions span its sections: fly to the suggestion's section first (it replaces the layers).
+      await deps.slides.showSection(suggestion.patch.z ?? 0);
       const image = slideView.imageItem;
-      if (!slide || !suggestion || !image) return;
+      if (!image) return;
       store.dispatch({ type: 'suggestion.selected', index });
       const region = suggestionRegion(suggestion, slide);
       flyTo(region);
@@ -173,6 +177,7 @@ export function createAnnotationActions(
         ...tool.effort(),
         source: opened?.source ?? 'user',
         ...(opened?.modelVersion === undefined ? {} : { modelVersion: opened.modelVersion }),
+        ...(store.state.section ? { z: store.state.section } : {}),
       };
       notice('busy', 'Sending…');
       let ack: AnnotationAck;

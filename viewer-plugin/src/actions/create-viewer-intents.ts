@@ -68,6 +68,8 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     flyToAnnotation: (annotationId) => annotation.flyToAnnotation(annotationId),
     editAnnotation: (annotationId) => void annotation.editAnnotation(annotationId).catch(report),
     deleteAnnotation: (annotationId) => void annotation.deleteAnnotation(annotationId).catch(report),
+    setSection: (z) => void slides.showSection(z).catch(report),
+    stepSection: (direction) => void slides.showSection(store.state.section + direction).catch(report),
   };
   return { intents, slides };
 }

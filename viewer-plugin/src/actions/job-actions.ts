@@ -18,7 +18,16 @@ export function createJobActions(deps: Pick<ActionDeps, 'http' | 'ws' | 'store' 
     startInference() {
       const slide = store.state.slide;
       if (slide)
-        track(http.startJob({ kind: 'infer', slideId: slide.id, acquisition: 'uncertainty' }), { slideId: slide.id });
+        track(
+          http.startJob({
+            kind: 'infer',
+            slideId: slide.id,
+            acquisition: 'uncertainty',
+            // A volume's job scores the section on screen first.
+            ...(store.state.section ? { z: store.state.section } : {}),
+          }),
+          { slideId: slide.id },
+        );
     },
     startTraining(mode) {
       track(http.startJob({ kind: 'train', mode }), { mode });

@@ -14,6 +14,12 @@ export interface SlideActions {
   loadSuggestions(): Promise<void>;
   /** The open slide's stored annotations, for the Annotations panel and layer. */
   loadAnnotations(): Promise<void>;
+  /**
+   * Shows section `z` of the open volume (clamped): image and overlays on that section. A region being annotated
+   * belongs to the section it was drawn on, so it is dropped (unsaved) when the section changes. Resolves once the
+   * section's image layer is shown.
+   */
+  showSection(z: number): Promise<void>;
 }
 
 export function createSlideActions(
@@ -24,6 +30,14 @@ export function createSlideActions(
 ): SlideActions {
   const { http, store, slideView } = deps;
   const actions: SlideActions = {
+    async showSection(z) {
+      store.dispatch({ type: 'section.changed', z });
+      const { slide, section, layers } = store.state;
+      if (!slide || section === slideView.section) return;
+      deps.tool.end();
+      slideView.hideOutline();
+      await slideView.showSection(slide, section, layers);
+    },
     async openSlide(slideId) {
       if (deps.isDestroyed()) return;
       const slide = await http.getSlide(slideId);

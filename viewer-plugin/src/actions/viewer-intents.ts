@@ -49,4 +49,8 @@ export interface ViewerIntents {
   editAnnotation(annotationId: string): void;
   /** Asks first; deletes every version and its training patches. */
   deleteAnnotation(annotationId: string): void;
+  /** Shows section `z` of a volume (clamped to its sections). */
+  setSection(z: number): void;
+  /** The next (1) or previous (-1) section of a volume. */
+  stepSection(direction: 1 | -1): void;
 }

@@ -44,6 +44,10 @@ describe('shortcutOf', () => {
     ]);
   });
 
+  it('steps through the sections of a volume with , and .', () => {
+    expect([',', '.'].map((k) => shortcutOf(press(k)))).toEqual(['section-previous', 'section-next']);
+  });
+
   it('every key the table maps is listed in the help table', () => {
     for (const key of ['Enter', ' ', 'h', 'b', 'e', 'g', 'Escape', '[', ']', 'f', 'a', 'n', 'p', '+', '-', '?', 's']) {
       const shortcut = shortcutOf(press(key));

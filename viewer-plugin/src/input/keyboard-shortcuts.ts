@@ -43,6 +43,8 @@ export const SHORTCUTS = {
   'zoom-in': { keys: '+', does: 'Zoom in', run: (i) => i.zoomBy(1.5) },
   'zoom-out': { keys: '-', does: 'Zoom out', run: (i) => i.zoomBy(1 / 1.5) },
   help: { keys: '?', does: 'Show or hide this list', run: (i) => i.toggleHelp() },
+  'section-previous': { keys: ',', does: 'Previous section of a volume', run: (i) => i.stepSection(-1) },
+  'section-next': { keys: '.', does: 'Next section of a volume', run: (i) => i.stepSection(1) },
 } satisfies Record<string, ShortcutDef>;
 
 export type Shortcut = keyof typeof SHORTCUTS;
@@ -66,6 +68,8 @@ const PLAIN_KEYS: Record<string, Shortcut> = {
   '=': 'zoom-in',
   '-': 'zoom-out',
   '?': 'help',
+  ',': 'section-previous',
+  '.': 'section-next',
 };
 
 /** Which shortcut a key press means, if any. Keys typed into a form field are the field's (range sliders excepted). */

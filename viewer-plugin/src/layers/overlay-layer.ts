@@ -16,6 +16,8 @@ export interface OverlayLayerOptions {
   layer: TileLayer;
   /** Overlay model version (ignored for the image layer). */
   modelVersion?: number;
+  /** Section of a volume the layer shows; absent = 0. */
+  z?: number;
   opacity?: number;
   visible?: boolean;
   /** World index to insert at; default on top. */
@@ -70,6 +72,7 @@ export function createOverlayLayer(options: OverlayLayerOptions): OverlayLayer {
         slide: options.slide,
         layer,
         versionOf: (level, col, row) => versions.versionOf(level, col, row),
+        ...(options.z ? { z: options.z } : {}),
       });
       viewer.addTiledImage({
         tileSource,

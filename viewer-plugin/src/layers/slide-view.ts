@@ -26,6 +26,13 @@ export interface SlideView {
   update(slide: SlideInfo, message: TilesUpdated, view: LayerView): void;
   /** Applies opacity and visibility from the state to the layers shown. */
   sync(layers: Readonly<Record<TileLayer, LayerView>>): void;
+  /** The section of a volume the layers show (0 for a 2D slide); layers shown from now on show it. */
+  readonly section: number;
+  /**
+   * Shows section `z`: every layer shown is replaced by the same layer on that section. Resolves once the new image
+   * layer is in the world (image↔viewport conversions need it).
+   */
+  showSection(slide: SlideInfo, z: number, layers: Readonly<Record<TileLayer, LayerView>>): Promise<void>;
   showOutline(rect: OpenSeadragon.Rect): void;
   hideOutline(): void;
   /** Shows a local image (object URL) alone, until the slide it becomes is opened. */
@@ -41,12 +48,32 @@ export function createSlideView(options: SlideViewOptions): SlideView {
   const applied = new Map<TileLayer, { opacity: number; visible: boolean }>();
   let outline: HTMLElement | undefined;
   let preview: OpenSeadragon.TiledImage | undefined;
+  let section = 0;
 
   const view: SlideView = {
     get imageItem() {
       return layers.get('image')?.tiledImage;
     },
     layer: (layer) => layers.get(layer),
+    get section() {
+      return section;
+    },
+    async showSection(slide, z, states) {
+      if (z === section) return;
+      section = z;
+      // Image first, so the overlays are inserted above it.
+      const shown = [...layers.keys()].sort((a, b) => (a === 'image' ? -1 : b === 'image' ? 1 : 0));
+      let ready: Promise<void> | undefined;
+      for (const layer of shown) {
+        const modelVersion = layers.get(layer)?.modelVersion;
+        const created = view.show(slide, layer, {
+          ...states[layer],
+          modelVersion: states[layer].modelVersion ?? modelVersion,
+        });
+        if (layer === 'image') ready = created.ready;
+      }
+      await ready;
+    },
     show(slide, layer, state) {
       layers.get(layer)?.destroy();
       const image = layers.get('image')?.tiledImage;
@@ -57,6 +84,7 @@ export function createSlideView(options: SlideViewOptions): SlideView {
         slide,
         layer,
         ...(state.modelVersion === undefined ? {} : { modelVersion: state.modelVersion }),
+        ...(section ? { z: section } : {}),
         opacity: state.opacity,
         visible: state.visible,
         // Image at the bottom, prediction under uncertainty.
@@ -105,6 +133,7 @@ export function createSlideView(options: SlideViewOptions): SlideView {
       );
     },
     clear() {
+      section = 0;
       for (const l of layers.values()) l.destroy();
       layers.clear();
       applied.clear();

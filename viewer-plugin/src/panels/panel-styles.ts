@@ -52,4 +52,7 @@ export const PANEL_STYLES = `
 .activeseg.activeseg-upload { position: absolute; left: 50%; bottom: 16px; transform: translateX(-50%); z-index: 25; display: flex; align-items: center; gap: 8px; padding: 6px 10px; border: 1px solid #444853; border-radius: 6px; box-shadow: 0 2px 8px #0008; }
 .activeseg.activeseg-upload[hidden] { display: none; }
 .activeseg-upload progress { width: 220px; }
+.activeseg-section { position: absolute; left: 50%; bottom: 10px; transform: translateX(-50%); z-index: 15; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; background: rgba(0,0,0,0.45); border-radius: 4px; padding: 4px 8px; display: flex; align-items: center; gap: 6px; }
+.activeseg-section[hidden] { display: none; }
+.activeseg-section input[type=range] { width: 220px; }
 `;

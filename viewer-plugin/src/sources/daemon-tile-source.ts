@@ -8,6 +8,8 @@ export interface DaemonTileSourceOptions {
   layer: TileLayer;
   /** Model version to request for tile (level, col, row); overlays only. */
   versionOf?: (level: number, col: number, row: number) => number;
+  /** Section of a volume shown by this source; absent = 0. */
+  z?: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export class DaemonTileSource extends OpenSeadragon.DziTileSource {
       col: x,
       row: y,
       modelVersion: o.layer === 'image' ? undefined : o.versionOf?.(level, x, y),
+      z: o.z,
     });
   }
 }

@@ -16,6 +16,18 @@ describe('tile urls', () => {
     );
   });
 
+  it("a volume's tiles name their section; section 0 keeps the 2D url", () => {
+    expect(tileUrl({ ...base, layer: 'prediction', level: 4, col: 1, row: 0, modelVersion: 2, z: 5 })).toBe(
+      'http://127.0.0.1:7007/api/slides/sl_1/tiles/prediction/4/1_0.png?v=2&z=5',
+    );
+    expect(tileUrl({ ...base, layer: 'image', level: 4, col: 1, row: 0, z: 5 })).toBe(
+      'http://127.0.0.1:7007/api/slides/sl_1/tiles/image/4/1_0.jpeg?z=5',
+    );
+    expect(tileUrl({ ...base, layer: 'image', level: 4, col: 1, row: 0, z: 0 })).toBe(
+      'http://127.0.0.1:7007/api/slides/sl_1/tiles/image/4/1_0.jpeg',
+    );
+  });
+
   it('the token goes in an Authorization header', () => {
     expect(authHeaders('abc')).toEqual({ Authorization: 'Bearer abc' });
   });

@@ -10,10 +10,12 @@ export interface TileUrlOptions {
   row: number;
   /** Model version the overlay tile was rendered at; omitted for the image layer, which never changes. */
   modelVersion?: number | undefined;
+  /** Section of a volume; 0 or absent leaves it out, so 2D slides keep their URLs. */
+  z?: number | undefined;
 }
 
 /**
- * `GET /api/slides/:slideId/tiles/:layer/:level/:col_:row.(jpeg|png)?v=<modelVersion>`. Overlays are PNG (they carry alpha),
+ * `GET /api/slides/:slideId/tiles/:layer/:level/:col_:row.(jpeg|png)?v=<modelVersion>&z=<section>`. Overlays are PNG (they carry alpha),
  * the image is JPEG. Layer and model version are part of the URL, so the browser's and OSD's caches, both
  * keyed by URL, can never show an overlay from another model. The token is never in it: tiles are fetched
  * with `authHeaders` (OSD's `loadTilesWithAjax` + `ajaxHeaders`), so it reaches no console, history or log.
@@ -21,7 +23,11 @@ export interface TileUrlOptions {
 export function tileUrl(options: TileUrlOptions): string {
   const ext = options.layer === 'image' ? 'jpeg' : 'png';
   const path = `/api/slides/${encodeURIComponent(options.slideId)}/tiles/${options.layer}/${options.level}/${options.col}_${options.row}.${ext}`;
-  const query = options.modelVersion === undefined ? '' : `?v=${options.modelVersion}`;
+  const params = [
+    ...(options.modelVersion === undefined ? [] : [`v=${options.modelVersion}`]),
+    ...(options.z ? [`z=${options.z}`] : []),
+  ];
+  const query = params.length ? `?${params.join('&')}` : '';
   return `${trimSlash(options.daemonUrl)}${path}${query}`;
 }
 

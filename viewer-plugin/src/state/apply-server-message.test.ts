@@ -170,6 +170,14 @@ describe('serverMessageCommands', () => {
     expect(serverMessageCommands(withSlide, msg(tiles(1, 2, { layer: 'image' })))).toEqual([]);
   });
 
+  it("refreshes a volume's overlay tiles only for the section on screen", () => {
+    const onSection3: ViewerState = { ...withSlide, section: 3 };
+    const m3 = msg(tiles(1, 2, { z: 3 }));
+    expect(serverMessageCommands(onSection3, m3)).toEqual([{ type: 'layer.update', message: m3 }]);
+    expect(serverMessageCommands(onSection3, msg(tiles(1, 2)))).toEqual([]);
+    expect(serverMessageCommands(withSlide, m3)).toEqual([]);
+  });
+
   it('reloads suggestions of the open slide, but not while someone paints', () => {
     const updated = msg({ type: 'suggestions.updated', seq: 4, slideId: 'sl_1', modelVersion: 2 });
     expect(serverMessageCommands(withSlide, updated)).toEqual([{ type: 'suggestions.reload', slideId: 'sl_1' }]);

@@ -90,7 +90,10 @@ export function serverMessageCommands(state: ViewerState, message: ServerMessage
   const slideId = state.slide?.id;
   switch (message.type) {
     case 'tiles.updated':
-      return message.slideId === slideId && message.layer !== 'image' ? [{ type: 'layer.update', message }] : [];
+      // Another section's tiles are not on screen: they load at their new version when that section is shown.
+      return message.slideId === slideId && message.layer !== 'image' && (message.z ?? 0) === state.section
+        ? [{ type: 'layer.update', message }]
+        : [];
     case 'suggestions.updated':
       // Do not pull the list out from under someone who is painting.
       return message.slideId === slideId && !state.tool.active ? [{ type: 'suggestions.reload', slideId }] : [];

@@ -11,6 +11,20 @@ const run = (actions: ViewerAction[], from: ViewerState = initialViewerState()):
 const suggestion = (col: number, score: number) => ({ patch: { col, row: 0, x: col * 512, y: 0, size: 512 }, score });
 
 describe('reduceViewerState', () => {
+  it("changes section within the volume's sections, and starts every slide at section 0", () => {
+    const volume = slideInfo('sl_v', { sections: 8 });
+    const opened = run([{ type: 'slide.opened', slide: volume }]);
+    expect(opened.section).toBe(0);
+    expect(run([{ type: 'section.changed', z: 5 }], opened).section).toBe(5);
+    expect(run([{ type: 'section.changed', z: 99 }], opened).section).toBe(7);
+    expect(run([{ type: 'section.changed', z: -1 }], opened)).toBe(opened);
+    const onFive = run([{ type: 'section.changed', z: 5 }], opened);
+    expect(run([{ type: 'slide.opened', slide: slide('sl_2') }], onFive).section).toBe(0);
+    // A 2D slide has one section.
+    const flat = run([{ type: 'slide.opened', slide: slide('sl_2') }]);
+    expect(run([{ type: 'section.changed', z: 1 }], flat)).toBe(flat);
+  });
+
   it('starts with the slide visible, prediction hidden, uncertainty shown at 0.85 and annotations at 0.6', () => {
     const s = initialViewerState();
     expect(s.layers).toEqual({

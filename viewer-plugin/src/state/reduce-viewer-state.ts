@@ -1,3 +1,4 @@
+import { sectionCount } from '@activeseg/protocol';
 import { describeError } from '../client/describe-error.js';
 import { NEUTRAL_ADJUSTMENT, normalizeAdjustment } from '../layers/tone-curve.js';
 import { applyServerMessage } from './apply-server-message.js';
@@ -38,6 +39,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         editing: undefined,
         holds: action.slide.id === state.slide?.id ? state.holds : [],
         learning: undefined,
+        section: 0,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -118,5 +120,10 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
     case 'learning.loaded':
       // An answer for a slide that is no longer open is stale.
       return action.report.slideId === state.slide?.id ? { ...state, learning: action.report } : state;
+    case 'section.changed': {
+      const last = state.slide ? sectionCount(state.slide) - 1 : 0;
+      const z = Math.min(last, Math.max(0, Math.round(action.z)));
+      return z === state.section ? state : { ...state, section: z };
+    }
   }
 }

@@ -126,6 +126,8 @@ export interface ViewerState {
   readonly upload: UploadView | undefined;
   /** What annotating has bought on the open slide (`GET /api/learning`); undefined until loaded. */
   readonly learning: LearningReport | undefined;
+  /** Section of a volume shown (0-based; always 0 for a 2D slide). */
+  readonly section: number;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -159,7 +161,9 @@ export type ViewerAction =
   | { type: 'annotation.status'; notice: Notice }
   | { type: 'help.toggled'; open?: boolean }
   | { type: 'view.zoomed'; zoom: number | undefined }
-  | { type: 'learning.loaded'; report: LearningReport };
+  | { type: 'learning.loaded'; report: LearningReport }
+  /** Show section `z` of the open volume (clamped to its sections). */
+  | { type: 'section.changed'; z: number };
 
 export interface InitialViewerStateOptions {
   tool?: ToolView;
@@ -204,6 +208,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     lastError: '',
     upload: undefined,
     learning: undefined,
+    section: 0,
   };
 }
 

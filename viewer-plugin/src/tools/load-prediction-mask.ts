@@ -8,6 +8,8 @@ export interface LoadPredictionMaskOptions {
   slide: SlideInfo;
   /** Model version of the prediction layer shown, so the mask matches what the person sees. */
   modelVersion: number;
+  /** Section of a volume; absent = 0. */
+  z?: number | undefined;
   region: Region;
 }
 
@@ -36,6 +38,7 @@ export async function loadPredictionMask(options: LoadPredictionMaskOptions): Pr
         col,
         row,
         modelVersion: options.modelVersion,
+        z: options.z,
       });
       loads.push(
         fetch(url, { headers: authHeaders(options.token) })

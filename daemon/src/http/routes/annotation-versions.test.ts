@@ -115,7 +115,7 @@ describe('annotation list, mask, edit and delete', () => {
     ]);
     // The old mask is kept (history), the training set has only the edit's cell.
     expect((await t.app.request(`/api/annotations/${v1.id}/mask`, { headers: t.auth })).status).toBe(200);
-    expect(t.project.store.annotations.listAnnotatedCells()).toEqual([{ slideId, col: 1, row: 0, size: 512 }]);
+    expect(t.project.store.annotations.listAnnotatedCells()).toEqual([{ slideId, col: 1, row: 0, size: 512, z: 0 }]);
     const old = await loadPatchLabels(t.project, { slideId, col: 0, row: 0, size: 512 });
     expect(old.weight.reduce((a, b) => a + b, 0)).toBe(0);
 
@@ -171,7 +171,7 @@ describe('annotation list, mask, edit and delete', () => {
     ]);
     expect(masks.some((m) => existsSync(m))).toBe(false);
     expect((await list(true)).annotations.map((a) => a.id)).toEqual([other.id]);
-    expect(t.project.store.annotations.listAnnotatedCells()).toEqual([{ slideId, col: 2, row: 0, size: 512 }]);
+    expect(t.project.store.annotations.listAnnotatedCells()).toEqual([{ slideId, col: 2, row: 0, size: 512, z: 0 }]);
     const cell = await loadPatchLabels(t.project, { slideId, col: 0, row: 0, size: 512 });
     expect(cell.weight.reduce((a, b) => a + b, 0)).toBe(0);
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteSlideResult, ErrorBody, HealthResponse, SlideInfo, SlideList } from '@activeseg/protocol';
 import sharp from 'sharp';
@@ -22,6 +23,40 @@ const addDemo = async () => {
 };
 
 describe('slides routes', () => {
+  it('adds a folder of same-sized sections as one volume; a folder with an odd-sized section leaves nothing', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'activeseg-sections-'));
+    try {
+      const crop = (left: number, width = 300) =>
+        sharp(DEMO_IMAGE).extract({ left, top: 0, width, height: 200 }).greyscale().png();
+      await crop(0).toFile(join(folder, 'z01.png'));
+      await crop(50).toFile(join(folder, 'z02.png'));
+      const ok = await t.app.request('/api/slides', {
+        method: 'POST',
+        headers: t.auth,
+        body: JSON.stringify({ path: folder }),
+      });
+      expect(ok.status).toBe(201);
+      expect(SlideInfo.parse(await ok.json())).toMatchObject({ width: 300, height: 200, sections: 2, format: 'tiff' });
+
+      await crop(90, 299).toFile(join(folder, 'z03.png'));
+      const before = readdirSync(join(t.dir, 'slides'));
+      const bad = await t.app.request('/api/slides', {
+        method: 'POST',
+        headers: t.auth,
+        body: JSON.stringify({ path: folder }),
+      });
+      expect(bad.status).toBe(422);
+      const { error } = ErrorBody.parse(await bad.json());
+      expect(error).toMatchObject({ code: 'SLIDE_SECTIONS_MISMATCH', field: 'path' });
+      expect(error.message).toContain(join(folder, 'z03.png'));
+      const list = SlideList.parse(await (await t.app.request('/api/slides', { headers: t.auth })).json());
+      expect(list.slides).toHaveLength(1);
+      expect(readdirSync(join(t.dir, 'slides'))).toEqual(before);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('health needs no token', async () => {
     const res = await t.app.request('/api/health');
     expect(HealthResponse.parse(await res.json())).toEqual({ ok: true, protocolVersion: 1 });

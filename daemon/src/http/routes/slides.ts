@@ -36,6 +36,7 @@ export function toSlideInfo(s: SlideRecord, tileSize: number): SlideInfo {
     createdAt: s.createdAt,
     ...(s.pixelSize ? { pixelSize: s.pixelSize } : {}),
     ...(s.warnings?.length ? { warnings: s.warnings } : {}),
+    sections: s.sections ?? 1,
   };
 }
 

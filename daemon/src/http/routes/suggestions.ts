@@ -39,7 +39,14 @@ export function createSuggestionsRoutes(deps: { slides: SlideCatalog; store: Sto
       slideId,
       modelVersion,
       suggestions: rows.map((r) => ({
-        patch: { col: r.col, row: r.row, x: r.col * r.size, y: r.row * r.size, size: r.size },
+        patch: {
+          col: r.col,
+          row: r.row,
+          x: r.col * r.size,
+          y: r.row * r.size,
+          size: r.size,
+          ...(r.z ? { z: r.z } : {}),
+        },
         score: r.score,
       })),
     };

@@ -1,4 +1,4 @@
-import { TileParams, TileQuery } from '@activeseg/protocol';
+import { sectionCount, TileParams, TileQuery } from '@activeseg/protocol';
 import { Hono } from 'hono';
 import type { DaemonConfig } from '../../config.js';
 import { ApiError } from '../../errors/api-error.js';
@@ -21,6 +21,7 @@ export interface TilesRoutesDeps {
 /**
  * `GET /api/slides/:slideId/tiles/:layer/:level/:col_:row.:ext` (DZI numbering, 256 px, no overlap).
  * `image` is JPEG or PNG; overlays are always RGBA PNG, at `?v=<modelVersion>` or the latest scored one.
+ * `?z=<section>` picks a volume's section (default 0).
  */
 export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
   const { config } = deps;
@@ -30,11 +31,18 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
     zValidator('query', TileQuery),
     async (c) => {
       const { slideId, layer, level, tile } = c.req.valid('param');
-      const { v: requested } = c.req.valid('query');
+      const { v: requested, z = 0 } = c.req.valid('query');
       const [colRow = '', ext = ''] = tile.split('.');
       const [col, row] = colRow.split('_').map(Number) as [number, number];
       const format = ext === 'png' ? 'png' : 'jpeg';
       const slide = deps.slides.get(slideId);
+      if (z >= sectionCount(slide)) {
+        throw new ApiError(
+          'SECTION_OUT_OF_RANGE',
+          `slide ${slideId} has no section ${z} (${sectionCount(slide)} sections)`,
+          'z',
+        );
+      }
       const layout = dziLayout(slide, config.dziTileSize);
       const bounds = dziTileBounds(layout, level, col, row);
       if (!bounds) throw new ApiError('TILE_OUT_OF_RANGE', `no tile ${level}/${col}_${row} on slide ${slideId}`);
@@ -45,14 +53,14 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
         // Not passed into the render: concurrent requests for one tile share it, and one viewer panning
         // away must not abort a render another is waiting for.
         const bytes = await deps.tileCache.getOrRender(
-          deps.paths.tile({ slideId, layer, modelVersion: 0, level, col, row, ext: format }),
+          deps.paths.tile({ slideId, layer, modelVersion: 0, level, col, row, ext: format, z }),
           async () => {
             const source = await deps.slides.open(slideId);
             try {
               return await renderDziTile(
                 source,
                 layout,
-                { level, col, row },
+                { level, col, row, z },
                 { format, jpegQuality: config.tileJpegQuality },
               );
             } catch (err) {
@@ -86,12 +94,13 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
         );
       }
       const bytes = await deps.tileCache.getOrRender(
-        deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png' }),
+        deps.paths.tile({ slideId, layer, modelVersion, level, col, row, ext: 'png', z }),
         () =>
           renderOverlayTile({
             slideId,
             layer,
             modelVersion,
+            z,
             bounds,
             slideSize: slide,
             scores: deps.scores,
