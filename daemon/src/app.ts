@@ -95,7 +95,16 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
   app.route('/', createNgffExportRoutes({ config, paths, slides, store }));
-  app.route('/', createModelsRoutes({ modelsDir: join(paths.root, 'models'), engine }));
+  app.route(
+    '/',
+    createModelsRoutes({
+      modelsDir: join(paths.root, 'models'),
+      engine,
+      modelVersions: store.modelVersions,
+      onCurrentChanged: (current, previous) =>
+        project.hub.broadcast({ type: 'model.current', modelVersion: current, previous }),
+    }),
+  );
 
   if (deps.upgradeWebSocket) {
     app.get(

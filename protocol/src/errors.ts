@@ -85,6 +85,10 @@ export const ERROR_CODES = {
   FLEET_JOB_LOST: 'FLEET_JOB_LOST',
   /** 500: unexpected failure; details are in the daemon log, never in the response. */
   INTERNAL: 'INTERNAL',
+  /** 404: no model version with that number in this project (`/api/models/:version/...`). */
+  MODEL_VERSION_UNKNOWN: 'MODEL_VERSION_UNKNOWN',
+  /** 422: the model version's files are on disk but do not load (torn or corrupt bundle); it cannot be made current. */
+  MODEL_VERSION_UNREADABLE: 'MODEL_VERSION_UNREADABLE',
 } as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -130,6 +134,8 @@ const HTTP_STATUS = {
   DAEMON_RESTARTED: 500,
   FLEET_JOB_LOST: 500,
   INTERNAL: 500,
+  MODEL_VERSION_UNKNOWN: 404,
+  MODEL_VERSION_UNREADABLE: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 export type HttpErrorStatus = (typeof HTTP_STATUS)[ErrorCode];

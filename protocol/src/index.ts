@@ -4,6 +4,7 @@ export * from './http/annotations.js';
 export * from './http/exports.js';
 export * from './http/health.js';
 export * from './http/jobs.js';
+export * from './http/models.js';
 export * from './http/ngff-export.js';
 export * from './http/slides.js';
 export * from './http/suggestions.js';

@@ -56,6 +56,7 @@ describe('ServerMessage', () => {
     'slide.removed': { type: 'slide.removed', seq: 5, slideId: 'sl_1' },
     error: { type: 'error', seq: 4, code: 'BAD_MESSAGE', message: 'bad', replyTo: 'r1' },
     resync: { type: 'resync', seq: 4 },
+    'model.current': { type: 'model.current', seq: 6, modelVersion: 1, previous: 2 },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     expect(ServerMessage.parse(msg).type).toBe(type);

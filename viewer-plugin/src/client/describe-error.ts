@@ -44,6 +44,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   DAEMON_RESTARTED: 'The daemon restarted while the job was running',
   FLEET_JOB_LOST: 'The job was lost when the fleet’s Redis restarted; start it again',
   INTERNAL: 'The daemon hit an internal error (see its log)',
+  MODEL_VERSION_UNKNOWN: 'There is no such model version in this project',
+  MODEL_VERSION_UNREADABLE: 'That model version’s files do not load, so it cannot be made current',
 };
 
 export interface DescribeErrorOptions {

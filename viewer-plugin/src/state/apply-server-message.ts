@@ -29,7 +29,8 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
     case 'job.state':
       return {
         ...state,
-        modelVersion: message.modelVersion ?? state.modelVersion,
+        // A version kept aside by the promotion rule is not what the daemon serves.
+        modelVersion: message.promoted === false ? state.modelVersion : (message.modelVersion ?? state.modelVersion),
         jobs: upsertJob(state.jobs, message.jobId, (prev) => ({
           done: 0,
           total: 0,
@@ -56,6 +57,8 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
       // The open slide is gone (deleted from another page): say so rather than leave tiles that now answer 404.
       return { ...state, slides, lastError: 'This slide was deleted; pick another one from the list' };
     }
+    case 'model.current':
+      return { ...state, modelVersion: message.modelVersion };
     case 'suggestions.updated':
     case 'resync':
       return state;
