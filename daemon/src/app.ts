@@ -80,7 +80,8 @@ export function createApp(deps: AppDeps): Hono {
   const { store, paths, slides, jobs, engine, tileCache } = project;
   app.route('/', createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides, store, hub: project.hub }));
   app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides }));
-  app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
+  const currentVersion = () => engine?.modelVersion() ?? 0;
+  app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache, currentVersion }));
   app.route(
     '/',
     createAnnotationsRoutes({
@@ -91,7 +92,7 @@ export function createApp(deps: AppDeps): Hono {
       preparer: project.annotationPreparer,
     }),
   );
-  app.route('/', createSuggestionsRoutes({ slides, scores: store.scores }));
+  app.route('/', createSuggestionsRoutes({ slides, scores: store.scores, currentVersion }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
   app.route('/', createNgffExportRoutes({ config, paths, slides, store }));

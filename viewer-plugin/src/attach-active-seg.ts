@@ -16,6 +16,7 @@ import { el } from './panels/el.js';
 import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
+import { createModelsPanel } from './panels/models-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createScaleBar } from './panels/scale-bar.js';
@@ -68,6 +69,7 @@ const PANELS: readonly CreatePanel[] = [
   createAdjustPanel,
   createSuggestionsPanel,
   createJobsPanel,
+  createModelsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
 const VIEWER_PANELS: readonly CreatePanel[] = [createToolbar, createHelpOverlay, createScaleBar];
@@ -109,7 +111,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   store.dispatch({ type: 'tool.changed', tool: toolViewOf(tool) });
   // OSD's typings only know its own event names; raiseEvent itself accepts any name.
   const raise: RaiseEvent = (name, args) => void (viewer.raiseEvent as (n: string, a: object) => boolean)(name, args);
-  const { intents, slides } = createViewerIntents({
+  const { intents, slides, models } = createViewerIntents({
     viewer,
     daemonUrl,
     token,
@@ -181,6 +183,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
           const { slide, layers } = store.state;
           if (slide) slideView.update(slide, command.message, layers[command.message.layer]);
         } else if (command.type === 'suggestions.reload') void slides.loadSuggestions().catch(report);
+        else if (command.type === 'models.reload') void models.loadModels().catch(report);
+        else if (command.type === 'overlays.follow') void slides.followCurrentModel().catch(report);
         else void slides.openSlide(command.slideId).catch(report);
       }
     }),

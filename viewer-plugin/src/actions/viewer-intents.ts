@@ -41,4 +41,6 @@ export interface ViewerIntents {
   zoomBy(factor: number): void;
   toggleHelp(open?: boolean): void;
   cancelJob(jobId: string): void;
+  /** Asks first, then makes a model version current (promote anyway, or roll back). */
+  promoteModel(version: number): void;
 }

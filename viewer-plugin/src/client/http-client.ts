@@ -7,6 +7,8 @@ import {
   type ErrorCode,
   HealthResponse,
   JobInfo,
+  ModelList,
+  PromoteModelResult,
   SlideInfo,
   SlideList,
   type StartJobRequest,
@@ -64,6 +66,9 @@ export interface HttpClient {
   cancelJob(jobId: string): Promise<JobInfo>;
   /** Deletes a slide and its derived files; `force` also deletes its annotations (refused without it). */
   deleteSlide(slideId: string, options?: { force?: boolean }): Promise<DeleteSlideResult>;
+  listModels(): Promise<ModelList>;
+  /** Makes a model version current (promote one kept aside, or roll back). */
+  promoteModel(version: number): Promise<PromoteModelResult>;
 }
 
 /**
@@ -159,5 +164,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     cancelJob: (jobId) => request(JobInfo, 'POST', `/api/jobs/${id(jobId)}/cancel`),
     deleteSlide: (slideId, opts = {}) =>
       request(DeleteSlideResult, 'DELETE', `/api/slides/${id(slideId)}${opts.force ? '?force=true' : ''}`),
+    listModels: () => request(ModelList, 'GET', '/api/models'),
+    promoteModel: (version) => request(PromoteModelResult, 'POST', `/api/models/${Math.trunc(version)}/promote`),
   };
 }

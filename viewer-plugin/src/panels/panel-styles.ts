@@ -49,4 +49,8 @@ export const PANEL_STYLES = `
 .activeseg-scale[hidden] { display: none; }
 .activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
+.activeseg li.as-model { padding: 4px 0; border-bottom: 1px solid #2a2d35; }
+.activeseg li.as-model[data-current="true"] { border-left: 3px solid #00c853; padding-left: 6px; }
+.activeseg .as-badge { background: #00c85333; color: #69f0ae; border-radius: 3px; padding: 0 5px; font-size: 11px; }
+.activeseg .as-warning { color: #ffd180; font-size: 12px; margin: 2px 0; }
 `;

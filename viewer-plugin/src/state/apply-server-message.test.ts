@@ -179,14 +179,55 @@ describe('serverMessageCommands', () => {
 
   it('reopens the slide on resync, and does nothing for the other frames', () => {
     expect(serverMessageCommands(withSlide, msg({ type: 'resync', seq: 7 }))).toEqual([
+      { type: 'models.reload' },
       { type: 'slide.reopen', slideId: 'sl_1' },
     ]);
-    expect(serverMessageCommands(initialViewerState(), msg({ type: 'resync', seq: 7 }))).toEqual([]);
+    expect(serverMessageCommands(initialViewerState(), msg({ type: 'resync', seq: 7 }))).toEqual([
+      { type: 'models.reload' },
+    ]);
     expect(
       serverMessageCommands(
         withSlide,
         msg({ type: 'job.progress', seq: 1, jobId: 'jb_a', kind: 'infer', done: 1, total: 2 }),
       ),
     ).toEqual([]);
+  });
+
+  it('relists the models when a training ends or another version becomes current, and follows it on the open slide', () => {
+    const current = msg({ type: 'model.current', seq: 8, modelVersion: 1, previous: 2 });
+    expect(serverMessageCommands(withSlide, current)).toEqual([
+      { type: 'models.reload' },
+      { type: 'overlays.follow', slideId: 'sl_1' },
+    ]);
+    expect(serverMessageCommands(initialViewerState(), current)).toEqual([{ type: 'models.reload' }]);
+    const trained = msg({ type: 'job.state', seq: 9, jobId: 'jb_t', kind: 'train', state: 'done', modelVersion: 3 });
+    expect(serverMessageCommands(withSlide, trained)).toEqual([{ type: 'models.reload' }]);
+    const inferred = msg({ type: 'job.state', seq: 10, jobId: 'jb_i', kind: 'infer', state: 'done' });
+    expect(serverMessageCommands(withSlide, inferred)).toEqual([]);
+  });
+});
+
+describe('model versions in the state', () => {
+  it('a kept-aside training leaves the current version alone and keeps its warning; model.current moves it', () => {
+    const warning = 'v3 scored Dice 0.250 …, below the current v2’s 0.763';
+    const s = fold({ ...withSlide, modelVersion: 2 }, [
+      {
+        type: 'job.state',
+        seq: 1,
+        jobId: 'jb_t',
+        kind: 'train',
+        state: 'done',
+        modelVersion: 3,
+        promoted: false,
+        warning,
+      },
+    ]);
+    expect(s.modelVersion).toBe(2);
+    expect(s.jobs[0]?.warning).toBe(warning);
+    const promoted = fold(s, [
+      { type: 'job.state', seq: 2, jobId: 'jb_u', kind: 'train', state: 'done', modelVersion: 4 },
+    ]);
+    expect(promoted.modelVersion).toBe(4);
+    expect(fold(promoted, [{ type: 'model.current', seq: 3, modelVersion: 1, previous: 4 }]).modelVersion).toBe(1);
   });
 });

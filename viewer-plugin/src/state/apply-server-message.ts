@@ -39,6 +39,7 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
           kind: message.kind,
           state: message.state,
           error: message.error ? describeError(message.error.code, { detail: message.error.message }) : undefined,
+          warning: message.warning,
         })),
       };
     case 'tiles.updated': {
@@ -69,7 +70,11 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
 export type ServerCommand =
   | { type: 'layer.update'; message: Extract<ServerMessage, { type: 'tiles.updated' }> }
   | { type: 'suggestions.reload'; slideId: string }
-  | { type: 'slide.reopen'; slideId: string };
+  | { type: 'slide.reopen'; slideId: string }
+  /** The model list changed (a version was trained, promoted or rolled back, or the page (re)connected). */
+  | { type: 'models.reload' }
+  /** Another version is current: show the open slide's overlays and suggestions of it. */
+  | { type: 'overlays.follow'; slideId: string };
 
 /** Decided on the state the frame arrives in (before `applyServerMessage`). */
 export function serverMessageCommands(state: ViewerState, message: ServerMessage): ServerCommand[] {
@@ -82,7 +87,19 @@ export function serverMessageCommands(state: ViewerState, message: ServerMessage
       return message.slideId === slideId && !state.tool.active ? [{ type: 'suggestions.reload', slideId }] : [];
     case 'resync':
       // Missed broadcasts are gone: reload everything that they could have changed.
-      return slideId === undefined ? [] : [{ type: 'slide.reopen', slideId }];
+      return [
+        { type: 'models.reload' },
+        ...(slideId === undefined ? [] : [{ type: 'slide.reopen' as const, slideId }]),
+      ];
+    case 'welcome':
+      return [{ type: 'models.reload' }];
+    case 'job.state':
+      return message.kind === 'train' && message.state === 'done' ? [{ type: 'models.reload' }] : [];
+    case 'model.current':
+      return [
+        { type: 'models.reload' },
+        ...(slideId === undefined ? [] : [{ type: 'overlays.follow' as const, slideId }]),
+      ];
     default:
       return [];
   }

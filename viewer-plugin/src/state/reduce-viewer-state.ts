@@ -52,6 +52,8 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         suggestionsVersion: action.list.modelVersion,
         selected: -1,
       };
+    case 'models.listed':
+      return { ...state, models: action.list.versions, modelVersion: action.list.current };
     case 'suggestion.selected':
       return action.index >= 0 && action.index < state.suggestions.length
         ? { ...state, selected: action.index }

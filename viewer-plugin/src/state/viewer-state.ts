@@ -3,6 +3,8 @@ import type {
   JobInfo,
   JobKind,
   JobState,
+  ModelList,
+  ModelVersionInfo,
   ServerMessage,
   SlideInfo,
   Suggestion,
@@ -31,6 +33,8 @@ export interface JobView {
   loss?: number | undefined;
   valDice?: number | undefined;
   error?: string | undefined;
+  /** A done job with something to tell (its trained model was kept aside, not made current). */
+  warning?: string | undefined;
 }
 
 export interface LayerView {
@@ -74,8 +78,10 @@ export type StartFrom = 'empty' | 'prediction';
 export interface ViewerState {
   readonly connection: ConnectionView;
   readonly backend: string;
-  /** The daemon's current model version (from `welcome` and finished train jobs). */
+  /** The daemon's current model version (from `welcome`, `model.current`, promoted train jobs and the model list). */
   readonly modelVersion: number | undefined;
+  /** Every model version, oldest first (`GET /api/models`); empty until listed. */
+  readonly models: readonly ModelVersionInfo[];
   readonly slides: readonly SlideInfo[];
   readonly slide: SlideInfo | undefined;
   readonly layers: Readonly<Record<TileLayer, LayerView>>;
@@ -111,6 +117,7 @@ export type ViewerAction =
   /** A local file is shown as a preview: no daemon slide is open until its upload is done. */
   | { type: 'slide.closed' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
+  | { type: 'models.listed'; list: ModelList }
   | { type: 'suggestion.selected'; index: number }
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
   | { type: 'layer.opacity'; layer: TileLayer; opacity: number }
@@ -136,6 +143,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     connection: { state: 'connecting' },
     backend: '…',
     modelVersion: undefined,
+    models: [],
     slides: [],
     slide: undefined,
     layers: {
