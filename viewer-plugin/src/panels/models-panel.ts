@@ -28,8 +28,8 @@ export const createModelsPanel: CreatePanel = ({ intents }) => {
               'li',
               {
                 'data-model-version': m.version,
-                'data-current': current,
-                'data-promoted': m.promoted,
+                'data-current': String(current),
+                'data-promoted': String(m.promoted),
                 class: 'as-model',
               },
               el(
