@@ -9,6 +9,7 @@ import { requireHost } from './http/middleware/require-host.js';
 import { requireToken } from './http/middleware/require-token.js';
 import { createErrorHandler, type Logger } from './http/on-error.js';
 import { createAnnotationsRoutes } from './http/routes/annotations.js';
+import { createChangesRoutes } from './http/routes/changes.js';
 import { createExportsRoutes } from './http/routes/exports.js';
 import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.route('/', createSuggestionsRoutes({ slides, scores: store.scores, currentVersion }));
+  app.route('/', createChangesRoutes({ config, paths, slides, scores: store.scores }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
   app.route('/', createNgffExportRoutes({ config, paths, slides, store }));

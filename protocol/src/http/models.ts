@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TileParams } from './slides.js';
 
 /**
  * How a model version came to be: `finetune` continued from `parentVersion`, `scratch` started from fresh weights
@@ -63,3 +64,15 @@ export const PromoteModelResult = z.object({
   previous: z.number().int().nonnegative(),
 });
 export type PromoteModelResult = z.infer<typeof PromoteModelResult>;
+
+/**
+ * `GET /api/slides/:slideId/changes/:level/:col_:row.png?from=&to=`: the "what changed" overlay between two model
+ * versions, one DZI tile (same pyramid as the slide): pixels whose thresholded prediction (mean P(myelin) ≥ 0.5)
+ * differs, magenta where `to` predicts myelin and `from` did not, cyan where `to` no longer does; transparent
+ * elsewhere and where either version has not scored the slide. Both versions must have scored the slide.
+ */
+export const ChangeTileParams = TileParams.omit({ layer: true });
+export type ChangeTileParams = z.infer<typeof ChangeTileParams>;
+
+export const ChangeTileQuery = z.object({ from: ModelVersionNumber, to: ModelVersionNumber });
+export type ChangeTileQuery = z.infer<typeof ChangeTileQuery>;
