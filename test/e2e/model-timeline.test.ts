@@ -166,7 +166,7 @@ describe('model timeline e2e against the real daemon', () => {
     const warning = row(2).locator('[data-testid="activeseg-model-warning"]');
     expect(await warning.textContent()).toBe(done.warning);
     expect(await row(2).textContent()).toMatch(/from scratch · 1 annotation/);
-    expect(await row(2).locator('button').textContent()).toBe('Promote anyway');
+    expect(await row(2).locator('[data-promote]').textContent()).toBe('Promote anyway');
     const jobLine = page.locator(`[data-testid="activeseg-jobs"] [data-job-id="${train.id}"]`);
     await expect.poll(() => jobLine.textContent(), { timeout: 10_000 }).toContain('kept, not made current');
     expect(await status()).toContain('model v1');
@@ -226,7 +226,20 @@ describe('model timeline e2e against the real daemon', () => {
       [1, true],
       [2, false],
     ]);
-    await page.waitForTimeout(1000);
+    // What changed between v2 and the current v1: tiles of the pair, toggled from v2's row.
+    const changes = row(2).getByRole('button', { name: 'What changed' });
+    const changeTile = page.waitForResponse((r) => /\/changes\/\d+\/\d+_\d+\.png\?from=2&to=1$/.test(r.url()), {
+      timeout: 30_000,
+    });
+    await changes.click();
+    expect((await changeTile).status()).toBe(200);
+    await expect.poll(() => changes.getAttribute('aria-pressed'), { timeout: 5_000 }).toBe('true');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(ARTIFACTS, 'models-03-what-changed.png') });
+    await row(2).getByRole('button', { name: 'What changed' }).click();
+    await expect
+      .poll(() => row(2).getByRole('button', { name: 'What changed' }).getAttribute('aria-pressed'), { timeout: 5_000 })
+      .toBe('false');
     await page.screenshot({ path: join(ARTIFACTS, 'models-02-rolled-back.png') });
     expect(errors).toEqual([]);
   }, 240_000);

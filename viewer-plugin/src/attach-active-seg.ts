@@ -8,6 +8,7 @@ import type { ReconnectPolicy } from './client/reconnect-policy.js';
 import { createWsClient, type WebSocketConstructor } from './client/ws-client.js';
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
+import { createChangesLayer } from './layers/changes-layer.js';
 import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
 import { createAdjustPanel } from './panels/adjust-panel.js';
@@ -102,6 +103,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   cleanups.push(() => ws.close());
   const slideView = createSlideView({ viewer, daemonUrl, token, onError: report });
+  const changesLayer = createChangesLayer({ viewer, daemonUrl, token, onError: report });
+  cleanups.push(() => changesLayer.destroy());
   const tool = createAnnotationTool({
     viewer,
     imageLayer: () => slideView.imageItem,
@@ -156,6 +159,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   const render = (state: typeof store.state): void => {
     slideView.sync(state.layers);
+    changesLayer.sync(state.slide, state.changes);
     cursor.sync(state.tool);
     adjuster.sync(state.adjustment);
     for (const p of panels) p.render(state);

@@ -68,6 +68,12 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     toggleHelp: (open) => store.dispatch({ type: 'help.toggled', ...(open === undefined ? {} : { open }) }),
     cancelJob: (jobId) => jobs.cancelJob(jobId),
     promoteModel: (version) => void models.promote(version).catch(report),
+    toggleChanges(from) {
+      const { changes, modelVersion } = store.state;
+      const to = modelVersion ?? 0;
+      const off = (changes?.from === from && changes.to === to) || to === 0 || from === to;
+      store.dispatch({ type: 'changes.shown', changes: off ? undefined : { from, to } });
+    },
   };
   return { intents, slides, models };
 }

@@ -43,4 +43,6 @@ export interface ViewerIntents {
   cancelJob(jobId: string): void;
   /** Asks first, then makes a model version current (promote anyway, or roll back). */
   promoteModel(version: number): void;
+  /** Shows where `from`'s thresholded prediction differs from the current model's on the open slide; again hides it. */
+  toggleChanges(from: number): void;
 }

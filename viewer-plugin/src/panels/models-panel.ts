@@ -10,15 +10,18 @@ import { type CreatePanel, renderOnChange } from './panel.js';
 export const createModelsPanel: CreatePanel = ({ intents }) => {
   const list = el('ul', { 'data-testid': 'activeseg-models' });
   list.addEventListener('click', (e) => {
-    const button = e.target instanceof Element ? e.target.closest<HTMLElement>('[data-promote]') : null;
-    if (button?.dataset.promote) intents.promoteModel(Number(button.dataset.promote));
+    const target = e.target instanceof Element ? e.target : null;
+    const promote = target?.closest<HTMLElement>('[data-promote]')?.dataset.promote;
+    if (promote) intents.promoteModel(Number(promote));
+    const changes = target?.closest<HTMLElement>('[data-changes]')?.dataset.changes;
+    if (changes) intents.toggleChanges(Number(changes));
   });
   const empty = el('div', { class: 'as-muted', text: 'No model yet: annotate regions, then train.' });
   const element = el('section', {}, el('h3', { text: 'Models' }), empty, list);
   return {
     element,
     render: renderOnChange(
-      (s) => [s.models, s.modelVersion],
+      (s) => [s.models, s.modelVersion, s.changes],
       (s) => {
         empty.hidden = s.models.length > 0;
         list.replaceChildren(
@@ -50,11 +53,22 @@ export const createModelsPanel: CreatePanel = ({ intents }) => {
               m.warning &&
                 el('div', { class: 'as-warning', 'data-testid': 'activeseg-model-warning', text: m.warning }),
               !current &&
-                el('button', {
-                  type: 'button',
-                  'data-promote': m.version,
-                  text: m.promoted ? 'Make current' : 'Promote anyway',
-                }),
+                el(
+                  'div',
+                  { class: 'as-row' },
+                  el('button', {
+                    type: 'button',
+                    'data-promote': m.version,
+                    text: m.promoted ? 'Make current' : 'Promote anyway',
+                  }),
+                  el('button', {
+                    type: 'button',
+                    'data-changes': m.version,
+                    'aria-pressed': String(s.changes?.from === m.version && s.changes.to === s.modelVersion),
+                    title: `Pixels whose predicted class differs between v${m.version} and the current model (magenta: myelin only in the current one, cyan: only in v${m.version})`,
+                    text: 'What changed',
+                  }),
+                ),
             );
           }),
         );

@@ -33,13 +33,21 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         ...state,
         slide: action.slide,
         adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
+        changes: undefined,
         lastError: '',
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
     case 'slide.closed': {
-      let next: ViewerState = { ...state, slide: undefined, suggestions: [], selected: -1, lastError: '' };
+      let next: ViewerState = {
+        ...state,
+        slide: undefined,
+        suggestions: [],
+        selected: -1,
+        changes: undefined,
+        lastError: '',
+      };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
     }
@@ -52,6 +60,8 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         suggestionsVersion: action.list.modelVersion,
         selected: -1,
       };
+    case 'changes.shown':
+      return { ...state, changes: action.changes };
     case 'models.listed':
       return { ...state, models: action.list.versions, modelVersion: action.list.current };
     case 'suggestion.selected':

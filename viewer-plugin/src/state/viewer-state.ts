@@ -45,6 +45,12 @@ export interface LayerView {
   readonly modelVersion: number | undefined;
 }
 
+/** Two model versions whose predictions the "what changed" layer compares (`from` → `to`). */
+export interface ModelChanges {
+  readonly from: number;
+  readonly to: number;
+}
+
 /** What the panels show of the annotation tool; the tool itself (canvases on the viewer) stays outside the state. */
 export interface ToolView {
   readonly tool: ToolName;
@@ -82,6 +88,8 @@ export interface ViewerState {
   readonly modelVersion: number | undefined;
   /** Every model version, oldest first (`GET /api/models`); empty until listed. */
   readonly models: readonly ModelVersionInfo[];
+  /** The "what changed" layer's pair of versions on the open slide; undefined while it is off. */
+  readonly changes: ModelChanges | undefined;
   readonly slides: readonly SlideInfo[];
   readonly slide: SlideInfo | undefined;
   readonly layers: Readonly<Record<TileLayer, LayerView>>;
@@ -118,6 +126,7 @@ export type ViewerAction =
   | { type: 'slide.closed' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
   | { type: 'models.listed'; list: ModelList }
+  | { type: 'changes.shown'; changes: ModelChanges | undefined }
   | { type: 'suggestion.selected'; index: number }
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
   | { type: 'layer.opacity'; layer: TileLayer; opacity: number }
@@ -144,6 +153,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     backend: '…',
     modelVersion: undefined,
     models: [],
+    changes: undefined,
     slides: [],
     slide: undefined,
     layers: {
