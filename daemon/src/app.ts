@@ -9,6 +9,7 @@ import { requireHost } from './http/middleware/require-host.js';
 import { requireToken } from './http/middleware/require-token.js';
 import { createErrorHandler, type Logger } from './http/on-error.js';
 import { createAnnotationsRoutes } from './http/routes/annotations.js';
+import { createChangesRoutes } from './http/routes/changes.js';
 import { createExportsRoutes } from './http/routes/exports.js';
 import { createHealthRoutes } from './http/routes/health.js';
 import { createJobsRoutes } from './http/routes/jobs.js';
@@ -88,7 +89,8 @@ export function createApp(deps: AppDeps): Hono {
     createSlidesRoutes({ config, paths, slides, slidesRepo: store.slides, store, hub: project.hub, onSlideAdded }),
   );
   app.route('/', createUploadsRoutes({ config, paths, slidesRepo: store.slides, onSlideAdded }));
-  app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache }));
+  const currentVersion = () => engine?.modelVersion() ?? 0;
+  app.route('/', createTilesRoutes({ config, paths, slides, scores: store.scores, tileCache, currentVersion }));
   app.route(
     '/',
     createAnnotationsRoutes({
@@ -102,13 +104,23 @@ export function createApp(deps: AppDeps): Hono {
       currentModelVersion: () => engine?.modelVersion(),
     }),
   );
-  app.route('/', createSuggestionsRoutes({ slides, store }));
+  app.route('/', createSuggestionsRoutes({ slides, store, currentVersion }));
   app.route('/', createSettingsRoutes({ store }));
   app.route('/', createLearningRoutes({ slides, store, preScorer: project.preScorer }));
+  app.route('/', createChangesRoutes({ config, paths, slides, scores: store.scores }));
   app.route('/', createJobsRoutes({ jobs, engine, slides }));
   app.route('/', createExportsRoutes({ config, paths, slides, store }));
   app.route('/', createNgffExportRoutes({ config, paths, slides, store }));
-  app.route('/', createModelsRoutes({ modelsDir: join(paths.root, 'models'), engine }));
+  app.route(
+    '/',
+    createModelsRoutes({
+      modelsDir: join(paths.root, 'models'),
+      engine,
+      modelVersions: store.modelVersions,
+      onCurrentChanged: (current, previous) =>
+        project.hub.broadcast({ type: 'model.current', modelVersion: current, previous }),
+    }),
+  );
 
   if (deps.upgradeWebSocket) {
     app.get(

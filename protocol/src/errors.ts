@@ -101,6 +101,10 @@ export const ERROR_CODES = {
   ANNOTATION_NOT_FOUND: 'ANNOTATION_NOT_FOUND',
   /** 409: an edit names a version that another edit already replaced; reload the annotation and edit the newer one. */
   ANNOTATION_SUPERSEDED: 'ANNOTATION_SUPERSEDED',
+  /** 404: no model version with that number in this project (`/api/models/:version/...`). */
+  MODEL_VERSION_UNKNOWN: 'MODEL_VERSION_UNKNOWN',
+  /** 422: the model version's files are on disk but do not load (torn or corrupt bundle); it cannot be made current. */
+  MODEL_VERSION_UNREADABLE: 'MODEL_VERSION_UNREADABLE',
 } as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -154,6 +158,8 @@ const HTTP_STATUS = {
   INTERNAL: 500,
   ANNOTATION_NOT_FOUND: 404,
   ANNOTATION_SUPERSEDED: 409,
+  MODEL_VERSION_UNKNOWN: 404,
+  MODEL_VERSION_UNREADABLE: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 export type HttpErrorStatus = (typeof HTTP_STATUS)[ErrorCode];

@@ -5,6 +5,7 @@ export * from './http/exports.js';
 export * from './http/health.js';
 export * from './http/jobs.js';
 export * from './http/learning.js';
+export * from './http/models.js';
 export * from './http/ngff-export.js';
 export * from './http/settings.js';
 export * from './http/slides.js';

@@ -9,6 +9,7 @@ import { createWsClient, type WebSocketConstructor } from './client/ws-client.js
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
 import { createAnnotationLayer } from './layers/annotation-layer.js';
+import { createChangesLayer } from './layers/changes-layer.js';
 import { createSlideAdjuster } from './layers/slide-adjuster.js';
 import { createSlideView } from './layers/slide-view.js';
 import { bindViewportReporter } from './layers/viewport-reporter.js';
@@ -20,6 +21,7 @@ import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
 import { createLayersPanel } from './panels/layers-panel.js';
 import { createLearningPanel } from './panels/learning-panel.js';
+import { createModelsPanel } from './panels/models-panel.js';
 import type { CreatePanel } from './panels/panel.js';
 import { PANEL_STYLES } from './panels/panel-styles.js';
 import { createScaleBar } from './panels/scale-bar.js';
@@ -76,6 +78,7 @@ const PANELS: readonly CreatePanel[] = [
   createJobsPanel,
   createAnnotationsPanel,
   createLearningPanel,
+  createModelsPanel,
 ];
 /** Over the viewer: what is needed per annotation stays in reach, never below the sidebar's fold. */
 const VIEWER_PANELS: readonly CreatePanel[] = [
@@ -118,6 +121,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   });
   cleanups.push(() => ws.close());
   const slideView = createSlideView({ viewer, daemonUrl, token, onError: report });
+  const changesLayer = createChangesLayer({ viewer, daemonUrl, token, onError: report });
+  cleanups.push(() => changesLayer.destroy());
   const annotationLayer = createAnnotationLayer({
     viewer,
     imageLayer: () => slideView.imageItem,
@@ -145,7 +150,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   store.dispatch({ type: 'tool.changed', tool: toolViewOf(tool) });
   // OSD's typings only know its own event names; raiseEvent itself accepts any name.
   const raise: RaiseEvent = (name, args) => void (viewer.raiseEvent as (n: string, a: object) => boolean)(name, args);
-  const { intents, slides } = createViewerIntents({
+  const { intents, slides, models } = createViewerIntents({
     viewer,
     daemonUrl,
     token,
@@ -195,6 +200,7 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
     shownSlideId = state.slide?.id;
     annotationLayer.sync(state.annotations, state.layers.annotations);
     annotationLayer.setHidden(state.editing);
+    changesLayer.sync(state.slide, state.changes);
     cursor.sync(state.tool);
     adjuster.sync(state.adjustment);
     for (const p of panels) p.render(state);
@@ -232,6 +238,8 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
         } else if (command.type === 'suggestions.reload') void slides.loadSuggestions().catch(report);
         else if (command.type === 'annotations.reload') void slides.loadAnnotations().catch(report);
         else if (command.type === 'slides.reload') void slides.refreshSlides().catch(report);
+        else if (command.type === 'models.reload') void models.loadModels().catch(report);
+        else if (command.type === 'overlays.follow') void slides.followCurrentModel().catch(report);
         else void slides.openSlide(command.slideId).catch(report);
       }
     }),

@@ -22,8 +22,16 @@ export interface ModelEngine {
     signal: AbortSignal,
     options?: ScorePatchOptions,
   ): Promise<ScorePatchResult>;
-  /** Trains on the annotated patches and makes the result current; resolves with the new version. */
+  /**
+   * Trains on the annotated patches and stores the result as a new version; it becomes current unless it scores below
+   * the current model on the run's own validation patches (`promoted: false`, with a `warning`).
+   */
   train(options: TrainOptions): Promise<TrainResult>;
+  /**
+   * Makes a stored version current (promote one kept aside, or roll back) and returns the versions before and after.
+   * Absent from engines that cannot switch (test fakes); the route then answers MODEL_NOT_READY.
+   */
+  promote?(version: number): Promise<{ current: number; previous: number }>;
 }
 
 export interface ScorePatchOptions {
@@ -89,4 +97,17 @@ export interface TrainOptions {
 export interface TrainResult {
   modelVersion: number;
   metrics?: Record<string, number>;
+  /** How it was trained: `finetune` only when there was a model to continue from (`parentVersion`). */
+  mode?: 'finetune' | 'scratch';
+  parentVersion?: number | null;
+  trainPatches?: number;
+  valPatches?: number;
+  /** Best-epoch Dice on the held-out validation patches; null when the run held none out. */
+  valDice?: number | null;
+  /** The model current when training ended, scored on the same validation patches. */
+  comparedWith?: { version: number; valDice: number } | null;
+  /** False when it scored below `comparedWith` and was stored without being made current. */
+  promoted?: boolean;
+  /** Why it was not promoted. */
+  warning?: string;
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../errors/api-error.js';
 import { selectBackend } from '../model/backend.js';
 import { MICRO_PRESET } from '../testing/micro-preset.js';
 import { createModelEngine, cropSummary, edgeAdjustedScore } from './model-engine.js';
-import { versionDir } from './model-store.js';
+import { versionDir, writeCurrentVersion } from './model-store.js';
 
 const preset = MICRO_PRESET;
 
@@ -80,10 +80,11 @@ describe('createModelEngine', () => {
     await again.dispose();
   });
 
-  it('skips a corrupt newest version and falls back to the last readable one', async () => {
+  it('skips a corrupt current version and falls back to the last readable one', async () => {
     const modelsDir = join(dir, 'models');
     await mkdir(versionDir(modelsDir, 2), { recursive: true });
     await writeFile(join(versionDir(modelsDir, 2), 'bundle.json'), '{ not json');
+    await writeCurrentVersion(modelsDir, 2);
     const logs: string[] = [];
     const engine = await createModelEngine({
       modelsDir,

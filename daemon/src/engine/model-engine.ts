@@ -5,6 +5,7 @@ import { ApiError } from '../errors/api-error.js';
 import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
 import {
   createUnet,
+  type LoadedBundle,
   loadBundle,
   restoreWeights,
   saveBundle,
@@ -14,7 +15,10 @@ import {
 import { splitAnnotatedPatches } from '../training/annotated-split.js';
 import type { NormalizationStats } from '../training/normalization-stats.js';
 import type { TrainingPreset } from '../training/presets.js';
-import { type TrainedModel, trainModel } from '../training/train-model.js';
+import { evaluateDice, type TrainedModel, trainModel } from '../training/train-model.js';
+import { resolveTrainStepEngine } from '../training/train-step-engine.js';
+import type { TrainingPatch as CutPatch } from '../training/training-patch.js';
+import { backendLabel } from './backend-label.js';
 import type {
   ModelEngine,
   ScorePatchOptions,
@@ -22,7 +26,7 @@ import type {
   TrainOptions,
   TrainResult,
 } from './model-engine-api.js';
-import { listVersions, versionDir } from './model-store.js';
+import { listVersions, readCurrentVersion, versionDir, writeCurrentVersion } from './model-store.js';
 import { upsampleNearest } from './resample.js';
 
 interface Current extends TrainedModel {
@@ -31,6 +35,9 @@ interface Current extends TrainedModel {
   readonly scale: number;
   /** Fully convolutional copies of the trained model at other input sizes, made on demand. */
   readonly bySize: Map<number, McRunner>;
+  /** Calls using this model now; a replaced model is disposed when the last one ends, never under a running call. */
+  users: number;
+  retired: boolean;
 }
 
 export interface ModelEngineOptions {
@@ -48,10 +55,18 @@ export interface ModelEngineOptions {
 }
 
 export interface ReloadableModelEngine extends ModelEngine {
-  /** Loads the newest readable model version (corrupt ones are skipped with a log line). */
+  /**
+   * Loads the current version (`models/current.json`; without one, the newest). An unreadable one is skipped with a
+   * log line for the next older readable version.
+   */
   reload(): Promise<number>;
-  /** Saves a trained model as the next version and makes it current. */
-  adopt(trained: TrainedModel, info: Record<string, unknown>): Promise<number>;
+  /** Saves a trained model as the next version and, unless `makeCurrent` is false, makes it current. */
+  adopt(trained: TrainedModel, info: Record<string, unknown>, options?: { makeCurrent?: boolean }): Promise<number>;
+  /**
+   * Makes any stored version current (promote one kept aside, or roll back). MODEL_VERSION_UNKNOWN when there is no
+   * such version, MODEL_VERSION_UNREADABLE when its bundle does not load (the current version stays).
+   */
+  promote(version: number): Promise<{ current: number; previous: number }>;
   dispose(): Promise<void>;
 }
 
@@ -66,14 +81,50 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
   const passes = options.mcPasses ?? options.preset.mcPasses;
   let current: Current | undefined;
   let seedCounter = options.seed ?? 1;
+  const useOnnx = options.onnx ?? true;
+  let mcRuntime: McRunner['runtime'] = useOnnx && (await onnxRuntimeLoads()) ? 'onnxruntime-cpu' : 'tfjs';
+  const trainingEngine = (await resolveTrainStepEngine('auto')).engine;
 
+  const release = async (c: Current) => {
+    if (!c.retired || c.users > 0) return;
+    for (const r of c.bySize.values()) await r.dispose();
+    c.bySize.clear();
+    c.model.dispose();
+  };
+  /** Runs `fn` with `c` kept alive even if another version becomes current meanwhile. */
+  const using = async <T>(c: Current, fn: () => Promise<T>): Promise<T> => {
+    c.users++;
+    try {
+      return await fn();
+    } finally {
+      c.users--;
+      await release(c);
+    }
+  };
   const setCurrent = async (next: Current | undefined) => {
     const old = current;
     current = next;
-    if (old) {
-      for (const r of old.bySize.values()) await r.dispose();
-      old.model.dispose();
+    if (old && old !== next) {
+      old.retired = true;
+      await release(old);
     }
+  };
+  const fromBundle = (version: number, b: LoadedBundle): Current => ({
+    version,
+    model: b.model,
+    config: b.config,
+    normalization: b.normalization,
+    scale: typeof b.info?.scale === 'number' ? b.info.scale : 1,
+    bySize: new Map(),
+    users: 0,
+    retired: false,
+  });
+  // Saving a version, promoting and reloading each read the versions on disk and then write: one at a time.
+  let lock: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lock.then(fn, fn);
+    lock = run.catch(() => {});
+    return run;
   };
 
   const runnerFor = async (c: Current, size: number): Promise<McRunner> => {
@@ -81,8 +132,12 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     if (existing) return existing;
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
-    const inner = await createMcRunner(model, { onnx: options.onnx ?? true, serving: true });
+    const inner = await createMcRunner(model, { onnx: useOnnx, serving: true });
     if (inner.runtime !== 'tfjs') model.dispose();
+    if (inner.runtime !== mcRuntime) {
+      log(`Monte-Carlo inference runs on ${inner.runtime}, not ${mcRuntime} as expected at start-up`);
+      mcRuntime = inner.runtime;
+    }
     const runner: McRunner = {
       runtime: inner.runtime,
       run: inner.run,
@@ -97,48 +152,79 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
 
   const engine: ReloadableModelEngine = {
     get backendName() {
-      const runtimes = current ? [...current.bySize.values()].map((r) => r.runtime) : [];
-      return runtimes.includes('onnxruntime-cpu')
-        ? `tfjs-${options.tfjsBackend}+onnxruntime-cpu`
-        : `tfjs-${options.tfjsBackend}`;
+      return backendLabel({ mc: mcRuntime, training: trainingEngine, tfjsBackend: options.tfjsBackend });
     },
     modelVersion: () => current?.version ?? 0,
 
-    async reload() {
-      const versions = await listVersions(options.modelsDir);
-      for (const v of versions.reverse()) {
-        try {
-          const b = await loadBundle(versionDir(options.modelsDir, v));
-          const scale = typeof b.info?.scale === 'number' ? b.info.scale : 1;
-          await setCurrent({
-            version: v,
-            model: b.model,
-            config: b.config,
-            normalization: b.normalization,
-            scale,
-            bySize: new Map(),
-          });
-          return v;
-        } catch (err) {
-          log(`model version ${v} is unreadable, trying an older one`, err);
+    reload: () =>
+      serial(async () => {
+        const versions = await listVersions(options.modelsDir);
+        const pointer = await readCurrentVersion(options.modelsDir);
+        // The recorded current version first; if it does not load, the versions before it (never a newer one: a
+        // newer version may be one that training kept aside), and only then the newer ones.
+        const order =
+          pointer !== undefined && versions.includes(pointer)
+            ? [pointer, ...versions.filter((v) => v < pointer).reverse(), ...versions.filter((v) => v > pointer)]
+            : versions.reverse();
+        for (const v of order) {
+          try {
+            await setCurrent(fromBundle(v, await loadBundle(versionDir(options.modelsDir, v))));
+            return v;
+          } catch (err) {
+            log(`model version ${v} is unreadable, trying ${v === pointer ? 'an older' : 'another'} one`, err);
+          }
         }
-      }
-      await setCurrent(undefined);
-      return 0;
-    },
+        await setCurrent(undefined);
+        return 0;
+      }),
 
-    async adopt(trained, info) {
-      const version = ((await listVersions(options.modelsDir)).at(-1) ?? 0) + 1;
-      const scale = typeof info.scale === 'number' ? info.scale : options.preset.scale;
-      await saveBundle(versionDir(options.modelsDir, version), {
-        model: trained.model,
-        config: trained.config,
-        normalization: trained.normalization,
-        info: { ...info, scale, version },
-      });
-      await setCurrent({ ...trained, version, scale, bySize: new Map() });
-      return version;
-    },
+    adopt: (trained, info, adoptOptions = {}) =>
+      serial(async () => {
+        const version = ((await listVersions(options.modelsDir)).at(-1) ?? 0) + 1;
+        const scale = typeof info.scale === 'number' ? info.scale : options.preset.scale;
+        await saveBundle(versionDir(options.modelsDir, version), {
+          model: trained.model,
+          config: trained.config,
+          normalization: trained.normalization,
+          info: { ...info, scale, version },
+        });
+        if (adoptOptions.makeCurrent === false) {
+          trained.model.dispose();
+          return version;
+        }
+        // The bundle is durable before the pointer names it, so a crash between the two leaves the old current.
+        await writeCurrentVersion(options.modelsDir, version);
+        await setCurrent({ ...trained, version, scale, bySize: new Map(), users: 0, retired: false });
+        return version;
+      }),
+
+    promote: (version) =>
+      serial(async () => {
+        const versions = await listVersions(options.modelsDir);
+        if (!versions.includes(version)) {
+          const known = versions.length ? `versions ${versions.join(', ')}` : 'no versions yet';
+          throw new ApiError(
+            'MODEL_VERSION_UNKNOWN',
+            `no model version ${version} in this project (${known})`,
+            'version',
+          );
+        }
+        const previous = current?.version ?? 0;
+        let bundle: LoadedBundle;
+        try {
+          bundle = await loadBundle(versionDir(options.modelsDir, version));
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new ApiError(
+            'MODEL_VERSION_UNREADABLE',
+            `model version ${version} cannot be loaded: ${why}`,
+            'version',
+          );
+        }
+        await writeCurrentVersion(options.modelsDir, version);
+        await setCurrent(fromBundle(version, bundle));
+        return { current: version, previous };
+      }),
 
     async scorePatch(
       patch: Float32Array,
@@ -149,96 +235,178 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
       const c = current;
       if (!c) throw new ApiError('MODEL_NOT_READY', 'no trained model yet: annotate regions and start a training job');
       signal.throwIfAborted();
-      const f = Math.round(1 / c.scale);
-      const raw = { width: size, height: size, data: affineValues(patch, 255) };
-      const small = downscaleImage(raw, c.scale);
-      const inner = small.width;
-      const norm = normalizeArray(small.data, c.normalization);
-      const runner = await runnerFor(c, inner);
-      const acquisition = opts.acquisition ?? 'uncertainty';
-      if (!isAcquisitionName(acquisition))
-        throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
-      const seed = opts.seed ?? seedCounter++;
-      const mc = await runner.run(norm, { size: inner, passes, keepSamples: acquisition === 'bald', seed });
-      const vw = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale)));
-      const vh = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale)));
-      const onSlide = getAcquisition(acquisition, { rng: createRng(seed) }).score(
-        cropSummary(
-          { width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) },
-          vw,
-          vh,
-        ),
-      );
-      const score = edgeAdjustedScore(onSlide, acquisition, (vw * vh) / (inner * inner));
-      return { score, mean: upsampleNearest(mc.mean, inner, f), std: upsampleNearest(mc.std, inner, f) };
+      return using(c, () => scoreWith(c, patch, size, opts));
     },
 
     async train(opts: TrainOptions): Promise<TrainResult> {
-      const preset = options.preset;
+      // Fine-tuning with no model to continue from trains from fresh weights: that version is `scratch`.
       const init = opts.mode === 'finetune' ? current : undefined;
-      const scale = init?.scale ?? preset.scale;
-      const items = [];
-      for (const ref of opts.patches) {
-        const p = await opts.loadPatch(ref, opts.signal);
-        const pair = downscalePair(
-          {
-            image: { width: p.size, height: p.size, data: affineValues(p.image, 255) },
-            mask: { width: p.size, height: p.size, data: p.labels },
-            weight: { width: p.size, height: p.size, data: p.weight },
-          },
-          scale,
-        );
-        items.push({ id: `${ref.slideId}@${ref.col},${ref.row}`, ...pair });
-      }
-      const size = init?.config.inputSize ?? preset.unet.inputSize;
-      // Keep every cut patch that holds annotated pixels: partial annotations train only where they were drawn.
-      const patches = cutPatches(items, { patchSize: size }).patches.filter((p) => p.weight.some((w) => w !== 0));
-      if (patches.length === 0)
-        throw new ApiError('NO_TRAINING_DATA', 'the annotations cover no pixels at the model scale');
-      const { train, val } = splitAnnotatedPatches(patches, options.seed ?? 1);
-      const epochs = opts.epochs ?? preset.epochs;
-      const trained = await trainModel({
-        train,
-        val,
-        unet: init?.config ?? (preset.unet as Partial<UnetConfig>),
-        epochs,
-        batchSize: preset.batchSize,
-        stepsPerEpoch: preset.stepsPerEpoch,
-        learningRate: preset.learningRate,
-        seed: options.seed ?? 1,
-        ...(init ? { init } : {}),
-        onEpoch: (r) =>
-          opts.onProgress({
-            epoch: r.epoch,
-            epochs: r.epochs,
-            loss: r.loss,
-            ...(val.length ? { valDice: r.valDice } : {}),
-          }),
-        signal: opts.signal,
-      });
-      const version = await engine.adopt(trained, {
-        scale,
-        mode: opts.mode,
-        epochs,
-        trainPatches: train.length,
-        valPatches: val.length,
-        bestEpoch: trained.bestEpoch,
-        ...(val.length ? { bestValDice: trained.bestValDice } : {}),
-      });
-      return {
-        modelVersion: version,
-        metrics: val.length
-          ? { valDice: trained.bestValDice, trainPatches: train.length }
-          : { trainPatches: train.length },
-      };
+      if (!init) return trainFrom(undefined, opts);
+      return using(init, () => trainFrom(init, opts));
     },
 
     async dispose() {
       await setCurrent(undefined);
     },
   };
+
+  const scoreWith = async (
+    c: Current,
+    patch: Float32Array,
+    size: number,
+    opts: ScorePatchOptions,
+  ): Promise<ScorePatchResult> => {
+    const f = Math.round(1 / c.scale);
+    const raw = { width: size, height: size, data: affineValues(patch, 255) };
+    const small = downscaleImage(raw, c.scale);
+    const inner = small.width;
+    const norm = normalizeArray(small.data, c.normalization);
+    const runner = await runnerFor(c, inner);
+    const acquisition = opts.acquisition ?? 'uncertainty';
+    if (!isAcquisitionName(acquisition))
+      throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
+    const seed = opts.seed ?? seedCounter++;
+    const mc = await runner.run(norm, { size: inner, passes, keepSamples: acquisition === 'bald', seed });
+    const vw = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale)));
+    const vh = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale)));
+    const onSlide = getAcquisition(acquisition, { rng: createRng(seed) }).score(
+      cropSummary(
+        { width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) },
+        vw,
+        vh,
+      ),
+    );
+    const score = edgeAdjustedScore(onSlide, acquisition, (vw * vh) / (inner * inner));
+    return { score, mean: upsampleNearest(mc.mean, inner, f), std: upsampleNearest(mc.std, inner, f) };
+  };
+
+  const trainFrom = async (init: Current | undefined, opts: TrainOptions): Promise<TrainResult> => {
+    const preset = options.preset;
+    const mode: 'finetune' | 'scratch' = init ? 'finetune' : 'scratch';
+    const scale = init?.scale ?? preset.scale;
+    const items = [];
+    for (const ref of opts.patches) {
+      const p = await opts.loadPatch(ref, opts.signal);
+      const pair = downscalePair(
+        {
+          image: { width: p.size, height: p.size, data: affineValues(p.image, 255) },
+          mask: { width: p.size, height: p.size, data: p.labels },
+          weight: { width: p.size, height: p.size, data: p.weight },
+        },
+        scale,
+      );
+      items.push({ id: `${ref.slideId}@${ref.col},${ref.row}`, ...pair });
+    }
+    const size = init?.config.inputSize ?? preset.unet.inputSize;
+    // Keep every cut patch that holds annotated pixels: partial annotations train only where they were drawn.
+    const patches = cutPatches(items, { patchSize: size }).patches.filter((p) => p.weight.some((w) => w !== 0));
+    if (patches.length === 0)
+      throw new ApiError('NO_TRAINING_DATA', 'the annotations cover no pixels at the model scale');
+    const { train, val } = splitAnnotatedPatches(patches, options.seed ?? 1);
+    const epochs = opts.epochs ?? preset.epochs;
+    const trained = await trainModel({
+      train,
+      val,
+      unet: init?.config ?? (preset.unet as Partial<UnetConfig>),
+      epochs,
+      batchSize: preset.batchSize,
+      stepsPerEpoch: preset.stepsPerEpoch,
+      learningRate: preset.learningRate,
+      seed: options.seed ?? 1,
+      ...(init ? { init } : {}),
+      onEpoch: (r) =>
+        opts.onProgress({
+          epoch: r.epoch,
+          epochs: r.epochs,
+          loss: r.loss,
+          ...(val.length ? { valDice: r.valDice } : {}),
+        }),
+      signal: opts.signal,
+    });
+    const valDice = val.length ? trained.bestValDice : undefined;
+    // The fair comparison: the model current now, on this run's own validation patches.
+    const against = current;
+    const comparedWith =
+      against && valDice !== undefined
+        ? await using(against, async () => compareOn(against, val, scale, size))
+        : undefined;
+    const promoted = comparedWith === undefined || valDice === undefined || valDice >= comparedWith.valDice;
+    const warning = promoted
+      ? undefined
+      : `scored Dice ${fmt(valDice)} on its ${val.length} validation patches, below the current v${comparedWith?.version}'s ${fmt(comparedWith?.valDice)} on the same patches: kept, not made current`;
+    const provenance = {
+      mode,
+      parentVersion: init?.version ?? null,
+      valDice: valDice ?? null,
+      comparedWith: comparedWith ?? null,
+      promoted,
+      ...(warning ? { warning } : {}),
+    };
+    const version = await engine.adopt(
+      trained,
+      {
+        scale,
+        epochs,
+        trainPatches: train.length,
+        valPatches: val.length,
+        bestEpoch: trained.bestEpoch,
+        ...(val.length ? { bestValDice: trained.bestValDice } : {}),
+        ...provenance,
+      },
+      { makeCurrent: promoted },
+    );
+    if (warning) log(`model v${version} ${warning}`);
+    return {
+      modelVersion: version,
+      trainPatches: train.length,
+      valPatches: val.length,
+      ...provenance,
+      ...(warning ? { warning: `v${version} ${warning}` } : {}),
+      metrics: val.length
+        ? { valDice: trained.bestValDice, trainPatches: train.length }
+        : { trainPatches: train.length },
+    };
+  };
+
+  /**
+   * Dice of `c` on validation patches cut at `scale` into `size`² pieces; undefined when `c` works at another scale
+   * (its predictions would not be of these pixels) or the Dice is undefined.
+   */
+  const compareOn = async (
+    c: Current,
+    val: readonly CutPatch[],
+    scale: number,
+    size: number,
+  ): Promise<{ version: number; valDice: number } | undefined> => {
+    if (c.scale !== scale) {
+      log(`model v${c.version} works at scale ${c.scale}, the new one at ${scale}: no comparison on the same patches`);
+      return undefined;
+    }
+    const sameSize = c.config.inputSize === size;
+    const model = sameSize ? c.model : createUnet({ ...c.config, inputSize: size, initSeed: 1 });
+    if (!sameSize) restoreWeights(model, snapshotWeights(c.model));
+    try {
+      const dice = evaluateDice(model, val, c.normalization);
+      return Number.isFinite(dice) ? { version: c.version, valDice: dice } : undefined;
+    } finally {
+      if (!sameSize) model.dispose();
+    }
+  };
+
   await engine.reload();
   return engine;
+}
+
+const fmt = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(3));
+
+/** Whether onnxruntime-node loads here (the MC runner's first choice). */
+async function onnxRuntimeLoads(): Promise<boolean> {
+  try {
+    await import('onnxruntime-node');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The top-left w×h part of a Monte-Carlo summary (all passes), so padding never enters a score. */

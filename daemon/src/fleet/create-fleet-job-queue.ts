@@ -122,6 +122,8 @@ interface Tracked {
   cancelled: boolean;
   error?: { code: ErrorCode; message: string };
   trainedVersion?: number;
+  /** The worker's training kept its version aside (not current), and why. */
+  kept?: { promoted: boolean; warning?: string };
   /** What was added to BullMQ per batch, kept so a batch Redis lost can be added again. */
   adds?: { name: string; data: InferBatchData | TrainData; opts: JobsOptions }[];
   /** Inference jobs: the cells workers scored, batched into `tiles.updated`. */
@@ -255,7 +257,15 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
     if (failedReason === undefined && t.kind === 'train') {
       const parsed = FleetJobResult.safeParse(returnvalue ?? {});
       if (!parsed.success) badMessage(bullId, 'return value', parsed.error);
-      else if (parsed.data.modelVersion !== undefined) t.trainedVersion = parsed.data.modelVersion;
+      else if (parsed.data.modelVersion !== undefined) {
+        t.trainedVersion = parsed.data.modelVersion;
+        if (parsed.data.promoted !== undefined) {
+          t.kept = {
+            promoted: parsed.data.promoted,
+            ...(parsed.data.warning === undefined ? {} : { warning: parsed.data.warning }),
+          };
+        }
+      }
     }
     if (failedReason === undefined && t.kind === 'infer') t.batchDone.set(batch, batchSize(t, batch));
     if (t.settled.size === t.batches) void finish(t);
@@ -275,10 +285,14 @@ export function createFleetJobQueue(deps: FleetJobQueueDeps): FleetJobQueue {
       sink.emit({ type: 'suggestions.updated', slideId: t.request.slideId, modelVersion: t.modelVersion });
       transition(t, 'done', { modelVersion: t.modelVersion });
     } else {
+      const previous = deps.engine?.modelVersion() ?? 0;
       if (t.trainedVersion !== undefined) {
         await deps.onModelTrained?.(t.trainedVersion).catch((err: unknown) => log('reload after training', err));
       }
-      transition(t, 'done', t.trainedVersion === undefined ? {} : { modelVersion: t.trainedVersion });
+      // The worker's events go nowhere: the daemon announces a version its engine now serves.
+      const now = deps.engine?.modelVersion() ?? 0;
+      if (now !== previous) sink.emit({ type: 'model.current', modelVersion: now, previous });
+      transition(t, 'done', t.trainedVersion === undefined ? {} : { modelVersion: t.trainedVersion, ...t.kept });
     }
     if (tracked.size === 0) {
       const waiters = idleWaiters;

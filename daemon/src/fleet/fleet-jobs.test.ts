@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFailure, encodeFailure } from './fleet-jobs.js';
+import { decodeFailure, encodeFailure, FleetJobResult } from './fleet-jobs.js';
 
 describe('fleet failure reasons', () => {
   it('round-trip a protocol error code and its message', () => {
@@ -16,5 +16,14 @@ describe('fleet failure reasons', () => {
       message: 'TypeError: x is undefined',
     });
     expect(decodeFailure(undefined)).toEqual({ code: 'INTERNAL', message: 'worker failed' });
+  });
+});
+
+describe('FleetJobResult', () => {
+  it("carries a worker's trained version with the promotion rule's verdict, so a kept-aside model stays aside", () => {
+    const kept = { modelVersion: 3, promoted: false, warning: 'v3 scored Dice 0.250 …: kept, not made current' };
+    expect(FleetJobResult.parse(kept)).toEqual(kept);
+    expect(FleetJobResult.parse({ modelVersion: 4 })).toEqual({ modelVersion: 4 });
+    expect(FleetJobResult.safeParse({ modelVersion: 3, promoted: 'no' }).success).toBe(false);
   });
 });

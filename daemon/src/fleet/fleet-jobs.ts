@@ -51,8 +51,15 @@ export const TrainProgressData = z.object({
 });
 export type TrainProgressData = z.infer<typeof TrainProgressData>;
 
-/** What a worker's job returns (BullMQ's `returnvalue`): a training job names the version it saved. */
-export const FleetJobResult = z.object({ modelVersion: Count.optional() });
+/**
+ * What a worker's job returns (BullMQ's `returnvalue`): a training job names the version it saved, and whether the
+ * promotion rule made it current (with the warning when it did not).
+ */
+export const FleetJobResult = z.object({
+  modelVersion: Count.optional(),
+  promoted: z.boolean().optional(),
+  warning: z.string().max(2000).optional(),
+});
 export type FleetJobResult = z.infer<typeof FleetJobResult>;
 
 /** BullMQ custom ids may not contain ':'; activeseg job ids are base64url, so '.' separates safely. */

@@ -187,11 +187,13 @@ describe('createAutoInfer', () => {
     expect(left.started).toEqual(['sl_a']);
   });
 
-  it('ignores anything but a training that ended done with a version, and deleted slides', () => {
+  it('ignores anything but a training that ended done with a version made current, and deleted slides', () => {
     const { started, focus, auto } = make(['sl_a']);
     focus.subscribe({}, ['sl_gone']);
     auto.onJobEvent({ ...trained, state: 'failed' });
     auto.onJobEvent({ ...trained, kind: 'infer' });
+    // Kept aside (scored worse than the current model): the overlays already show the current one.
+    auto.onJobEvent({ ...trained, promoted: false });
     auto.onJobEvent({ type: 'job.state', jobId: 'jb_t', kind: 'train', state: 'done' });
     expect(started).toEqual([]);
     auto.onJobEvent(trained);

@@ -43,7 +43,8 @@ export function createAutoInfer(deps: AutoInferDeps): AutoInfer {
     onJobEvent(event) {
       if (!deps.enabled) return;
       if (event.type !== 'job.state' || event.kind !== 'train' || event.state !== 'done') return;
-      if (event.modelVersion === undefined) return;
+      // A version kept aside (it scored worse than the current one) changes nothing that is shown.
+      if (event.modelVersion === undefined || event.promoted === false) return;
       for (const slideId of targets()) {
         try {
           deps.startJob({ kind: 'infer', slideId, acquisition: 'uncertainty' });

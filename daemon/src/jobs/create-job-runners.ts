@@ -74,6 +74,8 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       return { size: ref.size, image: toPaddedFloat(pixels, w, h, ref.size), labels, weight };
     };
     const epochs = request.epochs ?? 10;
+    const annotationsUsed = store.annotations.count();
+    const currentBefore = engine.modelVersion();
     const result = await engine.train({
       patches,
       loadPatch,
@@ -90,12 +92,25 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
     ctx.signal.throwIfAborted();
     store.modelVersions.insert({
       version: result.modelVersion,
-      mode: request.mode,
+      mode: result.mode ?? request.mode,
       jobId: ctx.id,
       metrics: result.metrics ?? null,
       createdAt: new Date().toISOString(),
+      parentVersion: result.parentVersion ?? null,
+      annotationsUsed,
+      valDice: result.valDice ?? null,
+      comparedWith: result.comparedWith ?? null,
+      promoted: result.promoted !== false,
+      warning: result.warning ?? null,
     });
-    return { modelVersion: result.modelVersion };
+    if (result.promoted !== false) {
+      events.emit({ type: 'model.current', modelVersion: result.modelVersion, previous: currentBefore });
+    }
+    return {
+      modelVersion: result.modelVersion,
+      ...(result.promoted === undefined ? {} : { promoted: result.promoted }),
+      ...(result.warning === undefined ? {} : { warning: result.warning }),
+    };
   };
 
   return { infer, train };

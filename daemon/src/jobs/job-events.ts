@@ -3,7 +3,7 @@ import type { UnsequencedServerMessage } from '@activeseg/protocol';
 /** What a job announces while it runs: state changes, progress, re-scored overlay regions, fresh suggestions. */
 export type JobEvent = Extract<
   UnsequencedServerMessage,
-  { type: 'job.state' | 'job.progress' | 'tiles.updated' | 'suggestions.updated' | 'model.added' }
+  { type: 'job.state' | 'job.progress' | 'tiles.updated' | 'suggestions.updated' | 'model.added' | 'model.current' }
 >;
 
 /**

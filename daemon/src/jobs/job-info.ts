@@ -10,6 +10,7 @@ export function jobInfo(r: JobRecord): JobInfo {
     state: r.state,
     progress: { done: r.progressDone, total: r.progressTotal },
     ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
+    ...(r.warning ? { warning: r.warning } : {}),
     createdAt: r.createdAt,
   };
 }

@@ -107,4 +107,29 @@ describe('createJobQueue', () => {
       error: { code: 'DAEMON_RESTARTED', message: 'daemon restarted' },
     });
   });
+
+  it('ends a train job whose model was kept aside `done` with its warning, stored and broadcast', async () => {
+    const sent: JobEvent[] = [];
+    const warning = 'v3 scored Dice 0.250 on its 4 validation patches, below the current v2’s 0.763';
+    const q = createJobQueue({
+      jobs: temp.store.jobs,
+      events: { emit: (e) => sent.push(e) },
+      runners: {
+        infer: async () => undefined,
+        train: async () => ({ modelVersion: 3, promoted: false, warning }),
+      },
+    });
+    const job = q.start({ kind: 'train', mode: 'finetune' });
+    await q.idle();
+    expect(q.get(job.id)).toMatchObject({ state: 'done', warning });
+    expect(sent.at(-1)).toEqual({
+      type: 'job.state',
+      jobId: job.id,
+      kind: 'train',
+      state: 'done',
+      modelVersion: 3,
+      promoted: false,
+      warning,
+    });
+  });
 });

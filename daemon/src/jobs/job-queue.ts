@@ -4,7 +4,7 @@ import { randomId } from '../project/random-id.js';
 import type { JobRecord, JobsRepo } from '../store/jobs-repo.js';
 import type { JobEventSink } from './job-events.js';
 import { getJobOrThrow, jobInfo, queuedJobRecord, sameWork } from './job-info.js';
-import { createJobReporter, type ReportProgress } from './job-reporter.js';
+import { createJobReporter, type ReportProgress, type StateExtra } from './job-reporter.js';
 
 export interface JobContext {
   readonly id: string;
@@ -14,7 +14,14 @@ export interface JobContext {
 }
 
 /** Runs one job body; resolve = done, throw = failed (or cancelled when the signal tripped). */
-export type JobRunner = (request: StartJobRequest, ctx: JobContext) => Promise<{ modelVersion?: number } | undefined>;
+export type JobRunner = (request: StartJobRequest, ctx: JobContext) => Promise<JobRunnerResult | undefined>;
+
+/** What a finished job reports: a train job's version, and whether it was made current (with why not). */
+export interface JobRunnerResult {
+  modelVersion?: number;
+  promoted?: boolean;
+  warning?: string;
+}
 
 export interface JobQueueDeps {
   jobs: JobsRepo;
@@ -101,7 +108,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     try {
       const result = await deps.runners[kind](request, ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
-      transition(id, kind, 'done', result?.modelVersion === undefined ? {} : { modelVersion: result.modelVersion });
+      transition(id, kind, 'done', doneExtra(result));
     } catch (err) {
       if (controller.signal.aborted) {
         transition(id, kind, 'cancelled', { error: { code: 'JOB_CANCELLED', message: 'cancelled by the user' } });
@@ -160,5 +167,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         await new Promise<void>((resolve) => idleWaiters.push(resolve));
       }
     },
+  };
+}
+
+/** The `done` transition's fields from a runner's result (only those it set). */
+export function doneExtra(result: JobRunnerResult | undefined): StateExtra {
+  return {
+    ...(result?.modelVersion === undefined ? {} : { modelVersion: result.modelVersion }),
+    ...(result?.promoted === undefined ? {} : { promoted: result.promoted }),
+    ...(result?.warning === undefined ? {} : { warning: result.warning }),
   };
 }

@@ -13,6 +13,9 @@ export interface JobReporterOptions {
 export interface StateExtra {
   error?: { code: ErrorCode; message: string };
   modelVersion?: number;
+  /** A train job's version was kept aside (not made current); `warning` says why. */
+  promoted?: boolean;
+  warning?: string;
 }
 
 /** `done` of `total` steps, with the epoch's numbers for a training job. */
@@ -50,7 +53,7 @@ export function createJobReporter(options: JobReporterOptions): JobReporter {
       events.emit({ type: 'job.state', jobId: record.id, kind: record.kind, state: 'queued' });
     },
     transition(id, kind, state, extra = {}) {
-      jobs.setState(id, state, iso(), extra.error);
+      jobs.setState(id, state, iso(), extra.error, extra.warning);
       // Here rather than in the train runner, so a version trained by a fleet worker is announced too.
       if (kind === 'train' && state === 'done' && extra.modelVersion !== undefined) {
         events.emit({ type: 'model.added', modelVersion: extra.modelVersion });

@@ -16,6 +16,7 @@ export {
   loadBundle,
   MODEL_FILE,
   Normalization,
+  readBundleManifest,
   type SaveBundleOptions,
   saveBundle,
   WEIGHTS_FILE,

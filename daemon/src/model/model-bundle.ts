@@ -126,6 +126,11 @@ function parseJsonFile<T>(dir: string, name: string, bytes: Uint8Array, schema: 
   return result.data;
 }
 
+/** A bundle's manifest alone (config, creation time, training info), without loading the weights. */
+export async function readBundleManifest(dir: string): Promise<BundleManifest> {
+  return parseJsonFile(dir, BUNDLE_FILE, await readBundleFile(dir, BUNDLE_FILE), BundleManifest);
+}
+
 /** Reads and checks a bundle written by {@link saveBundle}; every failure names the file at fault. */
 export async function loadBundle(dir: string): Promise<LoadedBundle> {
   const manifest = parseJsonFile(dir, BUNDLE_FILE, await readBundleFile(dir, BUNDLE_FILE), BundleManifest);

@@ -21,6 +21,11 @@ export interface ScoresRepo {
   upsert(record: ScoreRecord): void;
   /** Latest model version with any score for the slide. */
   latestVersion(slideId: string): number | undefined;
+  /**
+   * The version a slide's overlays and suggestions show: `current` (the model the daemon serves) when the slide has
+   * scores at it, so a rollback shows the older model's overlay again; else the latest scored one.
+   */
+  shownVersion(slideId: string, current: number): number | undefined;
   /** Whether the slide has any score at this model version. */
   hasVersion(slideId: string, modelVersion: number): boolean;
   get(slideId: string, modelVersion: number, col: number, row: number, z?: number): ScoreRecord | undefined;
@@ -95,6 +100,8 @@ export function createScoresRepo(db: Db): ScoresRepo {
     upsert: (r) => void upsert.run({ ...r, z: r.z ?? 0 }),
     latestVersion: (slideId) => latest.get(slideId)?.v ?? undefined,
     hasVersion: (slideId, v) => anyAt.get(slideId, v) !== undefined,
+    shownVersion: (slideId, current) =>
+      current > 0 && anyAt.get(slideId, current) !== undefined ? current : (latest.get(slideId)?.v ?? undefined),
     get: (slideId, v, col, row, z = 0) => {
       const r = get.get(slideId, v, col, row, z);
       return r && toRecord(r);

@@ -22,9 +22,15 @@ export const DEMO_IMAGE = new URL('../../../demo/axondeepseg-sem/images/sub-rat8
   .pathname;
 
 export function createTempProject(
-  options: { engine?: ModelEngine | null; config?: Partial<DaemonConfig>; allowedOrigins?: string[] } = {},
+  options: {
+    engine?: ModelEngine | null;
+    config?: Partial<DaemonConfig>;
+    allowedOrigins?: string[];
+    /** An existing (empty) folder to use, e.g. one whose `models/` an engine was already opened on. */
+    dir?: string;
+  } = {},
 ): TempProject {
-  const dir = mkdtempSync(join(tmpdir(), 'activeseg-test-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'activeseg-test-'));
   const project = composeProject({
     projectDir: dir,
     config: parseConfig(options.config ?? {}),

@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { AnnotationAck, AnnotationRequest } from './annotations.js';
 import { HealthResponse } from './health.js';
 import { JobInfo, StartJobRequest } from './jobs.js';
+import { ModelList, ModelVersionParams } from './models.js';
 import { NgffExportRequest } from './ngff-export.js';
 import { AddSlideRequest, SlideInfo, TileParams, UploadSlideQuery } from './slides.js';
 import { SuggestionList, SuggestionsQuery } from './suggestions.js';
@@ -125,5 +126,29 @@ describe('http schemas', () => {
         createdAt: 'x',
       }).state,
     ).toBe('failed');
+  });
+
+  it('models: a version path parameter is a positive integer, and a kept-aside version carries its warning', () => {
+    expect(ModelVersionParams.parse({ version: '12' })).toEqual({ version: 12 });
+    for (const bad of ['0', '-1', '1.5', 'abc', '1e3x', '1000000000']) {
+      expect(ModelVersionParams.safeParse({ version: bad }).success).toBe(false);
+    }
+    const kept = {
+      version: 2,
+      createdAt: '2026-12-05T06:00:00.000Z',
+      mode: 'finetune',
+      parentVersion: 1,
+      annotationsUsed: 7,
+      trainPatches: 12,
+      valPatches: 3,
+      valDice: 0.25,
+      comparedWith: { version: 1, valDice: 0.763 },
+      promoted: false,
+      warning: 'below the current v1',
+      current: false,
+    };
+    expect(ModelList.parse({ current: 1, versions: [kept] }).versions[0]).toEqual(kept);
+    expect(ModelList.safeParse({ current: 1, versions: [{ ...kept, mode: 'guess' }] }).success).toBe(false);
+    expect(ModelList.safeParse({ current: 1, versions: [{ ...kept, valDice: 1.5 }] }).success).toBe(false);
   });
 });

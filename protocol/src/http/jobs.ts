@@ -46,6 +46,8 @@ export const JobInfo = z.object({
   state: JobState,
   progress: JobProgress,
   error: z.object({ code: ErrorCode, message: z.string() }).optional(),
+  /** A job that ended `done` but with something to tell (a trained version scored worse and was not made current). */
+  warning: z.string().optional(),
   /** ISO 8601. */
   createdAt: z.string(),
 });

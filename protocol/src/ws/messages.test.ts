@@ -97,6 +97,7 @@ describe('ServerMessage', () => {
       slideId: 'sl_1',
       holds: [{ holder: 'tab-0001', region: { x: 0, y: 0, width: 512, height: 512 }, since: 'now' }],
     },
+    'model.current': { type: 'model.current', seq: 10, modelVersion: 1, previous: 2 },
   };
   it.each(Object.entries(valid))('%s parses', (type, msg) => {
     expect(ServerMessage.parse(msg).type).toBe(type);

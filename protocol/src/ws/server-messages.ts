@@ -43,8 +43,11 @@ export const JobStateMessage = z.object({
   kind: JobKind,
   state: JobState,
   error: JobInfo.shape.error,
-  /** Set when a train job finishes. */
+  /** Set when a train job finishes: the version it trained (current only when `promoted` is not false). */
   modelVersion: z.number().int().nonnegative().optional(),
+  /** A train job's version scored worse than the current one on its validation patches and was kept aside. */
+  promoted: z.boolean().optional(),
+  warning: JobInfo.shape.warning,
 });
 
 /**
@@ -148,6 +151,14 @@ export const ResyncMessage = z.object({
   seq: Seq,
 });
 
+/** The daemon serves another model version now (a promoted training, a promotion or a rollback). */
+export const ModelCurrentMessage = z.object({
+  type: z.literal('model.current'),
+  seq: Seq,
+  modelVersion: z.number().int().nonnegative(),
+  previous: z.number().int().nonnegative(),
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeMessage,
   JobProgressMessage,
@@ -162,6 +173,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   AnnotationDeletedMessage,
   ModelAddedMessage,
   PatchHoldsMessage,
+  ModelCurrentMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];

@@ -2,6 +2,7 @@ import { saveAdjustment } from '../state/adjustment-storage.js';
 import type { ActionDeps } from './action-deps.js';
 import { createAnnotationActions } from './annotation-actions.js';
 import { createJobActions } from './job-actions.js';
+import { createModelActions, type ModelActions } from './model-actions.js';
 import { createOpenLocalFile } from './open-local-file.js';
 import { createSlideActions, type SlideActions } from './slide-actions.js';
 import type { ViewerIntents } from './viewer-intents.js';
@@ -10,6 +11,7 @@ export interface CreateViewerIntentsResult {
   intents: ViewerIntents;
   /** The async actions the wiring awaits or chains (the public handle, server commands). */
   slides: SlideActions;
+  models: ModelActions;
 }
 
 /** Builds every action on the shared deps and exposes them as fire-and-forget intents that report their errors. */
@@ -21,6 +23,7 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
   const slides = createSlideActions(deps);
   const annotation = createAnnotationActions({ ...deps, slides });
   const jobs = createJobActions(deps);
+  const models = createModelActions(deps);
   const openLocalFile = createOpenLocalFile({ ...deps, slides });
   const intents: ViewerIntents = {
     openSlide: (slideId) => void slides.openSlide(slideId).catch(report),
@@ -70,6 +73,13 @@ export function createViewerIntents(deps: ActionDeps): CreateViewerIntentsResult
     deleteAnnotation: (annotationId) => void annotation.deleteAnnotation(annotationId).catch(report),
     setSection: (z) => void slides.showSection(z).catch(report),
     stepSection: (direction) => void slides.showSection(store.state.section + direction).catch(report),
+    promoteModel: (version) => void models.promote(version).catch(report),
+    toggleChanges(from) {
+      const { changes, modelVersion } = store.state;
+      const to = modelVersion ?? 0;
+      const off = (changes?.from === from && changes.to === to) || to === 0 || from === to;
+      store.dispatch({ type: 'changes.shown', changes: off ? undefined : { from, to } });
+    },
   };
-  return { intents, slides };
+  return { intents, slides, models };
 }

@@ -20,6 +20,8 @@ export interface SlideActions {
    * section's image layer is shown.
    */
   showSection(z: number): Promise<void>;
+  /** After another model version became current: the open slide's suggestions and overlays of the version it shows. */
+  followCurrentModel(): Promise<void>;
 }
 
 export function createSlideActions(
@@ -48,15 +50,22 @@ export function createSlideActions(
       deps.ws.subscribe([slide.id]);
       await slideView.show(slide, 'image', store.state.layers.image).ready;
       deps.viewer.viewport.goHome(true);
-      await Promise.all([actions.loadSuggestions(), actions.loadAnnotations()]);
-      const version = store.state.suggestionsVersion;
-      if (version !== null && store.state.slide?.id === slide.id) {
-        for (const layer of ['prediction', 'uncertainty'] as const) {
-          slideView.show(slide, layer, { ...store.state.layers[layer], modelVersion: version });
-          store.dispatch({ type: 'layer.shown', layer, modelVersion: version });
-        }
-      }
+      await Promise.all([actions.followCurrentModel(), actions.loadAnnotations()]);
       deps.raise('activeseg-slide-open', { slide });
+    },
+    async followCurrentModel() {
+      const slide = store.state.slide;
+      if (!slide) return;
+      // The daemon lists the suggestions of the version the slide's overlays should show (the current model's, where
+      // it has scored the slide), so the layers follow the list's version.
+      await actions.loadSuggestions();
+      const version = store.state.suggestionsVersion;
+      if (version === null || store.state.slide?.id !== slide.id) return;
+      for (const layer of ['prediction', 'uncertainty'] as const) {
+        if (slideView.layer(layer) && store.state.layers[layer].modelVersion === version) continue;
+        slideView.show(slide, layer, { ...store.state.layers[layer], modelVersion: version });
+        store.dispatch({ type: 'layer.shown', layer, modelVersion: version });
+      }
     },
     async deleteSlide(slideId) {
       const name = store.state.slides.find((s) => s.id === slideId)?.name ?? slideId;

@@ -53,4 +53,8 @@ export interface ViewerIntents {
   setSection(z: number): void;
   /** The next (1) or previous (-1) section of a volume. */
   stepSection(direction: 1 | -1): void;
+  /** Asks first, then makes a model version current (promote anyway, or roll back). */
+  promoteModel(version: number): void;
+  /** Shows where `from`'s thresholded prediction differs from the current model's on the open slide; again hides it. */
+  toggleChanges(from: number): void;
 }

@@ -52,6 +52,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   INTERNAL: 'The daemon hit an internal error (see its log)',
   ANNOTATION_NOT_FOUND: 'That annotation no longer exists (deleted, perhaps in another tab)',
   ANNOTATION_SUPERSEDED: 'Someone edited this annotation first; reload the list and edit the newer version',
+  MODEL_VERSION_UNKNOWN: 'There is no such model version in this project',
+  MODEL_VERSION_UNREADABLE: 'That model version’s files do not load, so it cannot be made current',
 };
 
 export interface DescribeErrorOptions {

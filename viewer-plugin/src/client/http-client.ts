@@ -9,6 +9,8 @@ import {
   HealthResponse,
   JobInfo,
   LearningReport,
+  ModelList,
+  PromoteModelResult,
   SlideAnnotationList,
   SlideInfo,
   SlideList,
@@ -81,6 +83,9 @@ export interface HttpClient {
   deleteAnnotation(annotationId: string): Promise<DeleteAnnotationResult>;
   /** `GET /api/learning`: probe estimates per model version, pre-annotation scores, the stop hint. */
   getLearning(slideId: string): Promise<LearningReport>;
+  listModels(): Promise<ModelList>;
+  /** Makes a model version current (promote one kept aside, or roll back). */
+  promoteModel(version: number): Promise<PromoteModelResult>;
 }
 
 /** A body's JSON, or undefined when it is empty or not JSON (the schema check then says what was wrong). */
@@ -237,5 +242,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     deleteAnnotation: (annotationId) =>
       request(DeleteAnnotationResult, 'DELETE', `/api/annotations/${id(annotationId)}`),
     getLearning: (slideId) => request(LearningReport, 'GET', `/api/learning?slideId=${id(slideId)}`),
+    listModels: () => request(ModelList, 'GET', '/api/models'),
+    promoteModel: (version) => request(PromoteModelResult, 'POST', `/api/models/${Math.trunc(version)}/promote`),
   };
 }

@@ -40,6 +40,19 @@ describe('format-job', () => {
     expect(formatJobLine({ ...job, kind: 'train', mode: 'scratch' })).toBe('train (from scratch) queued');
   });
 
+  it("ends a kept-aside training's line with the warning that its model was not made current", () => {
+    expect(
+      formatJobLine({
+        jobId: 'j',
+        kind: 'train',
+        state: 'done',
+        done: 1,
+        total: 1,
+        warning: 'v3 … kept, not made current',
+      }),
+    ).toBe('train done · 1/1 · v3 … kept, not made current');
+  });
+
   it('progress fraction is clamped and safe for total 0', () => {
     expect(progressFraction({ done: 5, total: 10 })).toBe(0.5);
     expect(progressFraction({ done: 0, total: 0 })).toBe(0);

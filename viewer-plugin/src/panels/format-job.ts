@@ -28,6 +28,7 @@ export function formatJobLine(job: JobView, slides: readonly Pick<SlideInfo, 'id
   if (job.loss !== undefined) parts.push(`loss ${job.loss.toFixed(4)}`);
   if (job.valDice !== undefined) parts.push(`val Dice ${job.valDice.toFixed(3)}`);
   if (job.error) parts.push(job.error);
+  if (job.warning) parts.push(job.warning);
   return parts.join(' · ');
 }
 

@@ -55,4 +55,8 @@ export const PANEL_STYLES = `
 .activeseg-section { position: absolute; left: 50%; bottom: 10px; transform: translateX(-50%); z-index: 15; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; background: rgba(0,0,0,0.45); border-radius: 4px; padding: 4px 8px; display: flex; align-items: center; gap: 6px; }
 .activeseg-section[hidden] { display: none; }
 .activeseg-section input[type=range] { width: 220px; }
+.activeseg li.as-model { padding: 4px 0; border-bottom: 1px solid #2a2d35; }
+.activeseg li.as-model[data-current="true"] { border-left: 3px solid #00c853; padding-left: 6px; }
+.activeseg .as-badge { background: #00c85333; color: #69f0ae; border-radius: 3px; padding: 0 5px; font-size: 11px; }
+.activeseg .as-warning { color: #ffd180; font-size: 12px; margin: 2px 0; }
 `;

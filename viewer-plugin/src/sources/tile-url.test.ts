@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authHeaders, tileUrl, wsEndpoint } from './tile-url.js';
+import { authHeaders, changeTileUrl, tileUrl, wsEndpoint } from './tile-url.js';
 
 describe('tile urls', () => {
   const base = { daemonUrl: 'http://127.0.0.1:7007/', slideId: 'sl_1' };
@@ -42,5 +42,13 @@ describe('tile urls', () => {
 
   it('a token no subprotocol can hold falls back to the query', () => {
     expect(wsEndpoint({ daemonUrl: 'http://h', token: 't k' })).toEqual({ url: 'ws://h/ws?token=t+k', protocols: [] });
+  });
+});
+
+describe('changeTileUrl', () => {
+  it('names both versions of the comparison, so a cached tile never belongs to another pair', () => {
+    expect(changeTileUrl({ daemonUrl: 'http://h:1/', slideId: 'sl_a', level: 9, col: 2, row: 3, from: 2, to: 1 })).toBe(
+      'http://h:1/api/slides/sl_a/changes/9/2_3.png?from=2&to=1',
+    );
   });
 });

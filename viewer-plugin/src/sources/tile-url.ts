@@ -31,6 +31,17 @@ export function tileUrl(options: TileUrlOptions): string {
   return `${trimSlash(options.daemonUrl)}${path}${query}`;
 }
 
+/**
+ * `GET /api/slides/:slideId/changes/:level/:col_:row.png?from=&to=`: the "what changed" tile between two model
+ * versions. Both versions are in the URL, so a cached tile is never one of another pair.
+ */
+export function changeTileUrl(
+  options: Omit<TileUrlOptions, 'layer' | 'modelVersion'> & { from: number; to: number },
+): string {
+  const path = `/api/slides/${encodeURIComponent(options.slideId)}/changes/${options.level}/${options.col}_${options.row}.png`;
+  return `${trimSlash(options.daemonUrl)}${path}?from=${options.from}&to=${options.to}`;
+}
+
 /** Headers that authenticate a GET the page makes (tiles, prediction masks). */
 export function authHeaders(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };

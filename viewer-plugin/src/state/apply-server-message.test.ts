@@ -188,10 +188,12 @@ describe('serverMessageCommands', () => {
   it('reloads the slide list and reopens the slide on resync, and does nothing for the other frames', () => {
     expect(serverMessageCommands(withSlide, msg({ type: 'resync', seq: 7 }))).toEqual([
       { type: 'slides.reload' },
+      { type: 'models.reload' },
       { type: 'slide.reopen', slideId: 'sl_1' },
     ]);
     expect(serverMessageCommands(initialViewerState(), msg({ type: 'resync', seq: 7 }))).toEqual([
       { type: 'slides.reload' },
+      { type: 'models.reload' },
     ]);
     expect(
       serverMessageCommands(
@@ -199,6 +201,44 @@ describe('serverMessageCommands', () => {
         msg({ type: 'job.progress', seq: 1, jobId: 'jb_a', kind: 'infer', done: 1, total: 2 }),
       ),
     ).toEqual([]);
+  });
+
+  it('relists the models when a training ends or another version becomes current, and follows it on the open slide', () => {
+    const current = msg({ type: 'model.current', seq: 8, modelVersion: 1, previous: 2 });
+    expect(serverMessageCommands(withSlide, current)).toEqual([
+      { type: 'models.reload' },
+      { type: 'overlays.follow', slideId: 'sl_1' },
+    ]);
+    expect(serverMessageCommands(initialViewerState(), current)).toEqual([{ type: 'models.reload' }]);
+    const trained = msg({ type: 'job.state', seq: 9, jobId: 'jb_t', kind: 'train', state: 'done', modelVersion: 3 });
+    expect(serverMessageCommands(withSlide, trained)).toEqual([{ type: 'models.reload' }]);
+    const inferred = msg({ type: 'job.state', seq: 10, jobId: 'jb_i', kind: 'infer', state: 'done' });
+    expect(serverMessageCommands(withSlide, inferred)).toEqual([]);
+  });
+});
+
+describe('model versions in the state', () => {
+  it('a kept-aside training leaves the current version alone and keeps its warning; model.current moves it', () => {
+    const warning = 'v3 scored Dice 0.250 …, below the current v2’s 0.763';
+    const s = fold({ ...withSlide, modelVersion: 2 }, [
+      {
+        type: 'job.state',
+        seq: 1,
+        jobId: 'jb_t',
+        kind: 'train',
+        state: 'done',
+        modelVersion: 3,
+        promoted: false,
+        warning,
+      },
+    ]);
+    expect(s.modelVersion).toBe(2);
+    expect(s.jobs[0]?.warning).toBe(warning);
+    const promoted = fold(s, [
+      { type: 'job.state', seq: 2, jobId: 'jb_u', kind: 'train', state: 'done', modelVersion: 4 },
+    ]);
+    expect(promoted.modelVersion).toBe(4);
+    expect(fold(promoted, [{ type: 'model.current', seq: 3, modelVersion: 1, previous: 4 }]).modelVersion).toBe(1);
   });
 });
 
@@ -214,10 +254,12 @@ describe('live updates from other pages', () => {
     expect(applyServerMessage(once, msg({ type: 'slide.added', seq: 2, slide: other }))).toBe(once);
   });
 
-  it('model.added moves the model version forward, never back', () => {
-    const v3 = applyServerMessage(withSlide, msg({ type: 'model.added', seq: 1, modelVersion: 3 }));
-    expect(v3.modelVersion).toBe(3);
-    expect(applyServerMessage(v3, msg({ type: 'model.added', seq: 2, modelVersion: 2 }))).toBe(v3);
+  it('model.added leaves the current version alone (a worse model is kept aside) and reloads the model list; model.current moves it', () => {
+    const added = msg({ type: 'model.added', seq: 1, modelVersion: 3 });
+    expect(applyServerMessage(withSlide, added)).toBe(withSlide);
+    expect(serverMessageCommands(withSlide, added)).toEqual([{ type: 'models.reload' }]);
+    const current = applyServerMessage(withSlide, msg({ type: 'model.current', seq: 2, modelVersion: 3, previous: 2 }));
+    expect(current.modelVersion).toBe(3);
   });
 
   it('patch.holds keeps the other tabs’ holds of the open slide, not this tab’s own', () => {

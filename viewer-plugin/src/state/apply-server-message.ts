@@ -30,7 +30,8 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
     case 'job.state':
       return {
         ...state,
-        modelVersion: message.modelVersion ?? state.modelVersion,
+        // A version kept aside by the promotion rule is not what the daemon serves.
+        modelVersion: message.promoted === false ? state.modelVersion : (message.modelVersion ?? state.modelVersion),
         jobs: upsertJob(state.jobs, message.jobId, (prev) => ({
           done: 0,
           total: 0,
@@ -39,6 +40,7 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
           kind: message.kind,
           state: message.state,
           error: message.error ? describeError(message.error.code, { detail: message.error.message }) : undefined,
+          warning: message.warning,
         })),
       };
     case 'tiles.updated': {
@@ -61,14 +63,14 @@ export function applyServerMessage(state: ViewerState, message: ServerMessage): 
       return state.slides.some((s) => s.id === message.slide.id)
         ? state
         : { ...state, slides: [...state.slides, message.slide] };
-    case 'model.added':
-      return message.modelVersion > (state.modelVersion ?? -1)
-        ? { ...state, modelVersion: message.modelVersion }
-        : state;
     case 'patch.holds':
       if (message.slideId !== state.slide?.id) return state;
       // Only other tabs' holds mark a patch as taken; this tab's own hold is what it is editing.
       return { ...state, holds: message.holds.filter((h) => h.holder !== state.holderId) };
+    case 'model.current':
+      return { ...state, modelVersion: message.modelVersion };
+    // A new version is not necessarily current (a worse one is kept aside): `model.current` moves the status bar.
+    case 'model.added':
     case 'annotation.saved':
     case 'annotation.deleted':
     case 'suggestions.updated':
@@ -83,7 +85,11 @@ export type ServerCommand =
   | { type: 'suggestions.reload'; slideId: string }
   | { type: 'slide.reopen'; slideId: string }
   | { type: 'annotations.reload'; slideId: string }
-  | { type: 'slides.reload' };
+  | { type: 'slides.reload' }
+  /** The model list changed (a version was trained, promoted or rolled back, or the page (re)connected). */
+  | { type: 'models.reload' }
+  /** Another version is current: show the open slide's overlays and suggestions of it. */
+  | { type: 'overlays.follow'; slideId: string };
 
 /** Decided on the state the frame arrives in (before `applyServerMessage`). */
 export function serverMessageCommands(state: ViewerState, message: ServerMessage): ServerCommand[] {
@@ -110,7 +116,18 @@ export function serverMessageCommands(state: ViewerState, message: ServerMessage
       // Missed broadcasts are gone: reload everything that they could have changed.
       return [
         { type: 'slides.reload' },
-        ...(slideId === undefined ? [] : [{ type: 'slide.reopen', slideId } as const]),
+        { type: 'models.reload' },
+        ...(slideId === undefined ? [] : [{ type: 'slide.reopen' as const, slideId }]),
+      ];
+    case 'model.added':
+    case 'welcome':
+      return [{ type: 'models.reload' }];
+    case 'job.state':
+      return message.kind === 'train' && message.state === 'done' ? [{ type: 'models.reload' }] : [];
+    case 'model.current':
+      return [
+        { type: 'models.reload' },
+        ...(slideId === undefined ? [] : [{ type: 'overlays.follow' as const, slideId }]),
       ];
     default:
       return [];

@@ -244,3 +244,12 @@ describe('reduceViewerState: uploads', () => {
     expect(reduceViewerState(ended, { type: 'upload.ended' })).toBe(ended);
   });
 });
+
+describe('what changed layer', () => {
+  it('is shown for a pair of versions and switched off when another slide opens', () => {
+    const shown = reduceViewerState(initialViewerState(), { type: 'changes.shown', changes: { from: 2, to: 1 } });
+    expect(shown.changes).toEqual({ from: 2, to: 1 });
+    const other = reduceViewerState(shown, { type: 'slide.opened', slide: slideInfo('sl_b') });
+    expect(other.changes).toBeUndefined();
+  });
+});

@@ -34,6 +34,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         ...state,
         slide: action.slide,
         adjustment: action.adjustment ?? NEUTRAL_ADJUSTMENT,
+        changes: undefined,
         lastError: '',
         annotations: action.slide.id === state.slide?.id ? state.annotations : [],
         editing: undefined,
@@ -50,6 +51,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         slide: undefined,
         suggestions: [],
         selected: -1,
+        changes: undefined,
         lastError: '',
         annotations: [],
         editing: undefined,
@@ -68,6 +70,10 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         suggestionsVersion: action.list.modelVersion,
         selected: -1,
       };
+    case 'changes.shown':
+      return { ...state, changes: action.changes };
+    case 'models.listed':
+      return { ...state, models: action.list.versions, modelVersion: action.list.current };
     case 'suggestion.selected':
       return action.index >= 0 && action.index < state.suggestions.length
         ? { ...state, selected: action.index }

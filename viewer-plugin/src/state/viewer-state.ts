@@ -5,6 +5,8 @@ import type {
   JobKind,
   JobState,
   LearningReport,
+  ModelList,
+  ModelVersionInfo,
   PatchHold,
   ServerMessage,
   SlideAnnotationList,
@@ -39,6 +41,8 @@ export interface JobView {
   loss?: number | undefined;
   valDice?: number | undefined;
   error?: string | undefined;
+  /** A done job with something to tell (its trained model was kept aside, not made current). */
+  warning?: string | undefined;
 }
 
 export interface LayerView {
@@ -47,6 +51,12 @@ export interface LayerView {
   readonly visible: boolean;
   /** Model version the overlay shows; undefined while the slide has none (and always for `image`). */
   readonly modelVersion: number | undefined;
+}
+
+/** Two model versions whose predictions the "what changed" layer compares (`from` → `to`). */
+export interface ModelChanges {
+  readonly from: number;
+  readonly to: number;
 }
 
 /** What the panels show of the annotation tool; the tool itself (canvases on the viewer) stays outside the state. */
@@ -91,8 +101,12 @@ export interface UploadView {
 export interface ViewerState {
   readonly connection: ConnectionView;
   readonly backend: string;
-  /** The daemon's current model version (from `welcome` and finished train jobs). */
+  /** The daemon's current model version (from `welcome`, `model.current`, promoted train jobs and the model list). */
   readonly modelVersion: number | undefined;
+  /** Every model version, oldest first (`GET /api/models`); empty until listed. */
+  readonly models: readonly ModelVersionInfo[];
+  /** The "what changed" layer's pair of versions on the open slide; undefined while it is off. */
+  readonly changes: ModelChanges | undefined;
   readonly slides: readonly SlideInfo[];
   readonly slide: SlideInfo | undefined;
   readonly layers: Readonly<Record<LayerName, LayerView>>;
@@ -144,6 +158,8 @@ export type ViewerAction =
   | { type: 'upload.progress'; upload: UploadView }
   | { type: 'upload.ended' }
   | { type: 'suggestions.loaded'; list: SuggestionList }
+  | { type: 'models.listed'; list: ModelList }
+  | { type: 'changes.shown'; changes: ModelChanges | undefined }
   | { type: 'suggestion.selected'; index: number }
   | { type: 'layer.shown'; layer: TileLayer; modelVersion: number | undefined }
   | { type: 'layer.opacity'; layer: LayerName; opacity: number }
@@ -176,6 +192,8 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     connection: { state: 'connecting' },
     backend: '…',
     modelVersion: undefined,
+    models: [],
+    changes: undefined,
     slides: [],
     slide: undefined,
     layers: {

@@ -7,12 +7,17 @@ import type { Store } from '../../store/db.js';
 import type { ScoreRecord } from '../../store/scores-repo.js';
 import { zValidator } from '../validate.js';
 
-export function createSuggestionsRoutes(deps: { slides: SlideCatalog; store: Store }): Hono {
+export function createSuggestionsRoutes(deps: {
+  slides: SlideCatalog;
+  store: Store;
+  /** The model version the daemon serves (0: none); its scores are preferred over newer ones (after a rollback). */
+  currentVersion?: () => number;
+}): Hono {
   const { scores, learning } = deps.store;
   return new Hono().get('/api/suggestions', zValidator('query', SuggestionsQuery), (c) => {
     const { slideId, k } = c.req.valid('query');
     deps.slides.get(slideId);
-    const modelVersion = scores.latestVersion(slideId) ?? null;
+    const modelVersion = scores.shownVersion(slideId, deps.currentVersion?.() ?? 0) ?? null;
     const { probeRate } = readProjectSettings(deps.store);
     const probes = probeCount(k, probeRate);
     const ranked = modelVersion === null ? [] : scores.topUnannotated(slideId, modelVersion, k - probes);

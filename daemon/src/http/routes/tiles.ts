@@ -16,6 +16,8 @@ export interface TilesRoutesDeps {
   slides: SlideCatalog;
   scores: ScoresRepo;
   tileCache: TileCache;
+  /** The model version the daemon serves (0: none): a tile without `?v=` shows it where the slide has its scores. */
+  currentVersion?: () => number;
 }
 
 /**
@@ -81,7 +83,7 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
         });
       }
 
-      const modelVersion = requested ?? deps.scores.latestVersion(slideId);
+      const modelVersion = requested ?? deps.scores.shownVersion(slideId, deps.currentVersion?.() ?? 0);
       if (modelVersion === undefined) {
         throw new ApiError('LAYER_NOT_AVAILABLE', `no ${layer} overlay yet for slide ${slideId}; run inference first`);
       }
