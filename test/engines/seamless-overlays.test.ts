@@ -27,7 +27,7 @@ describe('slide overlays', () => {
     const report = `border / inside step — alone: mean ${brief(alone.mean)}, std ${brief(alone.std)}; with ${CONTEXT_MARGIN} px context: mean ${brief(withContext.mean)}, std ${brief(withContext.std)}`;
     // 6370 border pairs: the ratio's sampling error is about 0.015.
     expect(alone.mean.borderPairs, report).toBeGreaterThan(6000);
-    // Measured alone 1.32–1.34 (mean) and 1.31–1.35 (std); with 16, 32 or 64 px of context 0.96–1.00 for both.
+    // Measured alone 1.32–1.34 (mean) and 1.31–1.40 (std); with 16, 32 or 64 px of context 0.96–1.00 for both.
     expect(alone.mean.ratio, report).toBeGreaterThan(1.2);
     expect(alone.std.ratio, report).toBeGreaterThan(1.2);
     expect(withContext.mean.ratio, report).toBeLessThan(1.1);
