@@ -4,8 +4,8 @@ import type { AcquisitionFunction } from '@activeseg/protocol';
  * The model seen from the job queue. The daemon core only schedules, persists and reports; the model
  * engineer provides the implementation (tfjs U-Net with MC dropout, or ONNX). No tensor crosses this line.
  *
- * Images are grey, row-major, `size × size`, scaled to [0, 1] (byte / 255); edge patches are padded by
- * replicating the border, so the engine always sees full patches.
+ * Images are grey, row-major, `size × size` (plus any context margin), scaled to [0, 1] (byte / 255); past the
+ * slide's edges they are filled by mirror reflection, so the engine always sees full patches.
  */
 export interface ModelEngine {
   /** Reported in `welcome` and `/api/health` consumers (e.g. `tfjs-node`, `onnx-cpu`). */
@@ -22,6 +22,12 @@ export interface ModelEngine {
     signal: AbortSignal,
     options?: ScorePatchOptions,
   ): Promise<ScorePatchResult>;
+  /**
+   * Level-0 pixels of context the engine wants around each cell, on every side (0 or absent: none). `scorePatch` is
+   * then given the cell with this margin (`ScorePatchOptions.margin`) and predicts the larger window, so a cell's
+   * border pixels see their neighbours and the overlays show no grid.
+   */
+  contextMargin?(): number;
   /**
    * Trains on the annotated patches and stores the result as a new version; it becomes current unless it scores below
    * the current model on the run's own validation patches (`promoted: false`, with a `warning`).
@@ -41,6 +47,11 @@ export interface ScorePatchOptions {
    * bottom edge. The score must come from this part only, or padded edge cells would top the suggestions.
    */
   valid?: { width: number; height: number };
+  /**
+   * Level-0 pixels of context on each side of the cell: the patch is then `(size + 2·margin)²` with the cell at
+   * (margin, margin), and the results (maps and score) are the cell's only. Default 0.
+   */
+  margin?: number;
   /**
    * Seeds the Monte-Carlo dropout masks (tfjs) and the acquisition's RNG for this call; without it the engine uses
    * its own counter. Inference passes a seed derived from (slide, col, row, model version), so re-scoring a patch,

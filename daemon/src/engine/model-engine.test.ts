@@ -1,11 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getAcquisition } from '@activeseg/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors/api-error.js';
 import { selectBackend } from '../model/backend.js';
 import { MICRO_PRESET } from '../testing/micro-preset.js';
-import { createModelEngine, cropSummary, edgeAdjustedScore } from './model-engine.js';
+import {
+  CONTEXT_MARGIN,
+  createModelEngine,
+  cropSummary,
+  edgeAdjustedScore,
+  scoreCellInWindow,
+} from './model-engine.js';
 import { versionDir, writeCurrentVersion } from './model-store.js';
 
 const preset = MICRO_PRESET;
@@ -74,6 +81,20 @@ describe('createModelEngine', () => {
     expect(Number.isFinite(scored.score)).toBe(true);
     expect(Math.max(...scored.std)).toBeGreaterThan(0);
 
+    // With context: the patch is the cell plus the margin the engine asks for, and the maps are the cell's.
+    const margin = engine.contextMargin();
+    expect(margin).toBe(CONTEXT_MARGIN / preset.scale);
+    const window = new Float32Array((size + 2 * margin) ** 2).fill(0.7);
+    for (let y = 0; y < size; y++)
+      window.set(image.subarray(y * size, (y + 1) * size), (y + margin) * (size + 2 * margin) + margin);
+    const withContext = await engine.scorePatch(window, size, new AbortController().signal, { margin });
+    expect(withContext.mean).toHaveLength(size * size);
+    expect(withContext.std).toHaveLength(size * size);
+    const wrongSize = await engine
+      .scorePatch(image, size, new AbortController().signal, { margin })
+      .catch((e: unknown) => e);
+    expect(String(wrongSize)).toMatch(/expected 256² values \(a 128² cell and 64 px of context\)/);
+
     const again = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
     expect(again.modelVersion()).toBe(1);
     await engine.dispose();
@@ -111,6 +132,37 @@ describe('createModelEngine', () => {
     expect([...c.mean]).toEqual([1, 2, 4, 5]);
     expect([...c.std]).toEqual([1, 1, 1, 1]);
     expect([...(c.probs ?? [])]).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
+  });
+
+  it('crops a summary at an offset, its distance map included', () => {
+    const s = {
+      width: 3,
+      height: 3,
+      passes: 1,
+      mean: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      std: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      distance: Float32Array.from([9, 8, 7, 6, 5, 4, 3, 2, 1]),
+    };
+    const c = cropSummary(s, 2, 1, { x: 1, y: 1 });
+    expect([...c.mean]).toEqual([5, 6]);
+    expect([...(c.distance ?? [])]).toEqual([5, 4]);
+  });
+
+  it("weights a cell's uncertainty by distances measured in its context window, not to the cell's border", () => {
+    // A 10² window, background in columns 0–1 and foreground elsewhere, std 1; the 6² cell at (2, 2) is all
+    // foreground. Its true EDT is the distance to column 1: 1…6 across the cell's columns, mean 3.5.
+    const n = 10;
+    const mean = new Float32Array(n * n).map((_, i) => (i % n < 2 ? 0.1 : 0.9));
+    const window = { width: n, height: n, passes: 1, mean, std: new Float32Array(n * n).fill(1) };
+    const uncertainty = getAcquisition('uncertainty');
+    const cell = { margin: 2, size: 6, valid: { width: 6, height: 6 } };
+    expect(scoreCellInWindow(window, cell, uncertainty)).toBeCloseTo(3.5, 6);
+    // Cut out first, the cell has no background and its distances are to its own border instead.
+    const alone = cropSummary(window, 6, 6, { x: 2, y: 2 });
+    expect(scoreCellInWindow(alone, { ...cell, margin: 0 }, uncertainty)).not.toBeCloseTo(3.5, 1);
+    // The on-slide part of an edge cell still counts by its share of the cell.
+    const edge = { ...cell, valid: { width: 3, height: 6 } };
+    expect(scoreCellInWindow(window, edge, uncertainty)).toBeCloseTo(((1 + 2 + 3) / 3) * (18 / 36), 6);
   });
 
   it('scores an edge sliver by its share of the patch, so a 3-pixel strip does not outrank a whole patch', () => {

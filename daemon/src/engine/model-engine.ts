@@ -1,4 +1,12 @@
-import { affineValues, createRng, getAcquisition, isAcquisitionName, type McSummary } from '@activeseg/shared';
+import {
+  type AcquisitionFunction,
+  affineValues,
+  createRng,
+  foregroundDistance,
+  getAcquisition,
+  isAcquisitionName,
+  type McSummary,
+} from '@activeseg/shared';
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
 import { ApiError } from '../errors/api-error.js';
@@ -29,6 +37,14 @@ import type {
 import { listVersions, readCurrentVersion, versionDir, writeCurrentVersion } from './model-store.js';
 import { upsampleNearest } from './resample.js';
 
+/**
+ * Model-scale pixels of context read around each slide cell on every side before it is scored; the prediction is
+ * kept for the cell only. A multiple of 16 (the paper net's four poolings; the tiny net's two need 4): cells are a
+ * multiple of 16 apart too, so every window's pooling grid lies on one lattice and a pixel is pooled the same way in
+ * its own cell's window and in its neighbour's. The value: see docs/performance.md, "Context margin".
+ */
+export const CONTEXT_MARGIN = 32;
+
 interface Current extends TrainedModel {
   readonly version: number;
   /** Image scale the model was trained at (patches are downscaled by it before inference). */
@@ -50,11 +66,18 @@ export interface ModelEngineOptions {
   /** Use onnxruntime for Monte-Carlo inference when it loads (default true). */
   onnx?: boolean;
   mcPasses?: number;
+  /**
+   * Model-scale pixels of context read around each slide cell, on every side (default `CONTEXT_MARGIN`); 0 scores
+   * each cell alone, which leaves a visible grid of seams in the overlays.
+   */
+  contextMargin?: number;
   seed?: number;
   log?: (message: string, err?: unknown) => void;
 }
 
 export interface ReloadableModelEngine extends ModelEngine {
+  /** Level-0 pixels of context per side: the engine's `contextMargin` (model pixels) at the current model's scale. */
+  contextMargin(): number;
   /**
    * Loads the current version (`models/current.json`; without one, the newest). An unreadable one is skipped with a
    * log line for the next older readable version.
@@ -79,6 +102,10 @@ export interface ReloadableModelEngine extends ModelEngine {
 export async function createModelEngine(options: ModelEngineOptions): Promise<ReloadableModelEngine> {
   const log = options.log ?? (() => {});
   const passes = options.mcPasses ?? options.preset.mcPasses;
+  const margin = options.contextMargin ?? CONTEXT_MARGIN;
+  if (!Number.isInteger(margin) || margin < 0) {
+    throw new RangeError(`contextMargin must be a non-negative integer (model pixels), got ${margin}`);
+  }
   let current: Current | undefined;
   let seedCounter = options.seed ?? 1;
   const useOnnx = options.onnx ?? true;
@@ -155,6 +182,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
       return backendLabel({ mc: mcRuntime, training: trainingEngine, tfjsBackend: options.tfjsBackend });
     },
     modelVersion: () => current?.version ?? 0,
+    contextMargin: () => (current ? margin * Math.round(1 / current.scale) : 0),
 
     reload: () =>
       serial(async () => {
@@ -257,27 +285,48 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     opts: ScorePatchOptions,
   ): Promise<ScorePatchResult> => {
     const f = Math.round(1 / c.scale);
-    const raw = { width: size, height: size, data: affineValues(patch, 255) };
-    const small = downscaleImage(raw, c.scale);
-    const inner = small.width;
+    const context = opts.margin ?? 0;
+    const full = size + 2 * context;
+    if (patch.length !== full * full) {
+      throw new RangeError(
+        `scorePatch: expected ${full}² values (a ${size}² cell and ${context} px of context), got ${patch.length}`,
+      );
+    }
+    if (context % f !== 0) {
+      throw new RangeError(
+        `scorePatch: the margin (${context} px) must be a multiple of the model's downscale factor ${f}`,
+      );
+    }
+    const small = downscaleImage({ width: full, height: full, data: affineValues(patch, 255) }, c.scale);
+    const win = small.width;
+    const m = context / f;
+    const inner = win - 2 * m;
     const norm = normalizeArray(small.data, c.normalization);
-    const runner = await runnerFor(c, inner);
+    const runner = await runnerFor(c, win);
     const acquisition = opts.acquisition ?? 'uncertainty';
     if (!isAcquisitionName(acquisition))
       throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
     const seed = opts.seed ?? seedCounter++;
-    const mc = await runner.run(norm, { size: inner, passes, keepSamples: acquisition === 'bald', seed });
-    const vw = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale)));
-    const vh = Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale)));
-    const onSlide = getAcquisition(acquisition, { rng: createRng(seed) }).score(
-      cropSummary(
-        { width: inner, height: inner, passes, mean: mc.mean, std: mc.std, ...(mc.probs ? { probs: mc.probs } : {}) },
-        vw,
-        vh,
-      ),
-    );
-    const score = edgeAdjustedScore(onSlide, acquisition, (vw * vh) / (inner * inner));
-    return { score, mean: upsampleNearest(mc.mean, inner, f), std: upsampleNearest(mc.std, inner, f) };
+    const mc = await runner.run(norm, { size: win, passes, keepSamples: acquisition === 'bald', seed });
+    const window: McSummary = {
+      width: win,
+      height: win,
+      passes,
+      mean: mc.mean,
+      std: mc.std,
+      ...(mc.probs ? { probs: mc.probs } : {}),
+    };
+    const valid = {
+      width: Math.max(1, Math.min(inner, Math.ceil((opts.valid?.width ?? size) * c.scale))),
+      height: Math.max(1, Math.min(inner, Math.ceil((opts.valid?.height ?? size) * c.scale))),
+    };
+    const cellAt = { margin: m, size: inner, valid };
+    const score = scoreCellInWindow(window, cellAt, getAcquisition(acquisition, { rng: createRng(seed) }));
+    const cell = cropSummary({ width: win, height: win, passes, mean: mc.mean, std: mc.std }, inner, inner, {
+      x: m,
+      y: m,
+    });
+    return { score, mean: upsampleNearest(cell.mean, inner, f), std: upsampleNearest(cell.std, inner, f) };
   };
 
   const trainFrom = async (init: Current | undefined, opts: TrainOptions): Promise<TrainResult> => {
@@ -409,14 +458,41 @@ async function onnxRuntimeLoads(): Promise<boolean> {
   }
 }
 
-/** The top-left w×h part of a Monte-Carlo summary (all passes), so padding never enters a score. */
-export function cropSummary(s: McSummary, w: number, h: number): McSummary {
-  if (w === s.width && h === s.height) return s;
+/** Where a cell sits in the window it was predicted in, in model pixels. */
+export interface CellInWindow {
+  /** Context on each side: the cell's top-left corner is at (margin, margin). */
+  margin: number;
+  /** Edge of the square cell. */
+  size: number;
+  /** Its on-slide part, anchored at its top-left corner (all of it except at the slide's right and bottom edges). */
+  valid: { width: number; height: number };
+}
+
+/**
+ * The acquisition score of a cell from the Monte-Carlo summary of the larger window around it: the on-slide part of
+ * the cell is scored, scaled by its share of the cell (`edgeAdjustedScore`). The paper's EDT weight is computed on
+ * the whole window before cropping, so an object cut by the cell's border keeps its true distances instead of ones
+ * measured to the cut.
+ */
+export function scoreCellInWindow(window: McSummary, cell: CellInWindow, acquisition: AcquisitionFunction): number {
+  const { margin, size, valid } = cell;
+  const withDistance =
+    acquisition.name === 'uncertainty' && margin > 0 ? { ...window, distance: foregroundDistance(window) } : window;
+  const onSlide = acquisition.score(cropSummary(withDistance, valid.width, valid.height, { x: margin, y: margin }));
+  return edgeAdjustedScore(onSlide, acquisition.name, (valid.width * valid.height) / (size * size));
+}
+
+/**
+ * The w×h part of a Monte-Carlo summary (all passes, and its distance map) whose top-left corner is `at` (default
+ * the origin): a cell out of its context window, and the on-slide part of an edge cell, so padding never enters a score.
+ */
+export function cropSummary(s: McSummary, w: number, h: number, at = { x: 0, y: 0 }): McSummary {
+  if (w === s.width && h === s.height && at.x === 0 && at.y === 0) return s;
   const crop = (src: Float32Array, planes: number) => {
     const out = new Float32Array(planes * w * h);
     for (let t = 0; t < planes; t++) {
       for (let y = 0; y < h; y++) {
-        const from = t * s.width * s.height + y * s.width;
+        const from = t * s.width * s.height + (at.y + y) * s.width + at.x;
         out.set(src.subarray(from, from + w), t * w * h + y * w);
       }
     }
@@ -429,6 +505,7 @@ export function cropSummary(s: McSummary, w: number, h: number): McSummary {
     mean: crop(s.mean, 1),
     std: crop(s.std, 1),
     ...(s.probs ? { probs: crop(s.probs, s.passes) } : {}),
+    ...(s.distance ? { distance: crop(s.distance, 1) } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import { createTempProject, type TempProject } from '../testing/temp-project.js';
 import { writeScrambledTiff } from '../testing/write-scrambled-tiff.js';
-import { runInference } from './infer-job.js';
+import { gridCells, patchSeed, runInference } from './infer-job.js';
 
 let tp: TempProject;
 let files: string;
@@ -72,5 +72,116 @@ describe('runInference on a slide with an undecodable patch', () => {
     expect(progress.at(-1)).toBe(8);
     const scored = tp.project.store.scores.listInRange(slideId, 3, { col0: 0, col1: 3, row0: 0, row1: 1 });
     expect(scored.map((s) => `${s.col}_${s.row}`).sort()).toEqual(['0_0', '0_1', '1_1', '2_0', '2_1', '3_0', '3_1']);
+  });
+});
+
+/** An in-memory w × h slide whose pixel (x, y) is (7x + 3y) mod 251, so every read can be checked pixel by pixel. */
+function patternSource(width: number, height: number, damaged?: { x: number; y: number; size: number }): SlideSource {
+  const value = (x: number, y: number) => (7 * x + 3 * y) % 251;
+  return {
+    width,
+    height,
+    tileSize: 256,
+    levels: 1,
+    format: 'raw',
+    async readRegion(req) {
+      const overlaps =
+        damaged &&
+        req.x < damaged.x + damaged.size &&
+        req.x + req.width > damaged.x &&
+        req.y < damaged.y + damaged.size &&
+        req.y + req.height > damaged.y;
+      if (overlaps) throw new ApiError('SLIDE_CORRUPT', `window ${req.x},${req.y} cannot be decoded`);
+      const out = new Uint8Array(req.width * req.height);
+      for (let j = 0; j < req.height; j++)
+        for (let i = 0; i < req.width; i++) out[j * req.width + i] = value(req.x + i, req.y + j);
+      return out;
+    },
+  };
+}
+
+describe('runInference with an engine that asks for context', () => {
+  const size = 128;
+  const margin = 16;
+  const full = size + 2 * margin;
+  const value = (x: number, y: number) => (7 * x + 3 * y) % 251;
+
+  /** Scores the whole grid; returns what the engine was handed per cell ("col_row") and the job's error, if any. */
+  const runWithCells = async (slideId: string, source: SlideSource) => {
+    tp.project.store.slides.insert({
+      id: slideId,
+      name: slideId,
+      sourcePath: `/nowhere/${slideId}.raw`,
+      readPath: `/nowhere/${slideId}.raw`,
+      width: source.width,
+      height: source.height,
+      format: source.format,
+      createdAt: new Date().toISOString(),
+    });
+    const seeds = new Map(
+      gridCells(source, size).map((c) => [patchSeed(slideId, c.col, c.row, 3), `${c.col}_${c.row}`]),
+    );
+    const calls = new Map<string, { patch: Float32Array; margin: number | undefined }>();
+    const engine: ModelEngine = {
+      ...flatEngine,
+      contextMargin: () => margin,
+      scorePatch: async (patch, cellSize, signal, options) => {
+        calls.set(seeds.get(options?.seed ?? 0) ?? '?', { patch, margin: options?.margin });
+        return flatEngine.scorePatch(patch, cellSize, signal, options);
+      },
+    };
+    const err = await runInference({
+      slideId,
+      source,
+      engine,
+      scores: tp.project.store.scores,
+      paths: tp.project.paths,
+      patchSize: size,
+      blankPatchStd: 0,
+      signal: new AbortController().signal,
+      onProgress: () => {},
+      onPatchScored: () => {},
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { calls, err };
+  };
+
+  it('hands the engine each cell with its margin of neighbours, mirrored past the slide edge', async () => {
+    // 300 × 200 at 128²: a 3 × 2 grid whose last column is 44 px wide and last row 72 px high.
+    const { calls, err } = await runWithCells('pattern-edges', patternSource(300, 200));
+    expect(err).toBeUndefined();
+    expect([...calls.keys()].sort()).toEqual(['0_0', '0_1', '1_0', '1_1', '2_0', '2_1']);
+    for (const call of calls.values()) {
+      expect(call.margin).toBe(margin);
+      expect(call.patch).toHaveLength(full * full);
+    }
+    const at = (cell: string, i: number, j: number) => Math.round(calls.get(cell)!.patch[j * full + i]! * 255);
+    // Cell (1, 0) starts at x = 128: its window's first column is slide column 112 (the left neighbour's pixels),
+    // its first row is slide row −16, mirrored to row 16.
+    expect(at('1_0', margin, margin)).toBe(value(128, 0));
+    expect(at('1_0', 0, margin)).toBe(value(112, 0));
+    expect(at('1_0', full - 1, margin + 5)).toBe(value(128 + size + margin - 1, 5));
+    expect(at('1_0', margin, 0)).toBe(value(128, 16));
+    // Cell (2, 1) at (256, 128) is 44 × 72 on the slide: column 300 (one past the edge) mirrors to 298, row 200 to 198.
+    expect(at('2_1', margin + 43, margin + 71)).toBe(value(299, 199));
+    expect(at('2_1', margin + 44, margin + 72)).toBe(value(298, 198));
+    expect(at('2_1', margin + 50, margin)).toBe(value(292, 128));
+  });
+
+  it('scores a cell beside a damaged tile without that context instead of losing it', async () => {
+    // 600 × 200 at 128²: 5 × 2 cells; cell (0, 0) does not decode, so cells (1, 0), (0, 1), (1, 1) lose their context.
+    const { err, calls } = await runWithCells('pattern-damaged', patternSource(600, 200, { x: 0, y: 0, size }));
+    expect((err as ApiError).code).toBe('SLIDE_CORRUPT');
+    expect((err as ApiError).message).toMatch(
+      /1 of 10 patches cannot be decoded \(cells 0_0\); the other 9 were scored/,
+    );
+    expect(calls.get('1_0')?.margin).toBe(0);
+    expect(calls.get('1_0')?.patch).toHaveLength(size * size);
+    expect(calls.get('0_1')?.margin).toBe(0);
+    expect(calls.get('1_1')?.margin).toBe(0);
+    expect(calls.get('2_0')?.margin).toBe(margin);
+    expect(calls.get('4_1')?.margin).toBe(margin);
   });
 });

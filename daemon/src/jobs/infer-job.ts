@@ -1,8 +1,9 @@
 import type { AcquisitionFunction, Region } from '@activeseg/protocol';
-import { patchGrid } from '@activeseg/shared';
+import { affineValues, patchGrid } from '@activeseg/shared';
 import type { ModelEngine } from '../engine/model-engine-api.js';
 import { ApiError } from '../errors/api-error.js';
 import type { ProjectPaths } from '../project/project-paths.js';
+import { readPaddedWindow } from '../slides/read-padded-window.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { encodeScoreMap } from '../store/score-map.js';
@@ -114,20 +115,16 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
     const y = row * size;
     const w = Math.min(size, source.width - x);
     const h = Math.min(size, source.height - y);
-    const pixels = await source.readRegion({ level: 0, x, y, width: w, height: h, z, signal }).catch((err: unknown) => {
-      // A patch whose pixels do not decode costs that patch, not the slide: note it and score the others.
-      if (err instanceof ApiError && err.code === 'SLIDE_CORRUPT') return undefined;
-      throw err;
-    });
-    if (pixels === undefined) {
+    const window = await readCellWindow(source, { x, y, size, margin: engine.contextMargin?.() ?? 0, z, signal });
+    if (window === undefined) {
       corrupt.push({ col, row, z });
-    } else if (intensityStd(pixels) < options.blankPatchStd) {
+    } else if (intensityStd(cropBytes(window.pixels, window.size, window.margin, w, h)) < options.blankPatchStd) {
       skippedBlank++;
     } else {
-      const patch = toPaddedFloat(pixels, w, h, size);
-      const result = await engine.scorePatch(patch, size, signal, {
+      const result = await engine.scorePatch(affineValues(window.pixels, 1 / 255), size, signal, {
         acquisition: options.acquisition,
         valid: { width: w, height: h },
+        margin: window.margin,
         seed: patchSeed(options.slideId, col, row, modelVersion, z),
       });
       signal.throwIfAborted();
@@ -160,6 +157,44 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
     );
   }
   return { modelVersion, scored, skippedBlank };
+}
+
+interface CellWindow {
+  /** (size + 2·margin)² grey bytes, the cell at (margin, margin). */
+  pixels: Uint8Array;
+  size: number;
+  margin: number;
+}
+
+/**
+ * The cell and `margin` pixels of context around it, reflected past the slide's edges. A context read that does not
+ * decode (a damaged tile next to the cell) falls back to the cell alone, so it costs only its own cell; undefined when
+ * the cell's own pixels do not decode.
+ */
+async function readCellWindow(
+  source: SlideSource,
+  cell: { x: number; y: number; size: number; margin: number; z: number; signal: AbortSignal },
+): Promise<CellWindow | undefined> {
+  const { x, y, size, z, signal } = cell;
+  for (const margin of cell.margin > 0 ? [cell.margin, 0] : [0]) {
+    const read = { x: x - margin, y: y - margin, size: size + 2 * margin, z, signal };
+    const pixels = await readPaddedWindow(source, read).catch((err: unknown) => {
+      // A patch whose pixels do not decode costs that patch, not the slide: note it and score the others.
+      if (err instanceof ApiError && err.code === 'SLIDE_CORRUPT') return undefined;
+      throw err;
+    });
+    if (pixels) return { pixels, size: read.size, margin };
+  }
+  return undefined;
+}
+
+/** The w × h block at (offset, offset) of a square byte window. */
+function cropBytes(pixels: Uint8Array, size: number, offset: number, w: number, h: number): Uint8Array {
+  if (offset === 0 && w === size && h === size) return pixels;
+  const out = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++)
+    out.set(pixels.subarray((offset + j) * size + offset, (offset + j) * size + offset + w), j * w);
+  return out;
 }
 
 export function intensityStd(pixels: Uint8Array): number {

@@ -17,6 +17,12 @@ export interface McSummary {
   readonly std: Float32Array;
   /** The raw samples, for functions that need more than the first two moments (BALD). */
   readonly probs?: Float32Array;
+  /**
+   * `foregroundDistance` of the mean computed on a larger window than this summary and cropped to it, so objects
+   * cut by the summary's border keep their true distances (slide cells scored with context). `uncertainty` uses it
+   * instead of its own, and ignores its threshold option then.
+   */
+  readonly distance?: Float32Array;
 }
 
 /** Per-pixel mean and population std over the passes; `probs` is passed through by reference, not copied. */

@@ -34,4 +34,14 @@ describe('uncertaintyAcquisition (std × EDT of the thresholded mean)', () => {
     expect(uncertaintyAcquisition.create({}).score(s)).toBe(0);
     expect(uncertaintyAcquisition.create({ threshold: 0.3 }).score(s)).toBeCloseTo(1 / 3, 6);
   });
+
+  it('weights by a distance map computed with context when the summary carries one', () => {
+    // The crop x = 0..2 of a row whose foreground runs x = -3..2 (background at x = -4 and x = 3, outside the crop):
+    // with that context the distances are [3, 2, 1]; the crop alone has no background and sees 1 everywhere.
+    const s = summaryOf(3, 1, [0.9, 0.9, 0.9], [1, 1, 1]);
+    const truncated = score(s);
+    const withContext = score({ ...s, distance: Float32Array.from([3, 2, 1]) });
+    expect(withContext).toBeCloseTo((3 + 2 + 1) / 3, 6);
+    expect(truncated).not.toBeCloseTo(withContext, 3);
+  });
 });
