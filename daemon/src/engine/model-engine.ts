@@ -2,7 +2,7 @@ import { affineValues, createRng, getAcquisition, isAcquisitionName, type McSumm
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
 import { ApiError } from '../errors/api-error.js';
-import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
+import { createMcRunner, type McRunner, type McRunnerTuning } from '../inference/create-mc-runner.js';
 import {
   createUnet,
   loadBundle,
@@ -43,6 +43,8 @@ export interface ModelEngineOptions {
   /** Use onnxruntime for Monte-Carlo inference when it loads (default true). */
   onnx?: boolean;
   mcPasses?: number;
+  /** How the onnxruntime MC runner uses the machine (threads, batch, priority); the defaults are the measured best. */
+  mcRunner?: McRunnerTuning;
   seed?: number;
   log?: (message: string, err?: unknown) => void;
 }
@@ -81,7 +83,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     if (existing) return existing;
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
-    const inner = await createMcRunner(model, { onnx: options.onnx ?? true, serving: true });
+    const inner = await createMcRunner(model, { onnx: options.onnx ?? true, serving: true, ...options.mcRunner });
     if (inner.runtime !== 'tfjs') model.dispose();
     const runner: McRunner = {
       runtime: inner.runtime,

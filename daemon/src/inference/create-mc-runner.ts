@@ -43,7 +43,15 @@ export interface CreateMcRunnerOptions {
    * idle onnxruntime threads from spinning, so tile requests are not starved while a slide is scored.
    */
   serving?: boolean;
+  /**
+   * Nice value of the worker thread that runs the passes (and of onnxruntime's threads, which inherit it), so the
+   * daemon's event loop wins the CPU whenever it has a request to answer. Linux only; ignored in the calling thread.
+   */
+  workerNiceness?: number;
 }
+
+/** The knobs of a runner that change its speed, never its results: what the daemon and the speed bench tune. */
+export type McRunnerTuning = Pick<CreateMcRunnerOptions, 'batchSize' | 'intraOpThreads' | 'workerNiceness'>;
 
 /**
  * onnxruntime runs this U-Net several times faster than tfjs-wasm on the same cores (and, in its worker thread, off the
@@ -64,9 +72,12 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
       const worker =
         options.thread === 'main'
           ? undefined
-          : await spawnOnnxWorker({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}), ...spin }).catch(
-              () => undefined,
-            );
+          : await spawnOnnxWorker({
+              model: bytes,
+              ...(threads ? { intraOpThreads: threads } : {}),
+              ...spin,
+              ...(options.workerNiceness === undefined ? {} : { niceness: options.workerNiceness }),
+            }).catch(() => undefined);
       if (worker) {
         return {
           runtime: 'onnxruntime-cpu',
