@@ -11,8 +11,8 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { McRunnerTuning } from '../src/inference/create-mc-runner.js';
 import {
+  type BenchDaemonSettings,
   openSpeedRig,
   type SlideThroughputLine,
   type SpeedRig,
@@ -23,14 +23,17 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The daemon's settings before issue #18 (1 intra-op thread beside the event loop, normal priority). */
-const BEFORE: McRunnerTuning = { intraOpThreads: 1 };
+/** The daemon's settings before issue #18: 1 intra-op thread beside the event loop, normal priority, one cell at a time. */
+const BEFORE: BenchDaemonSettings = {
+  mcRunner: { intraOpThreads: 1, workerNiceness: 0 },
+  config: { inferCellsInFlight: 1 },
+};
 
-const DEFAULT_VARIANTS: Record<string, McRunnerTuning | undefined> = {
+const DEFAULT_VARIANTS: Record<string, BenchDaemonSettings> = {
   before: BEFORE,
-  'threads-2': { intraOpThreads: 2 },
-  'threads-2-nice-10': { intraOpThreads: 2, workerNiceness: 10 },
-  'threads-1-nice-10': { intraOpThreads: 1, workerNiceness: 10 },
+  'cells-in-flight-2': { ...BEFORE, config: { inferCellsInFlight: 2 } },
+  'threads-2-nice-10': { mcRunner: { intraOpThreads: 2, workerNiceness: 10 }, config: { inferCellsInFlight: 1 } },
+  'both (default)': {},
 };
 
 const { values } = parseArgs({
@@ -42,7 +45,7 @@ const { values } = parseArgs({
   },
 });
 const variants = values.variants
-  ? (JSON.parse(values.variants) as Record<string, McRunnerTuning | undefined>)
+  ? (JSON.parse(values.variants) as Record<string, BenchDaemonSettings>)
   : DEFAULT_VARIANTS;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
 
@@ -52,7 +55,7 @@ console.log(
 const rigs: [string, SpeedRig][] = [];
 try {
   for (const [name, tuning] of Object.entries(variants)) {
-    rigs.push([name, await openSpeedRig({ slideSize: Number(values.size), ...(tuning ? { mcRunner: tuning } : {}) })]);
+    rigs.push([name, await openSpeedRig({ slideSize: Number(values.size), daemon: tuning })]);
   }
   const alone = new Map<string, SlideThroughputLine[]>();
   const loaded = new Map<string, TilesWhileScoringLine[]>();
@@ -84,7 +87,7 @@ try {
   });
   for (const s of summary) {
     console.log(
-      `lever ${s.name} cells_per_s=${s.cellsPerS} min_per_gigapixel=${s.minPerGigapixel} tiles_p50_ms=${s.tileP50Ms} tiles_p99_ms=${s.tileP99Ms} cells_per_s_with_viewers=${s.cellsPerSWithViewers} load=${s.load} tuning=${JSON.stringify(s.tuning ?? 'default')}`,
+      `lever ${s.name} cells_per_s=${s.cellsPerS} min_per_gigapixel=${s.minPerGigapixel} tiles_p50_ms=${s.tileP50Ms} tiles_p99_ms=${s.tileP99Ms} cells_per_s_with_viewers=${s.cellsPerSWithViewers} load=${s.load} settings=${JSON.stringify(s.tuning)}`,
     );
   }
   mkdirSync(path.dirname(values.out), { recursive: true });

@@ -14,6 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { DaemonConfig } from '../src/config.js';
 import type { McRunnerTuning } from '../src/inference/create-mc-runner.js';
 import { getPreset } from '../src/training/presets.js';
 import { benchEmSlide } from './em-texture-slide.js';
@@ -23,11 +24,16 @@ const repoRoot = path.resolve(here, '../..');
 const CELL = 512;
 const GIGAPIXEL_CELLS = 1e9 / (CELL * CELL);
 
+/** Lever settings of a bench daemon; the daemon's defaults where absent. */
+export interface BenchDaemonSettings {
+  mcRunner?: McRunnerTuning;
+  config?: Partial<DaemonConfig>;
+}
+
 export interface SpeedBenchOptions {
   /** Edge of the generated square slide (quick: 4096, full: 8192). */
   slideSize: number;
-  /** Lever settings of the daemon's MC runner; the defaults when absent. */
-  mcRunner?: McRunnerTuning;
+  daemon?: BenchDaemonSettings;
   viewers?: number;
   /** Tile requests per second over all viewers. */
   tileRate?: number;
@@ -79,10 +85,10 @@ interface BenchDaemon {
   stop(): Promise<void>;
 }
 
-async function startBenchDaemon(projectDir: string, mcRunner: McRunnerTuning | undefined): Promise<BenchDaemon> {
+async function startBenchDaemon(projectDir: string, settings: BenchDaemonSettings): Promise<BenchDaemon> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(here, 'bench-daemon.ts'), projectDir, JSON.stringify(mcRunner ? { mcRunner } : {})],
+    ['--import', 'tsx', path.join(here, 'bench-daemon.ts'), projectDir, JSON.stringify(settings)],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -90,6 +96,10 @@ async function startBenchDaemon(projectDir: string, mcRunner: McRunnerTuning | u
     stderr = `${stderr}${d}`.slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A bench that dies (a thrown error, Ctrl-C) must not leave its daemons running on a shared machine.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     void exited.then(() => reject(new Error(`bench daemon exited during start: ${stderr}`)));
@@ -196,7 +206,9 @@ async function viewerLoad(
     for (let i = 0; !done; i++) {
       const at = t0 + i * interval;
       const wait = at - performance.now();
-      if (wait > 0) await sleep(wait);
+      // Behind schedule (a loaded machine) the request leaves at once, but the loop still yields, or `done` could
+      // never be seen.
+      await (wait > 0 ? sleep(wait) : new Promise((r) => setImmediate(r)));
       const url = urls[Math.floor(rand() * urls.length)]!;
       inflight.push(
         (async () => {
@@ -232,7 +244,7 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
   const rate = options.tileRate ?? 200;
   const slideFile = await benchEmSlide(options.slideSize);
   const projectDir = mkdtempSync(path.join(tmpdir(), 'activeseg-speed-'));
-  const d = await startBenchDaemon(projectDir, options.mcRunner);
+  const d = await startBenchDaemon(projectDir, options.daemon ?? {});
   const stop = async () => {
     await d.stop();
     rmSync(projectDir, { recursive: true, force: true });
