@@ -178,10 +178,13 @@ function tileUrls(d: BenchDaemon, slide: Slide): string[] {
   return urls;
 }
 
+/** Requests one viewer keeps in flight at most, as a browser does per host over HTTP/1.1. */
+const VIEWER_CONNECTIONS = 6;
+
 /**
- * `viewers` clients ask for random cached tiles at `rate` per second in all, open loop (each request leaves at its
- * scheduled time whatever earlier ones did), until `until` settles; latency runs from the scheduled time to the last
- * byte, so a stalled daemon shows as latency, not as fewer requests.
+ * `viewers` clients ask for random cached tiles at `rate` per second in all until `until` settles. Each request is
+ * due at a scheduled time and its latency runs from then to the last byte, so a stalled daemon shows as latency even
+ * when a viewer's 6 connections are all busy and the request has to wait for one.
  */
 async function viewerLoad(
   d: BenchDaemon,
@@ -201,29 +204,25 @@ async function viewerLoad(
   };
   const interval = (1000 * o.viewers) / o.rate;
   const viewer = async (v: number) => {
-    const inflight: Promise<void>[] = [];
     const t0 = performance.now() + (v * interval) / o.viewers;
-    for (let i = 0; !done; i++) {
-      const at = t0 + i * interval;
-      const wait = at - performance.now();
-      // Behind schedule (a loaded machine) the request leaves at once, but the loop still yields, or `done` could
-      // never be seen.
-      await (wait > 0 ? sleep(wait) : new Promise((r) => setImmediate(r)));
-      const url = urls[Math.floor(rand() * urls.length)]!;
-      inflight.push(
-        (async () => {
-          try {
-            const res = await fetch(url, { headers: d.headers });
-            await res.arrayBuffer();
-            if (res.status !== 200) errors++;
-          } catch {
-            errors++;
-          }
-          latencies.push(performance.now() - at);
-        })(),
-      );
-    }
-    await Promise.all(inflight);
+    let next = 0;
+    const connection = async () => {
+      while (!done) {
+        const at = t0 + next++ * interval;
+        const wait = at - performance.now();
+        if (wait > 0) await sleep(wait);
+        const url = urls[Math.floor(rand() * urls.length)]!;
+        try {
+          const res = await fetch(url, { headers: d.headers });
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - at);
+      }
+    };
+    await Promise.all(Array.from({ length: VIEWER_CONNECTIONS }, connection));
   };
   await Promise.all(Array.from({ length: o.viewers }, (_, v) => viewer(v)));
   return { latencies, errors };
