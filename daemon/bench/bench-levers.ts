@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { overlap, spearman } from '@activeseg/shared';
 import {
   type BenchDaemonSettings,
   openSpeedRig,
@@ -69,7 +70,26 @@ try {
       console.log(`round ${round} ${tilesWhileScoringLine(t, ` [${name}]`)}`);
     }
   }
-  const summary = rigs.map(([name]) => {
+  // Same suggestions? Each variant's last score map against the first variant's (the baseline): Spearman over every
+  // cell and the overlap of the top 10.
+  const maps = await Promise.all(rigs.map(([, rig]) => rig.scores()));
+  const baseline = maps[0] ?? new Map<string, number>();
+  const cells = [...baseline.keys()];
+  const top = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([k]) => k);
+  const agreement = maps.map((m) => ({
+    spearman: Number(
+      spearman(
+        cells.map((c) => baseline.get(c) ?? 0),
+        cells.map((c) => m.get(c) ?? 0),
+      ).toFixed(3),
+    ),
+    top10: overlap(top(baseline), top(m)),
+  }));
+  const summary = rigs.map(([name], i) => {
     const a = alone.get(name) ?? [];
     const t = loaded.get(name) ?? [];
     return {
@@ -81,13 +101,15 @@ try {
       tileP99Ms: median(t.map((x) => x.p99Ms)),
       cellsPerSWithViewers: median(t.map((x) => x.cellsPerS)),
       load: median([...a.map((x) => x.load), ...t.map((x) => x.load)]),
+      spearmanVsFirst: agreement[i]?.spearman,
+      top10VsFirst: agreement[i]?.top10,
       alone: a,
       withViewers: t,
     };
   });
   for (const s of summary) {
     console.log(
-      `lever ${s.name} cells_per_s=${s.cellsPerS} min_per_gigapixel=${s.minPerGigapixel} tiles_p50_ms=${s.tileP50Ms} tiles_p99_ms=${s.tileP99Ms} cells_per_s_with_viewers=${s.cellsPerSWithViewers} load=${s.load} settings=${JSON.stringify(s.tuning)}`,
+      `lever ${s.name} cells_per_s=${s.cellsPerS} min_per_gigapixel=${s.minPerGigapixel} tiles_p50_ms=${s.tileP50Ms} tiles_p99_ms=${s.tileP99Ms} cells_per_s_with_viewers=${s.cellsPerSWithViewers} load=${s.load} spearman_vs_first=${s.spearmanVsFirst} top10_vs_first=${s.top10VsFirst} settings=${JSON.stringify(s.tuning)}`,
     );
   }
   mkdirSync(path.dirname(values.out), { recursive: true });

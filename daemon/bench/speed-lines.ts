@@ -235,6 +235,8 @@ export interface SpeedRig {
   alone(): Promise<SlideThroughputLine>;
   /** One inference job over the whole slide while the viewers ask for cached tiles. */
   withViewers(): Promise<TilesWhileScoringLine>;
+  /** The latest job's score of every cell, keyed "col,row" (what `GET /api/suggestions` ranks). */
+  scores(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -294,6 +296,13 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
           cellsPerS: round(r.total / r.wallS, 2),
           load: round((load + load1()) / 2, 2),
         };
+      },
+      async scores() {
+        const list = await api<{ suggestions: { patch: { col: number; row: number }; score: number }[] }>(
+          d,
+          `/api/suggestions?slideId=${slide.id}&k=500`,
+        );
+        return new Map(list.suggestions.map((x) => [`${x.patch.col},${x.patch.row}`, x.score]));
       },
       stop,
     };
