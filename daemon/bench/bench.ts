@@ -6,6 +6,10 @@
  *   npm run bench -- --quick     # < 10 min on 2 cores
  *   npm run bench -- --no-pytorch
  *   npm run bench -- --only-loop # just the loop latency (daemon/bench/loop-latency.ts; 10 rounds, 3 with --quick)
+ *   npm run bench -- --quick --speed-only   # only issue #18's three lines (≈ 2 min idle)
+ *
+ * It starts with issue #18's three lines (`slide throughput …`, `tiles while scoring …`, `mc efficiency …`, key=value;
+ * see speed-report.ts) on the daemon as it ships, and repeats them at the end.
  *
  * Every measurement runs in its own child process (this file with `--worker`), so the peak RSS reported for it is its
  * own (maxRSS never goes down within a process) and a wasm heap exhaustion cannot poison the next measurement.
@@ -427,6 +431,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       'no-pytorch': { type: 'boolean', default: false },
+      'speed-only': { type: 'boolean', default: false },
       out: { type: 'string', default: path.join(repoRoot, 'runs/bench/bench.json') },
       worker: { type: 'string' },
       'only-loop': { type: 'boolean', default: false },
@@ -457,6 +462,15 @@ async function main(): Promise<void> {
     `activeseg bench (${quick ? 'quick' : 'full'}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadavgAtStart.join(' ')}`,
   );
   console.log('timings are wall-clock medians on a shared machine: "cores busy" < cores means neighbours took CPU');
+
+  // Issue #18's three lines first (key=value, for scripts), on the daemon as it ships.
+  const { speedReport } = await import('./speed-report.js');
+  const speed = await speedReport({ quick, log: (l) => console.log(l) });
+  for (const line of speed.lines) console.log(line);
+  if (values['speed-only']) {
+    writeReport(values.out, { mode: quick ? 'quick' : 'full', date: new Date().toISOString(), machine, speed });
+    process.exit(0); // onnxruntime's thread pool can keep the loop alive
+  }
 
   const reps = (q: number, f: number) => (quick ? q : f);
   const loop = runLoopLatency(reps(3, 10), quick ? 900 : 1800);
@@ -551,11 +565,19 @@ async function main(): Promise<void> {
     ratios: rs,
     loopLatency: loop,
     seconds: (performance.now() - started) / 1000,
+    speed,
   };
-  const dir = path.dirname(values.out);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  writeReport(values.out, report);
+  console.log('\nissue #18 lines (repeated from the start of the run):');
+  for (const line of speed.lines) console.log(line);
   console.log(`\nwrote ${path.relative(repoRoot, values.out)} in ${report.seconds.toFixed(0)} s`);
+  process.exit(0); // onnxruntime's thread pool can keep the loop alive
+}
+
+function writeReport(file: string, report: object): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 await main();

@@ -67,6 +67,8 @@ export const DaemonConfig = z
     patchSize: z.number().int().positive().default(512),
     /** Patches whose intensity std (0–255 scale) is below this are background and skipped by inference. */
     blankPatchStd: z.number().nonnegative().default(4),
+    /** Inference: cells read, scored or written at once (1 = one at a time; see scoreCells). */
+    inferCellsInFlight: z.number().int().min(1).max(8).default(2),
     /** Passed to sharp's limitInputPixels when opening slides; 0 disables the limit. */
     maxSlidePixels: z.number().int().nonnegative().default(0),
     /** Non-TIFF inputs above this are converted once to a tiled pyramidal TIFF on ingest. */

@@ -16,6 +16,7 @@ vi.mock('../../daemon/src/inference/create-mc-runner.js', async (importOriginal)
   return { ...actual, createMcRunner };
 });
 
+import { medianRelativeDifference, overlap, spearman } from '@activeseg/shared';
 import { bootstrapDemoModel } from '../../daemon/src/cli/bootstrap-demo-model.js';
 import { DEMO_DATA_DIR } from '../../daemon/src/cli/demo-paths.js';
 import { parseConfig } from '../../daemon/src/config.js';
@@ -26,7 +27,6 @@ import { createProjectPaths } from '../../daemon/src/project/project-paths.js';
 import { loadSharpSlideSource } from '../../daemon/src/slides/sharp-slide-source.js';
 import { openStore } from '../../daemon/src/store/db.js';
 import { PRESETS } from '../../daemon/src/training/presets.js';
-import { medianRelativeDifference, overlap, spearman } from './suggestion-agreement.js';
 
 /** The daemon's demo slide (serve-command.ts), held out of the first model's training by bootstrapDemoModel. */
 const DEMO_SLIDE = 'sub-rat8_sample-V915';

@@ -10,7 +10,7 @@ import {
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
 import { ApiError } from '../errors/api-error.js';
-import { createMcRunner, type McRunner } from '../inference/create-mc-runner.js';
+import { createMcRunner, type McRunner, type McRunnerTuning } from '../inference/create-mc-runner.js';
 import {
   createUnet,
   type LoadedBundle,
@@ -71,6 +71,8 @@ export interface ModelEngineOptions {
    * each cell alone, which leaves a visible grid of seams in the overlays.
    */
   contextMargin?: number;
+  /** How the onnxruntime MC runner uses the machine (threads, batch, priority); the defaults are the measured best. */
+  mcRunner?: McRunnerTuning;
   seed?: number;
   log?: (message: string, err?: unknown) => void;
 }
@@ -159,7 +161,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     if (existing) return existing;
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
-    const inner = await createMcRunner(model, { onnx: useOnnx, serving: true });
+    const inner = await createMcRunner(model, { onnx: useOnnx, serving: true, ...options.mcRunner });
     if (inner.runtime !== 'tfjs') model.dispose();
     if (inner.runtime !== mcRuntime) {
       log(`Monte-Carlo inference runs on ${inner.runtime}, not ${mcRuntime} as expected at start-up`);

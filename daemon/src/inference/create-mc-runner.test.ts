@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,5 +51,21 @@ describe('createMcRunner', () => {
     expect(elapsed).toBeGreaterThan(100);
     expect(ticks).toBeGreaterThan(elapsed / 50);
     expect(longestGap).toBeLessThan(elapsed / 2);
+  });
+
+  it('lowers the priority of the pass threads only, never of the event loop thread (workerNiceness)', async () => {
+    // Linux keeps a nice value per thread: field 19 of /proc/self/task/<tid>/stat.
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const niced = () => readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === 7);
+    expect(niced()).toEqual([]);
+    const m = model();
+    const runner = await createMcRunner(m, { seed: 1, batchSize: 5, intraOpThreads: 2, workerNiceness: 7 });
+    await runner.run(patch, { size, passes: 5, keepSamples: false, seed: 1 });
+    // The worker thread and onnxruntime's intra-op thread it started.
+    expect(niced().length).toBeGreaterThanOrEqual(2);
+    expect(niceOf(String(process.pid))).toBe(0);
+    await runner.dispose();
+    m.dispose();
   });
 });

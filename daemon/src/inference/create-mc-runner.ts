@@ -28,8 +28,8 @@ export interface CreateMcRunnerOptions {
   batchSize?: number;
   /**
    * onnxruntime intra-op threads. Default: all cores (measured on the idle 2-core machine, 64², base 8, 10 passes:
-   * 14.6 ms on 2 threads, 19.9 ms on 1; when other processes hold the cores, 1 thread can win), or cores − 1 when
-   * `serving`.
+   * 14.6 ms on 2 threads, 19.9 ms on 1; when other processes hold the cores, 1 thread can win), also when `serving`
+   * (the worker's lowered priority, not a reserved core, keeps the event loop responsive: docs/performance.md).
    */
   intraOpThreads?: number;
   /**
@@ -39,11 +39,25 @@ export interface CreateMcRunnerOptions {
    */
   thread?: 'worker' | 'main';
   /**
-   * Running beside a server (the daemon): leave one core to the event loop (intra-op threads = cores − 1) and stop
-   * idle onnxruntime threads from spinning, so tile requests are not starved while a slide is scored.
+   * Running beside a server (the daemon): run the passes at a lower priority (`workerNiceness` 10) and stop idle
+   * onnxruntime threads from spinning, so tile requests are not starved while a slide is scored.
    */
   serving?: boolean;
+  /**
+   * Nice value of the worker thread that runs the passes (and of onnxruntime's threads, which inherit it), so the
+   * daemon's event loop wins the CPU whenever it has a request to answer. Linux only; ignored in the calling thread.
+   */
+  workerNiceness?: number;
 }
+
+/**
+ * The pass threads' nice value beside a server: CFS then gives the event loop (nice 0) ~10× their CPU share when both
+ * want a core, yet the passes take every idle cycle.
+ */
+const SERVING_NICENESS = 10;
+
+/** The knobs of a runner that change its speed, never its results: what the daemon and the speed bench tune. */
+export type McRunnerTuning = Pick<CreateMcRunnerOptions, 'batchSize' | 'intraOpThreads' | 'workerNiceness'>;
 
 /**
  * onnxruntime runs this U-Net several times faster than tfjs-wasm on the same cores (and, in its worker thread, off the
@@ -59,14 +73,18 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
         mcDropout: true,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       });
-      const threads = options.intraOpThreads ?? (options.serving ? Math.max(1, availableParallelism() - 1) : undefined);
+      const threads = options.intraOpThreads ?? availableParallelism();
       const spin = options.serving ? { allowSpinning: false } : {};
+      const niceness = options.workerNiceness ?? (options.serving ? SERVING_NICENESS : undefined);
       const worker =
         options.thread === 'main'
           ? undefined
-          : await spawnOnnxWorker({ model: bytes, ...(threads ? { intraOpThreads: threads } : {}), ...spin }).catch(
-              () => undefined,
-            );
+          : await spawnOnnxWorker({
+              model: bytes,
+              ...(threads ? { intraOpThreads: threads } : {}),
+              ...spin,
+              ...(niceness === undefined ? {} : { niceness }),
+            }).catch(() => undefined);
       if (worker) {
         return {
           runtime: 'onnxruntime-cpu',

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { createOnnxMcSession, type OnnxMcSession } from '../onnx/onnx-mc-session.js';
 import type { OnnxWorkerReply, OnnxWorkerRequest } from './onnx-worker-messages.js';
@@ -14,6 +15,7 @@ const reply = (msg: OnnxWorkerReply, transfer: ArrayBuffer[] = []) => port.postM
 port.on('message', async (msg: OnnxWorkerRequest) => {
   try {
     if (msg.type === 'init') {
+      if (msg.niceness !== undefined) lowerThreadPriority(msg.niceness);
       engine = await createOnnxMcSession({
         model: msg.model,
         ...(msg.intraOpThreads ? { intraOpThreads: msg.intraOpThreads } : {}),
@@ -38,3 +40,17 @@ port.on('message', async (msg: OnnxWorkerRequest) => {
     });
   }
 });
+
+/**
+ * Linux keeps a nice value per thread and `setPriority(0, …)` sets the calling thread's: this worker's, not the event
+ * loop's. onnxruntime's intra-op threads, created after it, inherit it. So the passes can use every core and still
+ * yield to the daemon's event loop (tile requests) whenever it has work. Elsewhere this is best effort: a platform
+ * that refuses (or treats it per process) runs the passes at normal priority.
+ */
+function lowerThreadPriority(niceness: number): void {
+  try {
+    setPriority(0, niceness);
+  } catch {
+    // Not permitted or not supported: speed is unaffected, only tile latency under load.
+  }
+}

@@ -1,6 +1,6 @@
 /** Messages between `create-mc-runner.ts` and `onnx-mc.worker.ts` (same process, structured clone + transfer). */
 export type OnnxWorkerRequest =
-  | { type: 'init'; model: Uint8Array; intraOpThreads?: number; allowSpinning?: boolean }
+  | { type: 'init'; model: Uint8Array; intraOpThreads?: number; allowSpinning?: boolean; niceness?: number }
   | {
       type: 'run';
       id: number;

@@ -21,12 +21,15 @@ export async function spawnOnnxWorker(options: {
   model: Uint8Array;
   intraOpThreads?: number;
   allowSpinning?: boolean;
+  /** Nice value of the worker thread and its onnxruntime threads (Linux: per thread; 0..19 lowers priority). */
+  niceness?: number;
 }): Promise<OnnxWorker> {
   const init: OnnxWorkerRequest = {
     type: 'init',
     model: options.model,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
     ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
+    ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
   };
   const client = await startWorkerClient<OnnxWorkerReply>(new URL('./onnx-mc-worker-entry.mjs', import.meta.url), init);
   return {

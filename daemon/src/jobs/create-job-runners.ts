@@ -18,7 +18,7 @@ export interface JobRunnerDeps {
   paths: ProjectPaths;
   slides: SlideCatalog;
   events: JobEventSink;
-  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'>;
+  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'> & Partial<Pick<DaemonConfig, 'inferCellsInFlight'>>;
   /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** `tiles.updated` events are batched to at most one per this interval per job. */
@@ -44,6 +44,7 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       paths,
       patchSize: config.patchSize,
       blankPatchStd: config.blankPatchStd,
+      ...(config.inferCellsInFlight ? { cellsInFlight: config.inferCellsInFlight } : {}),
       acquisition: request.acquisition,
       focusRegions: deps.focus?.regions(request.slideId) ?? [],
       signal: ctx.signal,

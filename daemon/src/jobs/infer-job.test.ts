@@ -185,3 +185,72 @@ describe('runInference with an engine that asks for context', () => {
     expect(calls.get('4_1')?.margin).toBe(margin);
   });
 });
+
+describe('scoreCells with cells in flight', () => {
+  /** Runs the job over a 4×1 grid with an engine that logs when each cell's passes start and end. */
+  const run = async (cellsInFlight: number) => {
+    const path = join(files, `inflight-${cellsInFlight}.tif`);
+    await writeScrambledTiff(path, { width: 1024, height: 256, scramble: [] });
+    const res = await tp.app.request('/api/slides', {
+      method: 'POST',
+      headers: tp.auth,
+      body: JSON.stringify({ path }),
+    });
+    const { id: slideId } = (await res.json()) as { id: string };
+    const events: string[] = [];
+    const engine = { modelVersion: () => 3 } as ModelEngine;
+    engine.scorePatch = async (patch, size) => {
+      const cell = Math.round(patch[0]! * 255) % 4;
+      events.push(`passes ${cell}`);
+      await new Promise((r) => setTimeout(r, 5));
+      return { score: cell, mean: new Float32Array(size * size).fill(0.5), std: new Float32Array(size * size) };
+    };
+    const source = await tp.project.slides.open(slideId);
+    // Each cell's first pixel names it, so the engine can tell the cells apart.
+    const tagged: SlideSource = {
+      ...source,
+      readRegion: async (req) => {
+        const px = await source.readRegion(req);
+        px[0] = req.x / 256;
+        return px;
+      },
+    };
+    await runInference({
+      slideId,
+      source: tagged,
+      engine,
+      scores: tp.project.store.scores,
+      paths: tp.project.paths,
+      patchSize: 256,
+      blankPatchStd: 0,
+      cellsInFlight,
+      signal: new AbortController().signal,
+      onProgress: () => {},
+      onPatchScored: (region) => events.push(`written ${region.x / 256}`),
+    });
+    const rows = tp.project.store.scores.listInRange(slideId, 3, { col0: 0, col1: 3, row0: 0, row1: 0 });
+    return { events, scores: rows.map((r) => `${r.col}:${r.score}`).sort() };
+  };
+
+  it('runs the next cell’s passes while the current one is written, and still writes every cell in order', async () => {
+    const { events, scores } = await run(2);
+    expect(events.indexOf('passes 1')).toBeLessThan(events.indexOf('written 0'));
+    expect(events.filter((e) => e.startsWith('written'))).toEqual(['written 0', 'written 1', 'written 2', 'written 3']);
+    expect(scores).toEqual(['0:0', '1:1', '2:2', '3:3']);
+  });
+
+  it('with cellsInFlight 1 scores strictly one cell at a time', async () => {
+    const { events, scores } = await run(1);
+    expect(events).toEqual([
+      'passes 0',
+      'written 0',
+      'passes 1',
+      'written 1',
+      'passes 2',
+      'written 2',
+      'passes 3',
+      'written 3',
+    ]);
+    expect(scores).toEqual(['0:0', '1:1', '2:2', '3:3']);
+  });
+});

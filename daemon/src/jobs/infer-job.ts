@@ -28,6 +28,12 @@ export interface RunInferenceOptions {
   onProgress(done: number, total: number): void;
   /** Called after each scored patch is durable (map file, then row); `z` is the patch's section. */
   onPatchScored(region: Region, modelVersion: number, z: number): void;
+  /**
+   * Cells being read, scored or written at once (default 2): while one cell's acquisition, map and row are done on
+   * the event loop, the next one's read and Monte-Carlo passes (in the runner's worker thread) go on. Maps and rows
+   * are still written in cell order. 1 = strictly one cell at a time.
+   */
+  cellsInFlight?: number;
 }
 
 export interface RunInferenceResult {
@@ -109,24 +115,54 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
   let skippedBlank = 0;
   const corrupt: GridCell[] = [];
   options.onProgress(0, total);
-  for (const { col, row, z = 0 } of options.cells) {
-    signal.throwIfAborted();
+  type Scored = Awaited<ReturnType<ModelEngine['scorePatch']>>;
+  type Outcome = { kind: 'corrupt' } | { kind: 'blank' } | { kind: 'scored'; result: Scored };
+  const windowOf = ({ col, row }: GridCell) => {
     const x = col * size;
     const y = row * size;
-    const w = Math.min(size, source.width - x);
-    const h = Math.min(size, source.height - y);
-    const window = await readCellWindow(source, { x, y, size, margin: engine.contextMargin?.() ?? 0, z, signal });
-    if (window === undefined) {
+    return { x, y, w: Math.min(size, source.width - x), h: Math.min(size, source.height - y) };
+  };
+  const margin = engine.contextMargin?.() ?? 0;
+  const scoreCell = async (cell: GridCell): Promise<Outcome> => {
+    const { x, y, w, h } = windowOf(cell);
+    const z = cell.z ?? 0;
+    const window = await readCellWindow(source, { x, y, size, margin, z, signal });
+    if (window === undefined) return { kind: 'corrupt' };
+    if (intensityStd(cropBytes(window.pixels, window.size, window.margin, w, h)) < options.blankPatchStd) {
+      return { kind: 'blank' };
+    }
+    const result = await engine.scorePatch(affineValues(window.pixels, 1 / 255), size, signal, {
+      acquisition: options.acquisition,
+      valid: { width: w, height: h },
+      margin: window.margin,
+      seed: patchSeed(options.slideId, cell.col, cell.row, modelVersion, z),
+    });
+    return { kind: 'scored', result };
+  };
+  const depth = Math.max(1, options.cellsInFlight ?? 2);
+  const ahead: { cell: GridCell; outcome: Promise<Outcome> }[] = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < depth && next < options.cells.length) {
+      const cell = options.cells[next++]!;
+      const outcome = scoreCell(cell);
+      // Awaited in order below; a cell ahead that fails after an earlier one already threw must not go unhandled.
+      outcome.catch(() => {});
+      ahead.push({ cell, outcome });
+    }
+  };
+  fill();
+  for (let current = ahead.shift(); current !== undefined; current = ahead.shift()) {
+    const { col, row, z = 0 } = current.cell;
+    signal.throwIfAborted();
+    const { x, y, w, h } = windowOf(current.cell);
+    const outcome = await current.outcome;
+    if (outcome.kind === 'corrupt') {
       corrupt.push({ col, row, z });
-    } else if (intensityStd(cropBytes(window.pixels, window.size, window.margin, w, h)) < options.blankPatchStd) {
+    } else if (outcome.kind === 'blank') {
       skippedBlank++;
     } else {
-      const result = await engine.scorePatch(affineValues(window.pixels, 1 / 255), size, signal, {
-        acquisition: options.acquisition,
-        valid: { width: w, height: h },
-        margin: window.margin,
-        seed: patchSeed(options.slideId, col, row, modelVersion, z),
-      });
+      const { result } = outcome;
       signal.throwIfAborted();
       const mapFile = options.paths.scoreMap(options.slideId, modelVersion, col, row, z);
       await atomicWrite(mapFile, encodeScoreMap(result.mean, result.std));
@@ -148,6 +184,7 @@ export async function scoreCells(options: ScoreCellsOptions): Promise<RunInferen
     }
     done++;
     options.onProgress(done, total);
+    fill();
   }
   if (corrupt.length > 0) {
     const cells = corrupt.map((c) => `${c.col}_${c.row}${c.z ? `@z${c.z}` : ''}`);
