@@ -5,7 +5,7 @@ import { createFakeEngine, type FakeEngine } from '../testing/fake-engine.js';
 import { createTempProject, DEMO_IMAGE, type TempProject } from '../testing/temp-project.js';
 import { createSocketSession } from '../ws/socket.js';
 import { createAutoInfer } from './auto-infer.js';
-import { gridCells, patchSeed } from './infer-job.js';
+import { gridCells } from './infer-job.js';
 import type { JobEvent } from './job-events.js';
 import { createViewerFocus } from './viewer-focus.js';
 
@@ -62,15 +62,16 @@ async function annotateAndTrain(slideId: string): Promise<JobInfo> {
   return JobInfo.parse(await res.json());
 }
 
-/** The cells the engine scored at `version`, in order, read back from their MC seeds. */
-function scoredCells(engine: FakeEngine, slideId: string, version: number): string[] {
-  const bySeed = new Map(
-    gridCells({ width: 1541, height: 1096 }, 512).map((c) => [patchSeed(slideId, c.col, c.row, version), c]),
-  );
-  return engine.scored.flatMap((o) => {
-    const c = o?.seed === undefined ? undefined : bySeed.get(o.seed);
-    return c ? [`${c.col}_${c.row}`] : [];
-  });
+/**
+ * The cells scored at `version`, in the order their results were written (rows are inserted in cell order, while
+ * the reads and passes of two cells in flight may overlap in either order).
+ */
+function scoredCells(_engine: FakeEngine, slideId: string, version: number): string[] {
+  return (
+    t.project.store.db
+      .prepare('SELECT col, row FROM scores WHERE slide_id = ? AND model_version = ? ORDER BY rowid')
+      .all(slideId, version) as { col: number; row: number }[]
+  ).map((c) => `${c.col}_${c.row}`);
 }
 
 const inferStates = (sent: ServerMessage[]) =>
