@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, openStore } from './db.js';
@@ -115,4 +117,37 @@ describe('openStore', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM scores').get()).toEqual({ n: 2 });
     db.close();
   });
+});
+
+describe('several processes opening one new project at once', () => {
+  it('all succeed: each migration is applied once, inside a write transaction that reads the version again', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'activeseg-mig-race-'));
+    const dbModule = fileURLToPath(new URL('./db.ts', import.meta.url));
+    // Every child opens the store at the same wall-clock moment, so their first reads of user_version coincide.
+    const startAt = Date.now() + 1500;
+    const code = `const { openStore } = await import(${JSON.stringify(dbModule)});
+      while (Date.now() < ${startAt}) {}
+      const s = openStore(${JSON.stringify(shared)}, { busyTimeoutMs: 20000 });
+      s.close();`;
+    const runs = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+          });
+          child.on('exit', (c) => resolve({ code: c, stderr }));
+        }),
+    );
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r.code !== 0).map((r) => r.stderr.slice(0, 300))).toEqual([]);
+    const store = openStore(shared);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(loadMigrations().at(-1)?.version);
+    store.close();
+    rmSync(shared, { recursive: true, force: true });
+  }, 60_000);
 });

@@ -71,19 +71,27 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 export function migrate(db: Db, migrations: Migration[] = loadMigrations()): number {
-  let current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  let current = version();
   if (current > latest) {
     throw new Error(`project database is schema v${current}, newer than this daemon (v${latest}); upgrade activeseg`);
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
-    // One transaction per migration: a failed migration leaves the previous version intact.
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
-    current = m.version;
+    // One IMMEDIATE transaction per migration, the version read again inside it: a daemon and a worker (or two
+    // CLI runs) opening a new project at once must not both apply it ("table slides already exists"); the second
+    // waits for the write lock (busy_timeout), then finds the migration done. A failed migration leaves the previous
+    // version intact.
+    current = db
+      .transaction(() => {
+        const now = version();
+        if (now >= m.version) return now;
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+        return m.version;
+      })
+      .immediate();
   }
   return current;
 }
