@@ -198,7 +198,11 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
     slideView.sync(state.layers);
     if (state.slide?.id !== shownSlideId) annotationLayer.clear();
     shownSlideId = state.slide?.id;
-    annotationLayer.sync(state.annotations, state.layers.annotations);
+    // Each section of a volume shows its own annotations.
+    annotationLayer.sync(
+      state.annotations.filter((a) => (a.z ?? 0) === state.section),
+      state.layers.annotations,
+    );
     annotationLayer.setHidden(state.editing);
     changesLayer.sync(state.slide, state.changes);
     cursor.sync(state.tool);

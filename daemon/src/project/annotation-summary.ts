@@ -16,5 +16,6 @@ export function toAnnotationSummary(a: AnnotationRecord, pixelSize?: PixelSize):
     ...(a.supersedes === undefined ? {} : { supersedes: a.supersedes }),
     ...(a.supersededBy === undefined ? {} : { supersededBy: a.supersededBy }),
     patches: toAck(a).patches,
+    ...(a.z ? { z: a.z } : {}),
   };
 }

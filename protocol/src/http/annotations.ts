@@ -104,6 +104,8 @@ export const AnnotationSummary = z.object({
   supersededBy: Id.optional(),
   /** Grid cells the annotation trains (none for a history version). */
   patches: z.array(AnnotatedPatch),
+  /** Section of a volume it lies on; absent = 0. */
+  z: SectionIndex.optional(),
 });
 export type AnnotationSummary = z.infer<typeof AnnotationSummary>;
 

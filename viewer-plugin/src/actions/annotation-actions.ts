@@ -204,13 +204,19 @@ export function createAnnotationActions(
     },
     flyToAnnotation(annotationId) {
       const annotation = store.state.annotations.find((a) => a.id === annotationId);
-      if (annotation) flyTo(annotation.region);
+      // In a volume the annotation may lie on another section: show that one first.
+      if (annotation)
+        void deps.slides
+          .showSection(annotation.z ?? 0)
+          .then(() => flyTo(annotation.region))
+          .catch(deps.report);
     },
     async editAnnotation(annotationId) {
       const annotation = store.state.annotations.find((a) => a.id === annotationId);
       if (!annotation || !slideView.imageItem) return;
       const { region } = annotation;
       const data = await decodeMaskPng(await deps.http.getAnnotationMask(annotationId), region.width, region.height);
+      await deps.slides.showSection(annotation.z ?? 0);
       flyTo(region);
       notice(
         'muted',

@@ -12,9 +12,10 @@ const a = {
 };
 
 describe('annotation list formatting', () => {
-  it('names the region in image pixels and the version only once it was edited', () => {
+  it('names the region in image pixels, the section of a volume, and the version only once it was edited', () => {
     expect(formatAnnotationPlace(a)).toBe('512×256 at 1024,0');
     expect(formatAnnotationPlace({ ...a, version: 3 })).toBe('512×256 at 1024,0 · v3');
+    expect(formatAnnotationPlace({ ...a, z: 4, version: 2 })).toBe('512×256 at 1024,0 · section 5 · v2');
   });
 
   it('gives the area in px, with µm² when known', () => {

@@ -1,9 +1,10 @@
 import type { AnnotationSummary } from '@activeseg/protocol';
 
-/** "512×512 at 1024,0 · v2" : where the annotation is, in level-0 image pixels, and which version. */
+/** "512×512 at 1024,0 · section 3 · v2" : where the annotation is (level-0 image pixels, the section of a volume, 1-based), and which version. */
 export function formatAnnotationPlace(a: AnnotationSummary): string {
   const { x, y, width, height } = a.region;
-  return `${width}×${height} at ${x},${y}${a.version > 1 ? ` · v${a.version}` : ''}`;
+  const section = a.z === undefined ? '' : ` · section ${a.z + 1}`;
+  return `${width}×${height} at ${x},${y}${section}${a.version > 1 ? ` · v${a.version}` : ''}`;
 }
 
 /** Myelin area in image px, and in µm² when the slide's pixel size is known. */
