@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddSlideRequest } from '@activeseg/protocol';
 import { type Browser, chromium } from 'playwright-core';
 import { requireSystemCommand } from '../system/require-system-command.js';
 
@@ -16,12 +17,17 @@ export function ensureViewerBuilt(): void {
   if (!existsSync(PAGE)) execFileSync('npm', ['run', 'build', '-w', 'viewer-plugin'], { cwd: REPO, stdio: 'inherit' });
 }
 
-/** `POST /api/slides` by path; returns the new slide's id. */
-export async function addSlideByPath(origin: string, token: string, path: string = DEMO_IMAGE): Promise<string> {
+/** `POST /api/slides` by path (`extra`: the request's other fields, e.g. a `pixelSize`); returns the new slide's id. */
+export async function addSlideByPath(
+  origin: string,
+  token: string,
+  path: string = DEMO_IMAGE,
+  extra: Omit<AddSlideRequest, 'path'> = {},
+): Promise<string> {
   const res = await fetch(`${origin}/api/slides`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ path }),
+    body: JSON.stringify({ path, ...extra }),
   });
   if (res.status !== 201) throw new Error(`adding ${path}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, addSlideByPath, ensureViewerBuilt, launchChromium } from './e2e-setup.js';
+import { ARTIFACTS, addSlideByPath, DEMO_IMAGE, ensureViewerBuilt, launchChromium } from './e2e-setup.js';
 
 /**
  * The viewer page across a daemon's lifetime, in real Chromium against the real daemon (no model engine: the
@@ -12,6 +12,9 @@ import { ARTIFACTS, addSlideByPath, ensureViewerBuilt, launchChromium } from './
  */
 const OLD_TOKEN = 'session-token-old-0123456789';
 const NEW_TOKEN = 'session-token-new-9876543210';
+/** The demo slide (1541 × 1096) is given a pixel size, so the scale bar and the cursor readout show µm. */
+const PIXEL_SIZE = { x: 0.1, y: 0.1, unit: 'µm' as const };
+const SLIDE = { width: 1541, height: 1096 };
 
 interface Server {
   origin: string;
@@ -45,7 +48,7 @@ describe('viewer page across daemon restarts', () => {
     ensureViewerBuilt();
     projectDir = mkdtempSync(join(tmpdir(), 'activeseg-session-'));
     server = await start(OLD_TOKEN, 0);
-    slideId = await addSlideByPath(server.origin, OLD_TOKEN);
+    slideId = await addSlideByPath(server.origin, OLD_TOKEN, DEMO_IMAGE, { pixelSize: PIXEL_SIZE });
     browser = await launchChromium();
   }, 180_000);
 
@@ -54,6 +57,44 @@ describe('viewer page across daemon restarts', () => {
     await server?.close();
     if (projectDir) rmSync(projectDir, { recursive: true, force: true });
   });
+
+  it('reads out the level-0 pixel and its µm position under the pointer, and nothing off the slide', async () => {
+    const { page } = await openPage(OLD_TOKEN);
+    const scale = page.locator('[data-testid="activeseg-scale"]');
+    await scale.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await scale.textContent()).toMatch(/^\d+ µm$/);
+    const box = (await page.locator('#viewer').boundingBox())!;
+    const readout = page.locator('[data-testid="activeseg-cursor"]');
+    const read = async (): Promise<{ x: number; y: number; um: string } | undefined> => {
+      if (await readout.isHidden()) return undefined;
+      const m = /^x (\d+), y (\d+) px · ([\d.]+, [\d.]+) µm$/.exec((await readout.textContent()) ?? '');
+      return m ? { x: Number(m[1]), y: Number(m[2]), um: m[3]! } : undefined;
+    };
+    // The home view fits the whole slide, centred: the viewer's centre is the slide's centre.
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    await page.mouse.move(centre.x, centre.y);
+    await expect
+      .poll(async () => {
+        const at = await read();
+        return at && Math.abs(at.x - SLIDE.width / 2) <= 3 && Math.abs(at.y - SLIDE.height / 2) <= 3;
+      })
+      .toBe(true);
+    const mid = (await read())!;
+    expect(mid.um).toBe(`${(mid.x * PIXEL_SIZE.x).toFixed(1)}, ${(mid.y * PIXEL_SIZE.y).toFixed(1)}`);
+    // 200 screen px to the right is 200 / (screen px per image px of the fit) image pixels further.
+    const fit = Math.min(box.width / SLIDE.width, box.height / SLIDE.height);
+    await page.mouse.move(centre.x + 200, centre.y, { steps: 4 });
+    await expect.poll(async () => (await read())?.x).not.toBe(mid.x);
+    const right = (await read())!;
+    expect(Math.abs(right.x - mid.x - 200 / fit)).toBeLessThanOrEqual(3);
+    expect(right.y).toBe(mid.y);
+    await page.screenshot({ path: join(ARTIFACTS, 'session-cursor-readout.png') });
+    // Into the side panel: the pointer has left the slide.
+    await page.mouse.move(box.x + box.width + 40, centre.y, { steps: 4 });
+    await readout.waitFor({ state: 'hidden' });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('keeps retrying while the daemon is down, and stops with words once it refuses the token', async () => {
     const { page, sockets } = await openPage(OLD_TOKEN);

@@ -6,6 +6,7 @@ import { createViewerIntents } from './actions/create-viewer-intents.js';
 import { createHttpClient, type FetchLike } from './client/http-client.js';
 import type { ReconnectPolicy } from './client/reconnect-policy.js';
 import { createWsClient, type WebSocketConstructor } from './client/ws-client.js';
+import { bindCursorTracker } from './input/cursor-tracker.js';
 import { bindFileDrop } from './input/file-drop.js';
 import { bindKeyboardShortcuts } from './input/keyboard-shortcuts.js';
 import { createAnnotationLayer } from './layers/annotation-layer.js';
@@ -16,6 +17,7 @@ import { bindViewportReporter } from './layers/viewport-reporter.js';
 import { createAdjustPanel } from './panels/adjust-panel.js';
 import { createAnnotationsPanel } from './panels/annotations-panel.js';
 import { createConnectionPanel } from './panels/connection-panel.js';
+import { createCursorReadout } from './panels/cursor-readout.js';
 import { el } from './panels/el.js';
 import { createHelpOverlay } from './panels/help-overlay.js';
 import { createJobsPanel } from './panels/jobs-panel.js';
@@ -85,6 +87,7 @@ const VIEWER_PANELS: readonly CreatePanel[] = [
   createToolbar,
   createHelpOverlay,
   createScaleBar,
+  createCursorReadout,
   createUploadProgress,
   createSectionSlider,
 ];
@@ -222,6 +225,13 @@ export function attachActiveSeg(viewer: OpenSeadragon.Viewer, options: AttachAct
   viewer.addHandler('update-viewport', onZoom);
   cleanups.push(() => viewer.removeHandler('update-viewport', onZoom));
   cleanups.push(bindFileDrop({ element: viewer.element, onFile: intents.openLocalFile }));
+  cleanups.push(
+    bindCursorTracker({
+      viewer,
+      imageLayer: () => slideView.imageItem,
+      onMove: (pixel) => store.dispatch({ type: 'cursor.moved', pixel }),
+    }),
+  );
   cleanups.push(
     bindViewportReporter({
       viewer,

@@ -31,6 +31,14 @@ export function scaleBarFor(zoom: number, pixelSizeUm: number | undefined, maxPx
   const maxUm = maxPx * umPerScreenPx;
   const decade = 10 ** Math.floor(Math.log10(maxUm));
   const um = [5, 2, 1].map((m) => m * decade).find((v) => v <= maxUm) ?? decade;
-  const label = um >= 1000 ? `${um / 1000} mm` : um >= 1 ? `${um} µm` : `${Math.round(um * 1000)} nm`;
-  return { px: um / umPerScreenPx, label };
+  return { px: um / umPerScreenPx, label: formatLength(um) };
+}
+
+/**
+ * A 1-2-5 × 10ⁿ length given in µm, in the unit that keeps its number between 1 and 999: nm below 1 µm, mm from
+ * 1000 µm. `toPrecision` drops the float noise of `5 × 10⁻²` without rounding a sub-nm length to a wrong "1 nm".
+ */
+export function formatLength(um: number): string {
+  const [value, unit] = um >= 1000 ? [um / 1000, 'mm'] : um >= 1 ? [um, 'µm'] : [um * 1000, 'nm'];
+  return `${Number(value.toPrecision(6))} ${unit}`;
 }

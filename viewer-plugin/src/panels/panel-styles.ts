@@ -48,6 +48,8 @@ export const PANEL_STYLES = `
 .activeseg-scale { position: absolute; left: 10px; bottom: 10px; z-index: 15; pointer-events: none; font: 12px system-ui, sans-serif; color: #fff; text-shadow: 0 0 2px #000; display: flex; align-items: center; gap: 6px; }
 .activeseg-scale[hidden] { display: none; }
 .activeseg-scale .as-scale-line { height: 4px; background: #fff; border: 1px solid #000; }
+.activeseg-cursor { position: absolute; left: 10px; bottom: 30px; z-index: 15; pointer-events: none; font: 12px system-ui, sans-serif; font-variant-numeric: tabular-nums; color: #fff; text-shadow: 0 0 2px #000; white-space: nowrap; }
+.activeseg-cursor[hidden] { display: none; }
 .activeseg-drop { outline: 3px dashed #3d5afe; outline-offset: -6px; }
 .activeseg.activeseg-upload { position: absolute; left: 50%; bottom: 16px; transform: translateX(-50%); z-index: 25; display: flex; align-items: center; gap: 8px; padding: 6px 10px; border: 1px solid #444853; border-radius: 6px; box-shadow: 0 2px 8px #0008; }
 .activeseg.activeseg-upload[hidden] { display: none; }

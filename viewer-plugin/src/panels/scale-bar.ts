@@ -2,7 +2,7 @@ import { el } from './el.js';
 import { scaleBarFor } from './format-size.js';
 import { type CreatePanel, renderOnChange } from './panel.js';
 
-/** A µm scale bar over the slide, shown once the slide has a pixel size. */
+/** A scale bar over the slide (nm, µm or mm: `formatLength`), shown once the slide has a pixel size. */
 export const createScaleBar: CreatePanel = () => {
   const bar = el('div', { class: 'as-scale-line' });
   const label = el('span');

@@ -25,6 +25,21 @@ describe('reduceViewerState', () => {
     expect(run([{ type: 'section.changed', z: 1 }], flat)).toBe(flat);
   });
 
+  it('follows the pixel under the pointer, keeps the state while it stays on one pixel, and forgets it with the slide', () => {
+    const opened = run([{ type: 'slide.opened', slide: slide('sl_1') }]);
+    expect(opened.cursor).toBeUndefined();
+    const over = run([{ type: 'cursor.moved', pixel: { x: 12, y: 34 } }], opened);
+    expect(over.cursor).toEqual({ x: 12, y: 34 });
+    expect(reduceViewerState(over, { type: 'cursor.moved', pixel: { x: 12, y: 34 } })).toBe(over);
+    expect(run([{ type: 'cursor.moved', pixel: { x: 13, y: 34 } }], over).cursor).toEqual({ x: 13, y: 34 });
+    const off = run([{ type: 'cursor.moved', pixel: undefined }], over);
+    expect(off.cursor).toBeUndefined();
+    expect(reduceViewerState(off, { type: 'cursor.moved', pixel: undefined })).toBe(off);
+    // A pixel of the previous slide means nothing on the next one.
+    expect(run([{ type: 'slide.opened', slide: slide('sl_2') }], over).cursor).toBeUndefined();
+    expect(run([{ type: 'slide.closed' }], over).cursor).toBeUndefined();
+  });
+
   it('starts with the slide visible, prediction hidden, uncertainty shown at 0.85 and annotations at 0.6', () => {
     const s = initialViewerState();
     expect(s.layers).toEqual({

@@ -41,6 +41,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         holds: action.slide.id === state.slide?.id ? state.holds : [],
         learning: undefined,
         section: 0,
+        cursor: undefined,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -57,6 +58,7 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
         editing: undefined,
         holds: [],
         learning: undefined,
+        cursor: undefined,
       };
       for (const layer of TILE_LAYERS) next = withLayer(next, layer, { modelVersion: undefined });
       return next;
@@ -119,6 +121,13 @@ export function reduceViewerState(state: ViewerState, action: ViewerAction): Vie
       return { ...state, adjustment: normalizeAdjustment(action.adjustment) };
     case 'view.zoomed':
       return action.zoom === state.zoom ? state : { ...state, zoom: action.zoom };
+    case 'cursor.moved': {
+      // Most pointer moves stay on the same pixel (zoomed in) or off the slide: nothing to render then.
+      const { pixel } = action;
+      const same =
+        pixel === undefined ? state.cursor === undefined : pixel.x === state.cursor?.x && pixel.y === state.cursor.y;
+      return same ? state : { ...state, cursor: pixel };
+    }
     case 'upload.progress':
       return { ...state, upload: action.upload };
     case 'upload.ended':

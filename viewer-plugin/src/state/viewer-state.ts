@@ -94,6 +94,12 @@ export interface UploadView {
   readonly phase: 'sending' | 'ingesting';
 }
 
+/** A whole level-0 image pixel (column, row), counted as the daemon, annotations and exports count them. */
+export interface ImagePixel {
+  readonly x: number;
+  readonly y: number;
+}
+
 /**
  * Everything the panels render, in one serialisable object. OSD objects, sockets and canvases live outside it;
  * they follow it (wiring) or feed it (actions).
@@ -142,6 +148,8 @@ export interface ViewerState {
   readonly learning: LearningReport | undefined;
   /** Section of a volume shown (0-based; always 0 for a 2D slide). */
   readonly section: number;
+  /** The open slide's pixel under the pointer; undefined while the pointer is off the slide. */
+  readonly cursor: ImagePixel | undefined;
 }
 
 /** Everything that changes the state: server frames, answers to HTTP calls, and what the person did. */
@@ -177,6 +185,7 @@ export type ViewerAction =
   | { type: 'annotation.status'; notice: Notice }
   | { type: 'help.toggled'; open?: boolean }
   | { type: 'view.zoomed'; zoom: number | undefined }
+  | { type: 'cursor.moved'; pixel: ImagePixel | undefined }
   | { type: 'learning.loaded'; report: LearningReport }
   /** Show section `z` of the open volume (clamped to its sections). */
   | { type: 'section.changed'; z: number };
@@ -227,6 +236,7 @@ export function initialViewerState(options: InitialViewerStateOptions = {}): Vie
     upload: undefined,
     learning: undefined,
     section: 0,
+    cursor: undefined,
   };
 }
 
