@@ -101,6 +101,35 @@ describe('createModelEngine', () => {
     await again.dispose();
   });
 
+  it('two cells scored at once share one onnxruntime worker, and dispose leaves no worker thread behind', async () => {
+    const modelsDir = join(dir, 'models-concurrent');
+    const trainer = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
+    const size = 128;
+    const { image, labels } = syntheticPatch(size);
+    await trainer.train({
+      patches: [{ slideId: 's', col: 0, row: 0, size }],
+      loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
+      mode: 'scratch',
+      epochs: 1,
+      signal: new AbortController().signal,
+      onProgress: () => {},
+    });
+    await trainer.dispose();
+    const ports = () =>
+      (process as unknown as { _getActiveHandles(): object[] })
+        ._getActiveHandles()
+        .filter((h) => h.constructor.name === 'MessagePort').length;
+    const before = ports();
+    const engine = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm' });
+    const signal = new AbortController().signal;
+    // The infer job keeps two cells in flight: both ask for the runner of the same window size before either has it.
+    await Promise.all([engine.scorePatch(image, size, signal), engine.scorePatch(image, size, signal)]);
+    expect(ports() - before).toBeLessThanOrEqual(1);
+    await engine.dispose();
+    // A leaked worker keeps the daemon's process alive after `serve` has closed everything else.
+    await expect.poll(ports, { timeout: 5000 }).toBe(before);
+  });
+
   it('skips a corrupt current version and falls back to the last readable one', async () => {
     const modelsDir = join(dir, 'models');
     await mkdir(versionDir(modelsDir, 2), { recursive: true });

@@ -156,9 +156,25 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     return run;
   };
 
-  const runnerFor = async (c: Current, size: number): Promise<McRunner> => {
+  /** Runners being created, per model and window size: concurrent cells (two in flight) must share one. */
+  const creating = new WeakMap<Current, Map<number, Promise<McRunner>>>();
+  const runnerFor = (c: Current, size: number): Promise<McRunner> => {
     const existing = c.bySize.get(size);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
+    let pending = creating.get(c);
+    if (!pending) {
+      pending = new Map();
+      creating.set(c, pending);
+    }
+    const inFlight = pending.get(size);
+    if (inFlight) return inFlight;
+    // A second runner for the same size would overwrite the first in `bySize`, leaving its worker thread (and its
+    // onnxruntime threads) running until the process exits, which then never exits on its own.
+    const created = createRunner(c, size).finally(() => pending.delete(size));
+    pending.set(size, created);
+    return created;
+  };
+  const createRunner = async (c: Current, size: number): Promise<McRunner> => {
     const model = createUnet({ ...c.config, inputSize: size, initSeed: 1 });
     restoreWeights(model, snapshotWeights(c.model));
     const inner = await createMcRunner(model, { onnx: useOnnx, serving: true, ...options.mcRunner });
