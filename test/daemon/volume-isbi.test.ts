@@ -274,6 +274,9 @@ describe('the ISBI 2012 stack as a multi-page TIFF walks the whole loop', () => 
     const before = engine.modelVersion();
     const job = await runJob({ kind: 'train', mode: 'finetune', epochs: 1 });
     expect(job.state, JSON.stringify(job.error)).toBe('done');
+    // One epoch on one cell may score below the current model on its validation patches and be kept aside; the
+    // overlays of every section are about to be re-scored at the version trained on this section, so make it current.
+    if (engine.modelVersion() !== before + 1) await engine.promote(before + 1);
     expect(engine.modelVersion()).toBe(before + 1);
     expect(trainedOn.map((t) => t.ref)).toEqual([
       { slideId: slide.id, col: 0, row: 0, size: PATCH, z: annotatedSection },
