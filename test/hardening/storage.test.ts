@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { AnnotationAck, AnnotationList, ErrorBody, SlideInfo } from '@activeseg/protocol';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SLIDE } from './harness/fuzz-target.js';
 import { bindReadOnly, canMount, mountTmpfs } from './harness/mounts.js';
 import { rawRequest } from './harness/run-fuzz.js';
@@ -11,13 +11,9 @@ import { spawnDaemon } from './harness/spawn-daemon.js';
 import { integrityCheck, listFiles, storeDigest } from './harness/store-digest.js';
 
 // Real filesystems, not an injected fs: a small tmpfs that fills up, and a read-only bind mount over the project's
-// annotation and tile-cache folders. Needs mount rights (root in the dev container); skipped elsewhere.
+// annotation and tile-cache folders. Needs mount rights (root, as `npm test` in CI and the dev container run): without
+// them the tests fail saying so, they never skip.
 const mountable = canMount();
-if (!mountable) {
-  console.warn(
-    '[storage.test] SKIPPED the full/read-only filesystem tests: mounting a tmpfs needs root (CI runs as root)',
-  );
-}
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -52,7 +48,12 @@ async function setup(projectDir: string) {
 
 const errorOf = (body: unknown) => ErrorBody.parse(body).error;
 
-describe.skipIf(!mountable)('project folder on a full or read-only filesystem', () => {
+describe('project folder on a full or read-only filesystem', () => {
+  beforeAll(() => {
+    if (!mountable) {
+      throw new Error('mounting a tmpfs needs root (CAP_SYS_ADMIN): run `sudo npm test`, as CI does');
+    }
+  });
   it('disk full (tmpfs): annotation writes fail with a clear message, nothing half-written, recovers when freed', async () => {
     const fs = mountTmpfs(24);
     cleanups.push(() => fs.unmount());

@@ -14,10 +14,11 @@ const DEMO = fileURLToPath(new URL('../../../demo/axondeepseg-sem/', import.meta
 const SHARED_DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const SHARED_SEM = join(SHARED_DATA, 'axondeepseg-sem');
 const SHARED_ISBI = join(SHARED_DATA, 'isbi2012-em-membrane');
-for (const dir of [SHARED_SEM, SHARED_ISBI]) {
-  // Said out loud, never a silent skip: a clone without the development data runs the rest.
-  if (!existsSync(dir))
-    console.warn(`[load-dataset.test] SKIPPED the ${dir} tests: that development data set is not beside the repo`);
+/** These tests need the development data beside the repo: without it they fail saying so, they never skip. */
+function requireSharedData(dir: string): void {
+  if (!existsSync(dir)) {
+    throw new Error(`${dir} is missing: these tests need the development data set in ../shared/data beside the repo`);
+  }
 }
 
 let root = '';
@@ -83,7 +84,8 @@ describe('loadDataset on the demo data', () => {
   });
 });
 
-describe.skipIf(!existsSync(SHARED_SEM))('loadDataset on the composite AxonDeepSeg masks', () => {
+describe('loadDataset on the composite AxonDeepSeg masks', () => {
+  beforeAll(() => requireSharedData(SHARED_SEM));
   it('maps 127/128 to myelin and ignores exactly the 9 rat2 strays', async () => {
     const { items } = await loadDataset({
       dir: SHARED_SEM,
@@ -104,7 +106,8 @@ describe.skipIf(!existsSync(SHARED_SEM))('loadDataset on the composite AxonDeepS
   });
 });
 
-describe.skipIf(!existsSync(SHARED_ISBI))('loadDataset on ISBI 2012', () => {
+describe('loadDataset on ISBI 2012', () => {
+  beforeAll(() => requireSharedData(SHARED_ISBI));
   it('loads 22 slices with the membrane as foreground', async () => {
     const { items } = await loadDataset({ dir: SHARED_ISBI, masks: 'masks', mapping: maskMappingPresets.isbiMembrane });
     expect(items).toHaveLength(22);

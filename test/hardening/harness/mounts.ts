@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const run = (args: string[]) => execFileSync('mount', args, { stdio: 'pipe' });
 const umount = (path: string) => execFileSync('umount', [path], { stdio: 'pipe' });
 
-/** Whether this process may mount (root with CAP_SYS_ADMIN, as in the dev container); tests skip otherwise. */
+/** Whether this process may mount (root with CAP_SYS_ADMIN, as in the dev container); the tests that need it fail otherwise. */
 export function canMount(): boolean {
   const probe = mkdtempSync(join(tmpdir(), 'activeseg-mount-probe-'));
   try {
