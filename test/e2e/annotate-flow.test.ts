@@ -1,11 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemCommand } from '../system/require-system-command.js';
-import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from './e2e-setup.js';
+import {
+  ARTIFACTS,
+  DEMO_IMAGE,
+  ensureViewerBuilt,
+  launchChromium,
+  REPO,
+  type ScoredDaemon,
+  startScoredDaemon,
+} from './e2e-setup.js';
 
 /**
  * Browser end-to-end: the real daemon (startServer, real model engine, real jobs) serves the built viewer page
@@ -20,16 +27,9 @@ import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from '
  */
 const TOKEN = 'e2e-token-0123456789abcdef';
 
-interface Server {
-  origin: string;
-  url: string;
-  close(): Promise<void>;
-}
-
 describe('viewer e2e against the real daemon', () => {
   let browser: Browser | undefined;
-  let server: Server | undefined;
-  let projectDir = '';
+  let server: ScoredDaemon | undefined;
   let slideId = '';
   let page: Page;
   const errors: string[] = [];
@@ -38,63 +38,15 @@ describe('viewer e2e against the real daemon', () => {
   /** The `slide.viewport` frames the page sent (the region on screen, which the daemon scores first). */
   const viewports: { slideId: string; region: { x: number; y: number; width: number; height: number } }[] = [];
 
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${server!.origin}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    });
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-    return body;
-  };
+  const api = <T>(path: string, init: RequestInit = {}): Promise<T> => server!.api<T>(path, init);
 
   beforeAll(async () => {
     // First, so a machine without Chromium fails in a second with the command to install it.
     requireSystemCommand('chromium');
     ensureViewerBuilt();
-    projectDir = mkdtempSync(join(tmpdir(), 'activeseg-e2e-'));
-    // Imported here so a daemon that does not build yet fails this suite, not collection of the others.
-    const { startServer } = await import('../../daemon/src/server.js');
-    const { createModelEngine } = await import('../../daemon/src/engine/model-engine.js');
-    const { getPreset } = await import('../../daemon/src/training/presets.js');
-    const { bootstrapDemoModel } = await import('../../daemon/src/cli/bootstrap-demo-model.js');
-    const { selectBackend } = await import('../../daemon/src/model/backend.js');
-    // Registers the tfjs backend the engine will use, as `activeseg serve` does.
-    const backend = await selectBackend({ purpose: 'train' });
-    const engine = await createModelEngine({
-      modelsDir: join(projectDir, 'models'),
-      preset: getPreset('tiny'),
-      tfjsBackend: backend.name,
-      mcPasses: 4,
-      seed: 1,
-      log: () => {},
-    });
-    // Version 0 cannot infer; a one-epoch model on the other demo images is enough to produce overlays.
-    await bootstrapDemoModel({
-      engine,
-      dataDir: join(REPO, 'demo', 'axondeepseg-sem'),
-      preset: getPreset('tiny'),
-      excludeImage: 'sub-rat8_sample-V915',
-      epochs: 1,
-    });
-    server = await startServer({ projectDir, port: 0, token: TOKEN, engine, log: () => {} });
-    const slide = await api<{ id: string }>('/api/slides', {
-      method: 'POST',
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    slideId = slide.id;
-    // Inference first, so the page opens with overlays and suggestions to click.
-    const job = await api<{ id: string }>('/api/jobs', {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'infer', slideId, acquisition: 'uncertainty' }),
-    });
-    for (let i = 0; i < 600; i++) {
-      const info = await api<{ state: string; error?: unknown }>(`/api/jobs/${job.id}`);
-      if (info.state === 'done') break;
-      if (info.state === 'failed' || info.state === 'cancelled')
-        throw new Error(`inference ${info.state}: ${JSON.stringify(info.error)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    // The real daemon with the demo slide scored first, so the page opens with overlays and suggestions to click.
+    server = await startScoredDaemon({ token: TOKEN });
+    slideId = server.slideId;
     browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
@@ -113,7 +65,6 @@ describe('viewer e2e against the real daemon', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (projectDir) rmSync(projectDir, { recursive: true, force: true });
   });
 
   it('serves the built viewer page at / without a token', async () => {

@@ -1,11 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemCommand } from '../system/require-system-command.js';
-import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from './e2e-setup.js';
+import {
+  ARTIFACTS,
+  DEMO_IMAGE,
+  type E2eDaemon,
+  ensureViewerBuilt,
+  launchChromium,
+  REPO,
+  startE2eDaemon,
+} from './e2e-setup.js';
 
 /**
  * Browser end-to-end of the model timeline: the real daemon starts from the shipped base model (v1); one 512² cell of
@@ -18,11 +24,6 @@ import { ARTIFACTS, DEMO_IMAGE, ensureViewerBuilt, launchChromium, REPO } from '
 const TOKEN = 'e2e-token-models-0123456789';
 const DEMO_MASK = join(REPO, 'demo', 'axondeepseg-sem', 'masks-myelin', 'sub-rat8_sample-V915.png');
 const LABEL = 'backend onnxruntime cpu (MC) · onnxruntime graph (training)';
-
-interface Server {
-  origin: string;
-  close(): Promise<void>;
-}
 
 /** Row-major RLE of a 0/1 mask, starting with a background run (the annotation wire format). */
 function rle(mask: Uint8Array): number[] {
@@ -43,23 +44,14 @@ function rle(mask: Uint8Array): number[] {
 
 describe('model timeline e2e against the real daemon', () => {
   let browser: Browser | undefined;
-  let server: Server | undefined;
-  let projectDir = '';
+  let server: E2eDaemon | undefined;
   let slideId = '';
   let page: Page;
   const errors: string[] = [];
   /** `?v=` of every uncertainty tile the page loaded, in order. */
   const overlayVersions: number[] = [];
 
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${server!.origin}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    });
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-    return body;
-  };
+  const api = <T>(path: string, init: RequestInit = {}): Promise<T> => server!.api<T>(path, init);
   const waitForJob = async (id: string) => {
     for (let i = 0; i < 600; i++) {
       const info = await api<{ state: string; error?: unknown; warning?: string }>(`/api/jobs/${id}`);
@@ -84,25 +76,8 @@ describe('model timeline e2e against the real daemon', () => {
   beforeAll(async () => {
     requireSystemCommand('chromium');
     ensureViewerBuilt();
-    projectDir = mkdtempSync(join(tmpdir(), 'activeseg-e2e-models-'));
-    const { startServer } = await import('../../daemon/src/server.js');
-    const { createModelEngine } = await import('../../daemon/src/engine/model-engine.js');
-    const { getPreset } = await import('../../daemon/src/training/presets.js');
-    const { adoptBaseModel } = await import('../../daemon/src/cli/base-model.js');
-    const { selectBackend } = await import('../../daemon/src/model/backend.js');
-    const backend = await selectBackend({ purpose: 'train' });
-    const engine = await createModelEngine({
-      modelsDir: join(projectDir, 'models'),
-      preset: getPreset('tiny'),
-      tfjsBackend: backend.name,
-      mcPasses: 4,
-      seed: 1,
-      log: () => {},
-    });
     // v1 is the shipped base model, as `activeseg serve` starts a new project.
-    const base = await adoptBaseModel(engine, { kind: 'demo' }, getPreset('tiny'));
-    expect(base.version).toBe(1);
-    server = await startServer({ projectDir, port: 0, token: TOKEN, engine, log: () => {} });
+    server = await startE2eDaemon({ token: TOKEN, model: 'base' });
     slideId = (await api<{ id: string }>('/api/slides', { method: 'POST', body: JSON.stringify({ path: DEMO_IMAGE }) }))
       .id;
     // One whole 512² cell labelled with the data set's true myelin mask: enough patches to hold a validation set out.
@@ -127,7 +102,6 @@ describe('model timeline e2e against the real daemon', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (projectDir) rmSync(projectDir, { recursive: true, force: true });
   });
 
   it('shows one backend label to a page that connected before the first scoring and to one after', async () => {

@@ -5,7 +5,15 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireSystemCommand } from '../system/require-system-command.js';
-import { ARTIFACTS, ensureViewerBuilt, launchChromium, REPO } from './e2e-setup.js';
+import {
+  ARTIFACTS,
+  type E2eDaemon,
+  ensureViewerBuilt,
+  launchChromium,
+  REPO,
+  scoreSlide,
+  startE2eDaemon,
+} from './e2e-setup.js';
 
 /**
  * Browser end-to-end on a real serial-section stack: the first sections of the ISBI 2012 TEM set (../shared/data,
@@ -24,22 +32,14 @@ interface Suggestions {
 
 describe('viewer e2e on a volume', () => {
   let browser: Browser | undefined;
-  let server: { origin: string; close(): Promise<void> } | undefined;
+  let server: E2eDaemon | undefined;
   let dir = '';
   let slideId = '';
   let page: Page;
   const errors: string[] = [];
   const tileSections = new Set<string>();
 
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${server!.origin}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    });
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-    return body;
-  };
+  const api = <T>(path: string, init: RequestInit = {}): Promise<T> => server!.api<T>(path, init);
 
   beforeAll(async () => {
     requireSystemCommand('chromium');
@@ -54,52 +54,15 @@ describe('viewer e2e on a volume', () => {
       .toColourspace('b-w')
       .tiff({ compression: 'deflate' })
       .toFile(join(dir, 'isbi-stack.tif'));
-    const { startServer } = await import('../../daemon/src/server.js');
-    const { createModelEngine } = await import('../../daemon/src/engine/model-engine.js');
-    const { getPreset } = await import('../../daemon/src/training/presets.js');
-    const { bootstrapDemoModel } = await import('../../daemon/src/cli/bootstrap-demo-model.js');
-    const { selectBackend } = await import('../../daemon/src/model/backend.js');
-    const backend = await selectBackend({ purpose: 'train' });
-    const engine = await createModelEngine({
-      modelsDir: join(dir, 'project', 'models'),
-      preset: getPreset('tiny'),
-      tfjsBackend: backend.name,
-      mcPasses: 4,
-      seed: 1,
-      log: () => {},
-    });
-    await bootstrapDemoModel({
-      engine,
-      dataDir: join(REPO, 'demo', 'axondeepseg-sem'),
-      preset: getPreset('tiny'),
-      excludeImage: 'sub-rat8_sample-V915',
-      epochs: 1,
-    });
-    server = await startServer({
-      projectDir: join(dir, 'project'),
-      port: 0,
-      token: TOKEN,
-      engine,
-      config: { patchSize: 256 },
-      log: () => {},
-    });
+    // Cells of 256² so the 512² sections hold a 2 × 2 grid each.
+    server = await startE2eDaemon({ token: TOKEN, config: { patchSize: 256 } });
     slideId = (
       await api<{ id: string }>('/api/slides', {
         method: 'POST',
         body: JSON.stringify({ path: join(dir, 'isbi-stack.tif') }),
       })
     ).id;
-    const job = await api<{ id: string }>('/api/jobs', {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'infer', slideId, acquisition: 'uncertainty' }),
-    });
-    for (let i = 0; i < 600; i++) {
-      const info = await api<{ state: string; error?: unknown }>(`/api/jobs/${job.id}`);
-      if (info.state === 'done') break;
-      if (info.state === 'failed' || info.state === 'cancelled')
-        throw new Error(`inference ${info.state}: ${JSON.stringify(info.error)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await scoreSlide(server, slideId);
     browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => errors.push(e.message));
