@@ -1,8 +1,8 @@
-import { JobInfo, PROTOCOL_VERSION, type Region, type ServerMessage, SlideInfo } from '@activeseg/protocol';
+import { JobInfo, PROTOCOL_VERSION, type Region, type ServerMessage } from '@activeseg/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonConfig } from '../config.js';
 import { createFakeEngine, type FakeEngine } from '../testing/fake-engine.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../testing/temp-project.js';
 import { createSocketSession } from '../ws/socket.js';
 import { createAutoInfer } from './auto-infer.js';
 import { gridCells } from './infer-job.js';
@@ -34,12 +34,7 @@ async function setup(engine: FakeEngine, config: Partial<DaemonConfig> = {}) {
   });
   const frame = (msg: unknown) => session.onMessage(JSON.stringify(msg));
   frame({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  const slide = SlideInfo.parse(await res.json());
+  const slide = await addDemoSlide(t);
   return { sent, slide, frame, session };
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SlideInfo } from '@activeseg/protocol';
 import type { Hono } from 'hono';
 import { createApp } from '../app.js';
 import { composeProject, type Project } from '../compose-project.js';
@@ -54,4 +55,15 @@ export function createTempProject(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Adds the demo slide through `POST /api/slides`, as a client would; throws with the answer if it is refused. */
+export async function addDemoSlide(t: Pick<TempProject, 'app' | 'auth'>): Promise<SlideInfo> {
+  const res = await t.app.request('/api/slides', {
+    method: 'POST',
+    headers: t.auth,
+    body: JSON.stringify({ path: DEMO_IMAGE }),
+  });
+  if (res.status !== 201) throw new Error(`adding the demo slide: ${res.status} ${await res.text()}`);
+  return SlideInfo.parse(await res.json());
 }

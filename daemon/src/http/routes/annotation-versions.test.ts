@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPatchLabels } from '../../project/load-patch-labels.js';
 import { openStore } from '../../store/db.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 let slideId: string;
@@ -194,12 +194,7 @@ describe('annotation list, mask, edit and delete', () => {
   });
 
   it('announces an added slide to every page (slide.added)', async () => {
-    const res = await t.app.request('/api/slides', {
-      method: 'POST',
-      headers: t.auth,
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    const added = SlideInfo.parse(await res.json());
+    const added = await addDemoSlide(t);
     expect(frames.filter((f) => f.type === 'slide.added').map((f) => f.type === 'slide.added' && f.slide)).toEqual([
       expect.objectContaining({ id: slideId }),
       added,

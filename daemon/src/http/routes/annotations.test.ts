@@ -1,20 +1,15 @@
 import { existsSync } from 'node:fs';
-import { AnnotationAck, AnnotationList, ErrorBody, SlideInfo } from '@activeseg/protocol';
+import { AnnotationAck, AnnotationList, ErrorBody } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPatchLabels } from '../../project/load-patch-labels.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 let slideId: string;
 beforeEach(async () => {
   t = createTempProject({ config: { maxAnnotationPixels: 1000 * 1000 } });
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  slideId = SlideInfo.parse(await res.json()).id;
+  slideId = (await addDemoSlide(t)).id;
 });
 afterEach(() => t.dispose());
 

@@ -1,10 +1,10 @@
-import { ErrorBody, SlideInfo } from '@activeseg/protocol';
+import { ErrorBody } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GAINED_RGBA, LOST_RGBA } from '../../project/render-changed-tile.js';
 import { atomicWrite } from '../../store/atomic-write.js';
 import { encodeScoreMap } from '../../store/score-map.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 afterEach(() => t.dispose());
@@ -34,12 +34,7 @@ async function storePrediction(slideId: string, version: number, myelin: (x: num
 describe('what changed between two model versions', () => {
   it('marks the pixels whose thresholded prediction flipped: gained magenta, lost cyan, the rest transparent', async () => {
     t = createTempProject();
-    const res = await t.app.request('/api/slides', {
-      method: 'POST',
-      headers: t.auth,
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    const slide = SlideInfo.parse(await res.json());
+    const slide = await addDemoSlide(t);
     // v1: myelin in the top 128 rows; v2: myelin everywhere right of x = 64.
     await storePrediction(slide.id, 1, (_x, y) => y < 128);
     await storePrediction(slide.id, 2, (x) => x >= 64);
@@ -79,12 +74,7 @@ describe('what changed between two model versions', () => {
 
   it('refuses a version the slide has no prediction at, naming the parameter, and malformed versions', async () => {
     t = createTempProject();
-    const res = await t.app.request('/api/slides', {
-      method: 'POST',
-      headers: t.auth,
-      body: JSON.stringify({ path: DEMO_IMAGE }),
-    });
-    const slide = SlideInfo.parse(await res.json());
+    const slide = await addDemoSlide(t);
     await storePrediction(slide.id, 1, () => true);
     const get = (q: string) => t.app.request(`/api/slides/${slide.id}/changes/0/0_0.png?${q}`, { headers: t.auth });
     const missing = await get('from=1&to=7');

@@ -1,22 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorBody, SlideInfo } from '@activeseg/protocol';
+import { ErrorBody } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelEngine } from '../../engine/model-engine-api.js';
 import { versionDir } from '../../engine/model-store.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 afterEach(() => t.dispose());
 
 const addDemo = async () => {
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  return SlideInfo.parse(await res.json());
+  return await addDemoSlide(t);
 };
 
 const annotate = async (

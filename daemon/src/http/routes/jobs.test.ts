@@ -1,9 +1,9 @@
-import { ErrorBody, JobInfo, type ServerMessage, SlideInfo, SuggestionList } from '@activeseg/protocol';
+import { ErrorBody, JobInfo, type ServerMessage, SuggestionList } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelEngine } from '../../engine/model-engine-api.js';
 import { createFakeEngine } from '../../testing/fake-engine.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 afterEach(() => t.dispose());
@@ -17,12 +17,7 @@ async function setup(engine: ModelEngine | null) {
     send: (d) => sent.push(JSON.parse(d) as ServerMessage),
     terminate() {},
   });
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  return { sent, slide: SlideInfo.parse(await res.json()) };
+  return { sent, slide: await addDemoSlide(t) };
 }
 
 const startJob = async (body: unknown) => {

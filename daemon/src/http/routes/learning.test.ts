@@ -1,18 +1,13 @@
-import { AnnotationAck, ErrorBody, LearningReport, SlideInfo, SuggestionList } from '@activeseg/protocol';
+import { AnnotationAck, ErrorBody, LearningReport, SuggestionList } from '@activeseg/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 import { writePrediction } from '../../testing/write-prediction.js';
 
 let t: TempProject;
 let slideId: string;
 beforeEach(async () => {
   t = createTempProject();
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  slideId = SlideInfo.parse(await res.json()).id;
+  slideId = (await addDemoSlide(t)).id;
   t.project.store.modelVersions.insert({ version: 1, mode: 'import', jobId: null, metrics: null, createdAt: 'x' });
   // The demo slide is a 4 × 3 grid of 512² cells; version 1 predicts myelin everywhere, cell i scores 12 − i.
   for (let i = 0; i < 12; i++) {

@@ -1,17 +1,12 @@
-import { AnnotationAck, ErrorBody, ProjectSettings, SlideInfo, SuggestionList } from '@activeseg/protocol';
+import { AnnotationAck, ErrorBody, ProjectSettings, SuggestionList } from '@activeseg/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 let slideId: string;
 beforeEach(async () => {
   t = createTempProject({ config: { patchSize: 16, dziTileSize: 16 } });
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  slideId = SlideInfo.parse(await res.json()).id;
+  slideId = (await addDemoSlide(t)).id;
   // 20 × 20 scored cells of version 1, cell i scoring 400 − i (the list needs rows only, not maps).
   for (let i = 0; i < 400; i++) {
     t.project.store.scores.upsert({

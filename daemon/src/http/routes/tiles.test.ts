@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorBody, SlideInfo } from '@activeseg/protocol';
+import { ErrorBody, type SlideInfo } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../../testing/temp-project.js';
 
 let t: TempProject;
 afterEach(() => t.dispose());
@@ -17,12 +17,7 @@ const cacheEntries = (): number => {
 /** A project with the demo slide and one scored cell at model version 2 (its map file is absent: transparent). */
 async function scoredSlide(): Promise<SlideInfo> {
   t = createTempProject();
-  const res = await t.app.request('/api/slides', {
-    method: 'POST',
-    headers: t.auth,
-    body: JSON.stringify({ path: DEMO_IMAGE }),
-  });
-  const slide = SlideInfo.parse(await res.json());
+  const slide = await addDemoSlide(t);
   t.project.store.scores.upsert({
     slideId: slide.id,
     modelVersion: 2,
