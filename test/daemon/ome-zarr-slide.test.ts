@@ -7,12 +7,11 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
-import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
-import { selectBackend } from '../../daemon/src/model/backend.js';
+import type { ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { type StartServerResult, startServer } from '../../daemon/src/server.js';
 import { openStore } from '../../daemon/src/store/db.js';
 import { decodeScoreMap } from '../../daemon/src/store/score-map.js';
-import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
+import { createScoringMicroEngine } from '../../daemon/src/testing/micro-engine.js';
 import { DEMO_IMAGE } from '../../daemon/src/testing/temp-project.js';
 import { bandsOf, writeOmeZarr } from '../../daemon/src/testing/write-ome-zarr.js';
 
@@ -35,30 +34,11 @@ beforeAll(async () => {
       pixelSizeNm: 50,
     });
   }
-  await selectBackend({ purpose: 'train' });
-  engine = await createModelEngine({
-    modelsDir: join(dir, 'models'),
-    preset: MICRO_PRESET,
-    tfjsBackend: 'wasm',
-    onnx: false,
-    log: () => {},
-  });
   // Version 0 cannot score: one short fine-tune on a patch of the same texture gives a model that can.
-  const size = 64;
-  const patch = new Float32Array(size * size);
-  for (let i = 0; i < patch.length; i++) patch[i] = image.data[(i >> 6) * image.width + (i & 63)]! / 255;
-  await engine.train({
-    patches: [{ slideId: 's', col: 0, row: 0, size }],
-    loadPatch: async () => ({
-      size,
-      image: patch,
-      labels: Uint8Array.from(patch, (v) => (v > 0.5 ? 1 : 0)),
-      weight: new Uint8Array(size * size).fill(1),
-    }),
-    mode: 'finetune',
-    epochs: 1,
-    signal: new AbortController().signal,
-    onProgress: () => {},
+  engine = await createScoringMicroEngine({
+    modelsDir: join(dir, 'models'),
+    grey: image,
+    label: (v) => (v > 0.5 ? 1 : 0),
   });
   server = await startServer({ projectDir: join(dir, 'project'), port: 0, host: '127.0.0.1', engine, log: () => {} });
 }, 120_000);

@@ -17,12 +17,11 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
-import { createModelEngine, type ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
+import type { ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import type { ModelEngine, TrainingPatch, TrainingPatchRef } from '../../daemon/src/engine/model-engine-api.js';
-import { selectBackend } from '../../daemon/src/model/backend.js';
 import { type StartServerResult, startServer } from '../../daemon/src/server.js';
 import { openStore } from '../../daemon/src/store/db.js';
-import { MICRO_PRESET } from '../../daemon/src/testing/micro-preset.js';
+import { createScoringMicroEngine } from '../../daemon/src/testing/micro-engine.js';
 import { writeOmeZarr } from '../../daemon/src/testing/write-ome-zarr.js';
 
 /**
@@ -67,30 +66,11 @@ beforeAll(async () => {
     pixelSizeNm: 4,
     band: (y0, rows, z) => sections[z]!.subarray(y0 * SIZE, (y0 + rows) * SIZE),
   });
-  await selectBackend({ purpose: 'train' });
-  engine = await createModelEngine({
-    modelsDir: join(dir, 'models'),
-    preset: MICRO_PRESET,
-    tfjsBackend: 'wasm',
-    onnx: false,
-    log: () => {},
-  });
   // Version 0 cannot score: one short fine-tune on a section-0 patch gives a model that can.
-  const size = 64;
-  const patch = new Float32Array(size * size);
-  for (let i = 0; i < patch.length; i++) patch[i] = sections[0]![(i >> 6) * SIZE + (i & 63)]! / 255;
-  await engine.train({
-    patches: [{ slideId: 's', col: 0, row: 0, size }],
-    loadPatch: async () => ({
-      size,
-      image: patch,
-      labels: Uint8Array.from(patch, (v) => (v < 0.4 ? 1 : 0)),
-      weight: new Uint8Array(size * size).fill(1),
-    }),
-    mode: 'finetune',
-    epochs: 1,
-    signal: new AbortController().signal,
-    onProgress: () => {},
+  engine = await createScoringMicroEngine({
+    modelsDir: join(dir, 'models'),
+    grey: { data: sections[0]!, width: SIZE },
+    label: (v) => (v < 0.4 ? 1 : 0),
   });
   const spy: ModelEngine = {
     get backendName() {
