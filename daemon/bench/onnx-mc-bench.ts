@@ -8,7 +8,8 @@
  *   npx tsx daemon/bench/onnx-mc-bench.ts --variants inputs   # only the default export (engine-drawn masks)
  *   npx tsx daemon/bench/onnx-mc-bench.ts --size 512 --passes 4 --batch 2 --profile   # + onnxruntime's per-op times
  *
- * Variants: 'inputs' = dropout masks drawn by the engine and fed as graph inputs (the default export), 'graph' = masks
+ * Variants: 'inputs' = dropout masks drawn by the engine and fed as graph inputs (the default export), 'shared' = the
+ * same with the layers before the first dropout run once per patch (`sharedPrefix`, what the daemon runs), 'graph' = masks
  * drawn in-graph by RandomUniformLike, 'none' = no dropout (one batch, the reference for the dropout overhead). Peak
  * RSS is the process' high-water mark so far, so run one variant per process to attribute it. `--profile` writes
  * onnxruntime's profile to runs/bench/onnx-mc-profile-* and prints kernel time per op type and pass (timed runs only);
@@ -27,7 +28,7 @@ import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { createOnnxMcSession } from '../src/onnx/onnx-mc-session.js';
 import { randomizeNormalization } from '../src/onnx/randomize-normalization.js';
 
-type Variant = 'inputs' | 'graph' | 'none';
+type Variant = 'inputs' | 'fixed' | 'shared' | 'graph' | 'none';
 
 interface BenchCase {
   size: number;
@@ -89,10 +90,12 @@ async function timeCase(c: BenchCase): Promise<void> {
   let started = performance.now();
   const exports: Record<Variant, Uint8Array> = {
     inputs: exportOnnx(model),
+    fixed: exportOnnx(model, { batch: c.batch }),
+    shared: exportOnnx(model, { sharedPrefix: true }),
     graph: exportOnnx(model, { dropoutMasks: 'graph' }),
     none: exportOnnx(model, { mcDropout: false }),
   };
-  const exportMs = (performance.now() - started) / 3;
+  const exportMs = (performance.now() - started) / 4;
   model.dispose();
 
   const patch = new Float32Array(c.size * c.size);
@@ -104,9 +107,13 @@ async function timeCase(c: BenchCase): Promise<void> {
 
   for (const variant of c.variants) {
     const bytes = exports[variant];
-    const name = { inputs: 'mc dropout, engine masks', graph: 'mc dropout, in-graph masks', none: 'no dropout' }[
-      variant
-    ];
+    const name = {
+      inputs: 'mc dropout, engine masks',
+      fixed: 'mc dropout, engine masks, fixed batch',
+      shared: 'mc dropout, engine masks, first level once per patch',
+      graph: 'mc dropout, in-graph masks',
+      none: 'no dropout',
+    }[variant];
     const loadBefore = loadavg()[0]!;
     started = performance.now();
     const profileFilePrefix = c.profile ? join(PROFILE_DIR, `onnx-mc-profile-${variant}-${c.size}`) : undefined;
@@ -151,9 +158,9 @@ const { values } = parseArgs({
 });
 
 await tf.setBackend('cpu');
-const variants = (values.variants ?? 'inputs,graph,none').split(',') as Variant[];
+const variants = (values.variants ?? 'inputs,shared,graph,none').split(',') as Variant[];
 for (const variant of variants) {
-  if (variant !== 'inputs' && variant !== 'graph' && variant !== 'none')
+  if (variant !== 'inputs' && variant !== 'fixed' && variant !== 'shared' && variant !== 'graph' && variant !== 'none')
     throw new Error(`unknown variant '${variant}'`);
 }
 const custom = values.size !== undefined || values.base !== undefined || values.levels !== undefined;

@@ -69,8 +69,10 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
     try {
       const { exportOnnx } = await import('../onnx/export-onnx.js');
       const { createOnnxMcSession } = await import('../onnx/onnx-mc-session.js');
+      // The first level's convs once per patch, not once per pass (docs/performance.md "Shared prefix").
       const bytes = exportOnnx(model, {
         mcDropout: true,
+        sharedPrefix: true,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       });
       const threads = options.intraOpThreads ?? availableParallelism();

@@ -7,6 +7,8 @@
 export const DROPOUT_MASKS_KEY = 'activeseg.dropoutMasks';
 /** Metadata key holding the export-time dropout seed (absent: unseeded). */
 export const DROPOUT_SEED_KEY = 'activeseg.dropoutSeed';
+/** Metadata key of a model whose input has batch 1 and whose masks set the passes' batch (exportOnnx `sharedPrefix`). */
+export const SHARED_PREFIX_KEY = 'activeseg.sharedPrefix';
 
 /** One op between the model input and a tensor that changes height and width. */
 export interface SpatialStep {

@@ -274,3 +274,101 @@ describe('exportOnnx', () => {
     ]);
   });
 });
+
+describe('exportOnnx sharedPrefix', () => {
+  /** Runs an exported model in onnxruntime with the masks given, one array per mask input. */
+  async function runWithMasks(
+    bytes: Uint8Array,
+    image: Float32Array,
+    imageShape: number[],
+    masks: Map<string, Float32Array>,
+  ) {
+    const ort = await import('onnxruntime-node');
+    const specs = parseDropoutMaskSpecs(decodeOnnxModel(bytes).metadataProps);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    try {
+      const imageName = session.inputNames.find((name) => !specs.some((spec) => spec.input === name))!;
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+        [imageName]: new ort.Tensor('float32', image, imageShape),
+      };
+      const passes = 3;
+      for (const spec of specs) {
+        const [h, w] = spatialSize(spec.steps, imageShape[1]!, imageShape[2]!);
+        feeds[spec.input] = new ort.Tensor('float32', masks.get(spec.input)!, [passes, spec.channels, h, w]);
+      }
+      const out = await session.run(feeds);
+      return out[session.outputNames[0]!]!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+  }
+
+  it('gives the same passes as feeding the patch once per pass, with each concat mask split across its parts', async () => {
+    const model = unet({ inputSize: 32, levels: 3, baseFilters: 4, initSeed: 9 });
+    randomizeNormalization(model, 3);
+    const size = 32;
+    const passes = 3;
+    const patch = randomInput(1, size, 1, 4).dataSync() as Float32Array;
+    const plain = exportOnnx(model);
+    const shared = exportOnnx(model, { sharedPrefix: true });
+    // A 0/keep mask per element of every dropout of the plain export, drawn once, then split for the shared one.
+    let state = 12345;
+    const uniform = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const plainMasks = new Map<string, Float32Array>();
+    const plainSpecs = parseDropoutMaskSpecs(decodeOnnxModel(plain).metadataProps);
+    for (const spec of plainSpecs) {
+      const [h, w] = spatialSize(spec.steps, size, size);
+      plainMasks.set(
+        spec.input,
+        Float32Array.from({ length: passes * spec.channels * h * w }, () => (uniform() < spec.rate ? 0 : spec.keep)),
+      );
+    }
+    const sharedMasks = new Map<string, Float32Array>();
+    const sharedSpecs = parseDropoutMaskSpecs(decodeOnnxModel(shared).metadataProps);
+    const offsets = new Map<string, number>();
+    for (const spec of sharedSpecs) {
+      const whole = spec.input.replace(/_part\d+_mask$/, '_mask');
+      const from = plainSpecs.find((p) => p.input === whole)!;
+      const [h, w] = spatialSize(spec.steps, size, size);
+      const first = offsets.get(whole) ?? 0;
+      offsets.set(whole, first + spec.channels);
+      const full = plainMasks.get(whole)!;
+      const part = new Float32Array(passes * spec.channels * h * w);
+      for (let p = 0; p < passes; p++) {
+        const start = (p * from.channels + first) * h * w;
+        part.set(full.subarray(start, start + spec.channels * h * w), p * spec.channels * h * w);
+      }
+      sharedMasks.set(spec.input, part);
+    }
+    // The U-Net's decoder concats mix the once-per-patch skip with the per-pass upsampling: split, not copied.
+    expect(sharedSpecs.length).toBeGreaterThan(plainSpecs.length);
+    expect(opTypes(shared)).not.toContain('Expand');
+    const copies = new Float32Array(passes * size * size);
+    for (let p = 0; p < passes; p++) copies.set(patch, p * size * size);
+    const expected = await runWithMasks(plain, copies, [passes, size, size, 1], plainMasks);
+    const actual = await runWithMasks(shared, patch, [1, size, size, 1], sharedMasks);
+    expect(maxAbsDifference(expected, actual)).toBeLessThan(1e-5);
+    // The passes differ (the masks reach the output), so equality is not two constant maps agreeing.
+    const pixels = size * size;
+    expect(maxAbsDifference(expected.subarray(0, pixels), expected.subarray(pixels, 2 * pixels))).toBeGreaterThan(1e-3);
+  });
+
+  it('runs an MC session on one copy of the patch and refuses exports it cannot express', async () => {
+    const model = unet({ inputSize: 32, levels: 3, baseFilters: 4, initSeed: 9 });
+    const session = await createOnnxMcSession({ model: exportOnnx(model, { sharedPrefix: true }), seed: 7 });
+    try {
+      const patch = randomInput(1, 32, 1, 2).dataSync() as Float32Array;
+      const mc = await session.mcPredict(patch, 32, { passes: 7, batchSize: 3 });
+      expect(mc.passes).toBe(7);
+      expect(Math.max(...mc.std)).toBeGreaterThan(0);
+      await expect(session.predict(new Float32Array(2 * 32 * 32), 2, 32)).rejects.toThrow(/one patch per call/);
+    } finally {
+      await session.dispose();
+    }
+    expect(() => exportOnnx(model, { sharedPrefix: true, dropoutMasks: 'graph' })).toThrow(/mask inputs/);
+    expect(() => exportOnnx(model, { sharedPrefix: true, batch: 4 })).toThrow(/batch/);
+  });
+});

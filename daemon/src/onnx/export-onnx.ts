@@ -3,6 +3,7 @@ import {
   DROPOUT_MASKS_KEY,
   DROPOUT_SEED_KEY,
   type DropoutMaskSpec,
+  SHARED_PREFIX_KEY,
   type SpatialStep,
   spatialSize,
 } from './dropout-mask-spec.js';
@@ -32,6 +33,13 @@ export interface ExportOnnxOptions {
   spatial?: 'model' | 'dynamic';
   opset?: 17;
   /**
+   * Monte-Carlo export with mask inputs only: the input has batch 1 and the passes' batch comes from the masks, so the
+   * layers before the first dropout (the first level's two convs, the costliest per filter) run once per patch and are
+   * broadcast to every pass, instead of running once per pass on identical copies. The same numbers as feeding the
+   * patch `n` times; only the work differs. Recorded in the metadata (`activeseg.sharedPrefix`) for the engine.
+   */
+  sharedPrefix?: boolean;
+  /**
    * Seeds the dropout masks, so a fresh session repeats the same sequence of masks (simulations that must resume to
    * identical numbers). With mask inputs it is stored in the metadata for the engine; in-graph, each random op gets
    * `seed + its index`. Unset, every session draws different masks.
@@ -57,9 +65,18 @@ const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
  */
 export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;
+  const mcDropout = options.mcDropout ?? true;
+  const dropoutMasks = options.dropoutMasks ?? 'inputs';
+  if (options.sharedPrefix && !(mcDropout && dropoutMasks === 'inputs')) {
+    throw new Error("exportOnnx: sharedPrefix needs mcDropout with mask inputs (the masks carry the passes' batch)");
+  }
+  if (options.sharedPrefix && options.batch !== undefined && options.batch !== 'dynamic') {
+    throw new Error('exportOnnx: sharedPrefix takes its batch from the masks; a fixed batch does not apply');
+  }
   const converter = new TfjsGraphConverter({
-    mcDropout: options.mcDropout ?? true,
-    dropoutMasks: options.dropoutMasks ?? 'inputs',
+    mcDropout,
+    dropoutMasks,
+    sharedPrefix: options.sharedPrefix ?? false,
     seed: options.seed,
     batch: options.batch ?? 'dynamic',
     spatial: options.spatial ?? 'model',
@@ -69,6 +86,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
     { key: 'activeseg.layout', value: 'NHWC' },
     { key: 'activeseg.mcDropout', value: String(converter.stochasticDropoutCount > 0) },
     { key: 'activeseg.dropoutLayers', value: String(converter.stochasticDropoutCount) },
+    ...(options.sharedPrefix ? [{ key: SHARED_PREFIX_KEY, value: 'true' }] : []),
     ...(converter.maskSpecs.length === 0
       ? []
       : [
@@ -81,6 +99,7 @@ export function exportOnnx(model: LayersModel, options: ExportOnnxOptions = {}):
 interface BuilderSettings {
   mcDropout: boolean;
   dropoutMasks: 'inputs' | 'graph';
+  sharedPrefix: boolean;
   seed: number | undefined;
   batch: 'dynamic' | number;
   spatial: 'model' | 'dynamic';
@@ -118,6 +137,14 @@ class TfjsGraphConverter {
   /** The model input's static height and width, to check the recorded steps against tfjs' shapes. */
   private inputSize: [number, number] | undefined;
   private readonly usedNames = new Set<string>();
+  /** sharedPrefix: ONNX values that still have batch 1 (computed once per patch, not per pass). */
+  private readonly single = new Set<string>();
+  /** sharedPrefix: mixed-batch concats left for the dropout that reads them (see `emitConcat`). */
+  private readonly pendingConcats = new Map<number, { inputs: SymbolicTensor[]; names: string[]; layerName: string }>();
+  /** sharedPrefix: the first mask input, whose batch is the passes' batch. */
+  private firstMask: string | undefined;
+  /** sharedPrefix: [passes, 1, 1, 1], built once, to broadcast a batch-1 value to every pass. */
+  private passesShape: string | undefined;
   // Weight buffers are encoded only at the end, so folding can still rewrite them in place.
   private readonly pendingWeights: { tensor: OnnxTensor; data: Float32Array }[] = [];
 
@@ -188,6 +215,26 @@ class TfjsGraphConverter {
     const inherited = input === undefined ? [] : (this.steps.get(input.id) ?? []);
     this.steps.set(output.id, step === undefined ? inherited : [...inherited, step]);
 
+    // A layer whose inputs all have batch 1 (sharedPrefix) gives batch 1 too, except a stochastic dropout, whose
+    // masks broadcast it to the passes' batch.
+    const allSingle =
+      className !== 'InputLayer' &&
+      inputs.length > 0 &&
+      inputs.every((tensor) => this.single.has(this.values.get(tensor.id) ?? ''));
+    const before = this.stochasticDropoutCount;
+    this.emitLayer(node, className, config, inputs, output);
+    if (allSingle && this.stochasticDropoutCount === before) this.single.add(this.valueOf(output));
+  }
+
+  private emitLayer(
+    node: LayerNode,
+    className: string,
+    config: LayerConfig,
+    inputs: SymbolicTensor[],
+    output: SymbolicTensor,
+  ): void {
+    const layer = node.outboundLayer;
+    const input = inputs[0];
     switch (className) {
       case 'InputLayer':
         this.emitInput(layer, output);
@@ -227,10 +274,12 @@ class TfjsGraphConverter {
     const [, height, width] = output.shape;
     if (typeof height === 'number' && typeof width === 'number') this.inputSize = [height, width];
     const name = this.uniqueName(layer.name);
-    this.g.input(name, this.dimsOf(output));
+    const dims = this.dimsOf(output);
+    this.g.input(name, this.settings.sharedPrefix ? [1, ...dims.slice(1)] : dims);
     const nchw = this.uniqueName(`${layer.name}_nchw`);
     this.g.node('Transpose', [name], [nchw], [ints('perm', [0, 3, 1, 2])]);
     this.values.set(output.id, nchw);
+    if (this.settings.sharedPrefix) this.single.add(nchw);
   }
 
   private emitConv(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
@@ -369,32 +418,59 @@ class TfjsGraphConverter {
     const rawAxis = typeof config.axis === 'number' ? config.axis : -1;
     const axis = NHWC_TO_NCHW_AXIS[rawAxis < 0 ? rawAxis + 4 : rawAxis];
     if (axis === undefined) throw unsupported(layer, `concat axis ${rawAxis}`);
+    const names = inputs.map((tensor) => this.valueOf(tensor));
+    const mixed = names.some((name) => this.single.has(name)) && names.some((name) => !this.single.has(name));
+    const readers = this.readers.get(output.id) ?? [];
+    if (mixed && axis === 1 && readers.length === 1 && (readers[0] === 'Dropout' || readers[0] === 'McDropout')) {
+      // A U-Net decoder concat of a batch-1 skip and the batched upsampling, read only by a dropout: left for that
+      // dropout to emit, which masks each part on its own (a broadcasting Mul) instead of copying the skip to every
+      // pass first (onnxruntime's Expand ran at under 1 GB/s here, slower than the convs it saved).
+      this.pendingConcats.set(output.id, { inputs, names, layerName: layer.name });
+      return;
+    }
     const out = this.uniqueName(layer.name);
-    this.g.node(
-      'Concat',
-      inputs.map((tensor) => this.valueOf(tensor)),
-      [out],
-      [int('axis', axis)],
-    );
+    this.g.node('Concat', this.batchAligned(inputs), [out], [int('axis', axis)]);
     this.values.set(output.id, out);
   }
 
   private emitSimple(layer: Layer, opType: string, inputs: SymbolicTensor[], output: SymbolicTensor): void {
     const out = this.uniqueName(layer.name);
-    this.g.node(
-      opType,
-      inputs.map((tensor) => this.valueOf(tensor)),
-      [out],
-    );
+    this.g.node(opType, this.batchAligned(inputs), [out]);
     this.values.set(output.id, out);
+  }
+
+  /**
+   * The inputs' values, a batch-1 one (sharedPrefix) broadcast to the passes' batch when another input already has
+   * it: Concat does not broadcast. A skip connection from the first level is the case in a U-Net.
+   */
+  private batchAligned(inputs: SymbolicTensor[]): string[] {
+    const names = inputs.map((tensor) => this.valueOf(tensor));
+    if (names.every((name) => this.single.has(name)) || names.every((name) => !this.single.has(name))) return names;
+    return names.map((name) => (this.single.has(name) ? this.g.op('Expand', [name, this.passesShapeValue()]) : name));
+  }
+
+  private passesShapeValue(): string {
+    if (this.passesShape !== undefined) return this.passesShape;
+    if (this.firstMask === undefined)
+      throw new Error('exportOnnx: a batch-1 value meets a batched one before any mask');
+    const shape = this.g.op('Shape', [this.firstMask]);
+    const batch = this.g.op('Slice', [shape, this.g.int64([0]), this.g.int64([1])]);
+    this.passesShape = this.g.op('Concat', [batch, this.g.int64([1, 1, 1])], [int('axis', 0)]);
+    return this.passesShape;
   }
 
   private emitDropout(layer: Layer, config: LayerConfig, input: SymbolicTensor, output: SymbolicTensor): void {
     const rate = typeof config.rate === 'number' ? config.rate : 0;
     if (Array.isArray(config.noiseShape)) throw unsupported(layer, 'dropout with noiseShape');
-    const source = this.valueOf(input);
+    const pending = this.pendingConcats.get(input.id);
+    if (pending !== undefined && (!this.settings.mcDropout || rate === 0)) {
+      // Deterministic after all: the concat as it would have been emitted.
+      const out = this.uniqueName(pending.layerName);
+      this.g.node('Concat', this.batchAligned(pending.inputs), [out], [int('axis', 1)]);
+      this.values.set(input.id, out);
+    }
     if (!this.settings.mcDropout || rate === 0) {
-      this.values.set(output.id, source);
+      this.values.set(output.id, this.valueOf(input));
       return;
     }
     const base = this.uniqueName(layer.name);
@@ -402,19 +478,37 @@ class TfjsGraphConverter {
     // Convs are linear in their input, so the 1/(1 − rate) rescale goes into their weights: one pass fewer.
     const foldScale = this.onlyConvsRead(output);
     if (foldScale) this.inputScales.set(output.id, scale);
-    if (this.settings.dropoutMasks === 'inputs') {
+    if (pending !== undefined) {
+      // One mask per part of the concat, in its order: the same i.i.d. mask over the concat's channels, split.
+      const parts = pending.inputs.map((part, i) => {
+        const channels = part.shape[3];
+        if (typeof channels !== 'number') throw unsupported(layer, 'dropout input needs a fixed channel count');
+        const mask = this.addMaskInput(layer, `${base}_part${i}`, rate, foldScale ? 1 : scale, output, channels);
+        return this.g.op('Mul', [pending.names[i]!, mask]);
+      });
+      this.g.node('Concat', parts, [base], [int('axis', 1)]);
+    } else if (this.settings.dropoutMasks === 'inputs') {
+      const source = this.valueOf(input);
       const mask = this.addMaskInput(layer, base, rate, foldScale ? 1 : scale, output);
       this.g.node('Mul', [source, mask], [base]);
     } else {
-      this.emitRandomMask(layer, source, base, rate, foldScale ? undefined : scale);
+      this.emitRandomMask(layer, this.valueOf(input), base, rate, foldScale ? undefined : scale);
     }
     this.values.set(output.id, base);
     this.stochasticDropoutCount++;
   }
 
   /** Declares the mask input of one dropout layer and records how the engine must size and fill it. */
-  private addMaskInput(layer: Layer, base: string, rate: number, keep: number, output: SymbolicTensor): string {
-    const [, height, width, channels] = output.shape;
+  private addMaskInput(
+    layer: Layer,
+    base: string,
+    rate: number,
+    keep: number,
+    output: SymbolicTensor,
+    channelCount?: number,
+  ): string {
+    const [, height, width, outputChannels] = output.shape;
+    const channels = channelCount ?? outputChannels;
     if (typeof channels !== 'number') throw unsupported(layer, 'dropout input needs a fixed channel count');
     const steps = this.steps.get(output.id) ?? [];
     if (this.inputSize !== undefined && typeof height === 'number' && typeof width === 'number') {
@@ -433,6 +527,7 @@ class TfjsGraphConverter {
       fixed ? width : `${name}_width`,
     ]);
     this.maskSpecs.push({ input: name, rate, keep, channels, steps });
+    this.firstMask ??= name;
     return name;
   }
 

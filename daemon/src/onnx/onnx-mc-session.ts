@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { createDropoutMaskSource, type DropoutMaskSource } from './dropout-mask-generator.js';
-import { type DropoutMaskSpec, parseDropoutMaskSpecs, parseDropoutSeed, spatialSize } from './dropout-mask-spec.js';
+import {
+  type DropoutMaskSpec,
+  parseDropoutMaskSpecs,
+  parseDropoutSeed,
+  SHARED_PREFIX_KEY,
+  spatialSize,
+} from './dropout-mask-spec.js';
 import { decodeOnnxModel } from './onnx-proto.js';
 
 export interface OnnxMcSessionOptions {
@@ -71,6 +77,8 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
   const metadata = decodeOnnxModel(options.model).metadataProps ?? [];
   const maskSpecs = parseDropoutMaskSpecs(metadata);
   const inGraphDropout = metadata.some((prop) => prop.key === 'activeseg.mcDropout' && prop.value === 'true');
+  // The input has batch 1 and the masks carry the passes (exportOnnx `sharedPrefix`): a patch is fed once per call.
+  const sharedPrefix = metadata.some((prop) => prop.key === SHARED_PREFIX_KEY && prop.value === 'true');
   const seed = options.seed ?? parseDropoutSeed(metadata);
   const session = await ort.InferenceSession.create(options.model, {
     graphOptimizationLevel: 'all',
@@ -112,7 +120,7 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
   if (typeof inputChannels !== 'number' || typeof outputChannels !== 'number') {
     throw new Error('OnnxMcSession: the model must have a fixed channel count (NHWC, last axis)');
   }
-  const fixedBatch = typeof inputMeta.shape[0] === 'number' ? inputMeta.shape[0] : undefined;
+  const fixedBatch = !sharedPrefix && typeof inputMeta.shape[0] === 'number' ? inputMeta.shape[0] : undefined;
   let disposed = false;
   // Runs one at a time: the masks of a run live in memory the next run rewrites, and onnxruntime-node starts a run
   // only on a later tick (setImmediate), so two overlapping callers (two patches in flight) would otherwise feed one
@@ -127,7 +135,7 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
   const runNow = async (input: Float32Array, n: number, size: number): Promise<Float32Array> => {
     if (disposed) throw new Error('OnnxMcSession: used after dispose()');
     const feeds: Record<string, ort.Tensor> = {
-      [inputMeta.name]: new ort.Tensor('float32', input, [n, size, size, inputChannels]),
+      [inputMeta.name]: new ort.Tensor('float32', input, [sharedPrefix ? 1 : n, size, size, inputChannels]),
     };
     if (masks !== undefined) {
       const shapes = maskShapes(size);
@@ -160,6 +168,9 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
     if (fixedBatch !== undefined && n !== fixedBatch) {
       throw new Error(`OnnxMcSession.predict: model was exported with batch ${fixedBatch}, got ${n}`);
     }
+    if (sharedPrefix && n !== 1) {
+      throw new Error(`OnnxMcSession.predict: a shared-prefix model takes one patch per call (its passes), got ${n}`);
+    }
     return run(batch, n, size);
   };
 
@@ -186,14 +197,16 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
     const sum = new Float64Array(pixels);
     const sumSquares = new Float64Array(pixels);
     const probs = mcOptions.keepProbs ? new Float32Array(passes * pixels) : undefined;
-    const batch = new Float32Array(batchSize * patchLength);
-    for (let i = 0; i < batchSize; i++) batch.set(patch, i * patchLength);
+    // A shared-prefix model reads the patch once for all passes; otherwise every pass gets its own copy.
+    const batch = sharedPrefix ? patch : new Float32Array(batchSize * patchLength);
+    if (!sharedPrefix) for (let i = 0; i < batchSize; i++) batch.set(patch, i * patchLength);
 
     for (let done = 0; done < passes; ) {
       // A dynamic-batch model runs the last, smaller batch as is; a fixed-batch one runs full and drops the extra.
       const wanted = Math.min(batchSize, passes - done);
       const n = fixedBatch ?? wanted;
-      const output = await run(n === batchSize ? batch : batch.subarray(0, n * patchLength), n, size);
+      const input = sharedPrefix || n === batchSize ? batch : batch.subarray(0, n * patchLength);
+      const output = await run(input, n, size);
       for (let b = 0; b < wanted; b++) {
         const offset = b * pixels;
         for (let p = 0; p < pixels; p++) {
