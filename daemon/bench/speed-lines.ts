@@ -14,7 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { DaemonConfig } from '../src/config.js';
+import { DaemonConfig } from '../src/config.js';
 import type { McRunnerTuning } from '../src/inference/create-mc-runner.js';
 import { getPreset } from '../src/training/presets.js';
 import { benchEmSlide } from './em-texture-slide.js';
@@ -43,8 +43,17 @@ export interface SpeedBenchOptions {
 export interface SlideThroughputLine {
   cells: number;
   wallS: number;
+  /** Grid cells over the whole job's wall time. */
   cellsPerS: number;
+  /** Projected for 1 gigapixel: the whole job (both phases; see projectGigapixel). */
   minPerGigapixel: number;
+  /** Seconds until every cell had its map and score (the first phase). */
+  overviewS: number;
+  overviewMinPerGigapixel: number;
+  /** Cells scored again at the full count (0: one phase). */
+  refined: number;
+  /** Passes per cell of the first phase (= passes when one phase). */
+  overviewPasses: number;
   passes: number;
   load: number;
 }
@@ -153,16 +162,51 @@ interface Job {
   error?: unknown;
 }
 
-/** Runs one inference job on the slide to its end; wall time from the POST to the poll that saw it done. */
-async function inferJob(d: BenchDaemon, slideId: string): Promise<{ wallS: number; total: number }> {
+interface InferJobTiming {
+  wallS: number;
+  /** Grid cells of the slide (the first phase's total). */
+  cells: number;
+  /** Cells scored again in full after a quick first phase (0: one phase). */
+  refined: number;
+  /** Seconds until every cell had a score (the first phase's end; the whole job when one phase). */
+  overviewS: number;
+}
+
+/**
+ * Runs one inference job on the slide to its end; wall time from the POST to the poll that saw it done. A two-phase
+ * job (overview) reports `total` = cells at first, then cells + refined, so the polls also time the first phase.
+ */
+async function inferJob(d: BenchDaemon, slideId: string): Promise<InferJobTiming> {
   const t0 = performance.now();
   const job = await api<Job>(d, '/api/jobs', { kind: 'infer', slideId });
+  let cells: number | undefined;
+  let overviewS: number | undefined;
   for (;;) {
     const j = await api<Job>(d, `/api/jobs/${job.id}`);
-    if (j.state === 'done') return { wallS: (performance.now() - t0) / 1000, total: j.progress.total ?? 0 };
+    const elapsed = (performance.now() - t0) / 1000;
+    if (j.progress.total !== undefined && j.progress.total > 0) cells ??= j.progress.total;
+    if (overviewS === undefined && cells !== undefined && (j.progress.done ?? 0) >= cells) overviewS = elapsed;
+    if (j.state === 'done') {
+      const total = j.progress.total ?? 0;
+      const grid = cells ?? total;
+      return { wallS: elapsed, cells: grid, refined: total - grid, overviewS: overviewS ?? elapsed };
+    }
     if (j.state !== 'queued' && j.state !== 'running') throw new Error(`inference ${j.state}: ${JSON.stringify(j)}`);
     await sleep(50);
   }
+}
+
+/**
+ * Minutes for a 1-gigapixel slide from one job: the first phase at its measured cells/s over the gigapixel's cells,
+ * plus the refined cells at their own measured rate, `topK` of them plus the contenders in proportion to the slide
+ * (more cells, more near the boundary: an upper bound, since the top of a bigger slide is sparser).
+ */
+export function projectGigapixel(t: InferJobTiming, topK: number): { overviewMin: number; totalMin: number } {
+  const overviewMin = GIGAPIXEL_CELLS / (t.cells / t.overviewS) / 60;
+  if (t.refined === 0) return { overviewMin, totalMin: overviewMin };
+  const refineRate = t.refined / Math.max(1e-3, t.wallS - t.overviewS);
+  const refinedAtGigapixel = Math.min(topK, t.refined) + Math.max(0, t.refined - topK) * (GIGAPIXEL_CELLS / t.cells);
+  return { overviewMin, totalMin: overviewMin + refinedAtGigapixel / refineRate / 60 };
 }
 
 function tileUrls(d: BenchDaemon, slide: Slide): string[] {
@@ -264,16 +308,24 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
       await Promise.all(urls.slice(i, i + 16).map(async (u) => (await fetch(u, { headers: d.headers })).arrayBuffer()));
     }
     const passes = getPreset('tiny').mcPasses;
+    const defaults = DaemonConfig.parse({});
+    const overviewPasses = options.daemon?.config?.overviewPasses ?? defaults.overviewPasses;
+    const topK = options.daemon?.config?.overviewTopK ?? defaults.overviewTopK;
     return {
       slide: `${options.slideSize}x${options.slideSize}`,
       async alone() {
         const load = load1();
         const r = await inferJob(d, slide.id);
+        const projected = projectGigapixel(r, topK);
         return {
-          cells: r.total,
+          cells: r.cells,
           wallS: round(r.wallS),
-          cellsPerS: round(r.total / r.wallS, 2),
-          minPerGigapixel: round(GIGAPIXEL_CELLS / (r.total / r.wallS) / 60, 1),
+          cellsPerS: round(r.cells / r.wallS, 2),
+          minPerGigapixel: round(projected.totalMin, 1),
+          overviewS: round(r.overviewS),
+          overviewMinPerGigapixel: round(projected.overviewMin, 1),
+          refined: r.refined,
+          overviewPasses: r.refined > 0 ? overviewPasses : passes,
           passes,
           load,
         };
@@ -293,7 +345,7 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
           maxMs: round(sorted.at(-1) ?? Number.NaN),
           viewers,
           rate,
-          cellsPerS: round(r.total / r.wallS, 2),
+          cellsPerS: round(r.cells / r.wallS, 2),
           load: round((load + load1()) / 2, 2),
         };
       },
@@ -327,7 +379,7 @@ export async function measureSpeed(options: SpeedBenchOptions): Promise<SpeedBen
 }
 
 export function slideThroughputLine(slide: string, t: SlideThroughputLine, label = ''): string {
-  return `slide throughput${label} cells_per_s=${t.cellsPerS} min_per_gigapixel=${t.minPerGigapixel} cells=${t.cells} wall_s=${t.wallS} slide=${slide} passes=${t.passes} threads=${availableParallelism()} load=${t.load} goal_min_per_gigapixel=5`;
+  return `slide throughput${label} cells_per_s=${t.cellsPerS} min_per_gigapixel=${t.minPerGigapixel} overview_min_per_gigapixel=${t.overviewMinPerGigapixel} cells=${t.cells} refined=${t.refined} wall_s=${t.wallS} overview_s=${t.overviewS} slide=${slide} passes=${t.passes} overview_passes=${t.overviewPasses} threads=${availableParallelism()} load=${t.load} goal_min_per_gigapixel=5`;
 }
 
 export function tilesWhileScoringLine(t: TilesWhileScoringLine, label = ''): string {

@@ -69,6 +69,12 @@ export const DaemonConfig = z
     blankPatchStd: z.number().nonnegative().default(4),
     /** Inference: cells read, scored or written at once (1 = one at a time; see scoreCells). */
     inferCellsInFlight: z.number().int().min(1).max(8).default(2),
+    /**
+     * Whole-slide inference: Monte-Carlo passes per cell in a quick first phase, after which only the cells that can
+     * still be among the best `overviewTopK` get the full count (see runInference). 0 = one phase at the full count.
+     */
+    overviewPasses: z.number().int().min(0).default(3),
+    overviewTopK: z.number().int().min(1).max(500).default(20),
     /** Passed to sharp's limitInputPixels when opening slides; 0 disables the limit. */
     maxSlidePixels: z.number().int().nonnegative().default(0),
     /** Non-TIFF inputs above this are converted once to a tiled pyramidal TIFF on ingest. */

@@ -29,6 +29,11 @@ export interface ModelEngine {
    */
   contextMargin?(): number;
   /**
+   * Monte-Carlo passes a cell gets by default (the preset's or the configured count); `scorePatch`'s `passes` may ask
+   * for fewer. Absent: the engine takes no `passes` option (test fakes), so jobs score every cell in one phase.
+   */
+  mcPasses?(): number;
+  /**
    * Trains on the annotated patches and stores the result as a new version; it becomes current unless it scores below
    * the current model on the run's own validation patches (`promoted: false`, with a `warning`).
    */
@@ -58,6 +63,12 @@ export interface ScorePatchOptions {
    * on any process, repeats the same result (onnxruntime seeds per session instead: use `onnx: false` for that).
    */
   seed?: number;
+  /**
+   * Fewer passes than the engine's count, for a quick overview: the score and the std map are then scaled to read as
+   * the full count would on average (a population std of few passes reads low; `meanStdFactor`). Only the
+   * `uncertainty` and `std` acquisitions, which are such stds, take it; the others always get the full count.
+   */
+  passes?: number;
 }
 
 export interface ScorePatchResult {
@@ -66,6 +77,8 @@ export interface ScorePatchResult {
   mean: Float32Array;
   /** size × size, in [0, 0.5]. */
   std: Float32Array;
+  /** Passes the result comes from, when fewer than the engine's full count (`ScorePatchOptions.passes`). */
+  passes?: number;
 }
 
 /** A grid cell that has at least one annotation. */

@@ -10,6 +10,7 @@ import {
 import { cutPatches } from '../data/cut-patches.js';
 import { downscaleImage, downscalePair } from '../data/downscale.js';
 import { ApiError } from '../errors/api-error.js';
+import { meanStdFactor } from '../inference/adaptive-mc.js';
 import { createMcRunner, type McRunner, type McRunnerTuning } from '../inference/create-mc-runner.js';
 import {
   createUnet,
@@ -200,6 +201,7 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
       return backendLabel({ mc: mcRuntime, training: trainingEngine, tfjsBackend: options.tfjsBackend });
     },
     modelVersion: () => current?.version ?? 0,
+    mcPasses: () => passes,
     contextMargin: () => (current ? margin * Math.round(1 / current.scale) : 0),
 
     reload: () =>
@@ -325,11 +327,17 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     if (!isAcquisitionName(acquisition))
       throw new ApiError('BAD_REQUEST', `unknown acquisition "${acquisition}"`, 'acquisition');
     const seed = opts.seed ?? seedCounter++;
-    const mc = await runner.run(norm, { size: win, passes, keepSamples: acquisition === 'bald', seed });
+    const wanted = opts.passes ?? passes;
+    if (!(Number.isInteger(wanted) && wanted >= 1))
+      throw new RangeError(`scorePatch: passes must be ≥ 1, got ${wanted}`);
+    // A quick overview (fewer passes) only for the std-based scores, whose scale a known factor restores.
+    const overview = wanted >= 2 && wanted < passes && (acquisition === 'uncertainty' || acquisition === 'std');
+    const n = overview ? wanted : passes;
+    const mc = await runner.run(norm, { size: win, passes: n, keepSamples: acquisition === 'bald', seed });
     const window: McSummary = {
       width: win,
       height: win,
-      passes,
+      passes: n,
       mean: mc.mean,
       std: mc.std,
       ...(mc.probs ? { probs: mc.probs } : {}),
@@ -340,11 +348,16 @@ export async function createModelEngine(options: ModelEngineOptions): Promise<Re
     };
     const cellAt = { margin: m, size: inner, valid };
     const score = scoreCellInWindow(window, cellAt, getAcquisition(acquisition, { rng: createRng(seed) }));
-    const cell = cropSummary({ width: win, height: win, passes, mean: mc.mean, std: mc.std }, inner, inner, {
+    const cell = cropSummary({ width: win, height: win, passes: n, mean: mc.mean, std: mc.std }, inner, inner, {
       x: m,
       y: m,
     });
-    return { score, mean: upsampleNearest(cell.mean, inner, f), std: upsampleNearest(cell.std, inner, f) };
+    const mean = upsampleNearest(cell.mean, inner, f);
+    const std = upsampleNearest(cell.std, inner, f);
+    if (!overview) return { score, mean, std };
+    const toFull = meanStdFactor(n, passes);
+    for (let i = 0; i < std.length; i++) std[i] = Math.min(0.5, std[i]! * toFull);
+    return { score: score * toFull, mean, std, passes: n };
   };
 
   const trainFrom = async (init: Current | undefined, opts: TrainOptions): Promise<TrainResult> => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   adaptiveMcTopK,
   createMcScoreAccumulator,
+  meanStdFactor,
   patchesToRefine,
   type ScoreEstimate,
   topKBoundary,
@@ -158,5 +159,30 @@ describe('adaptiveMcTopK on synthetic score streams', () => {
     });
     expect(result.estimates.map((e) => e.passes)).toEqual([10, 50, 50, 10]);
     expect(result.topK[0]).toBe(0);
+  });
+});
+
+describe('meanStdFactor', () => {
+  it('scales the mean population std of n normal passes to that of M passes (c4), and leaves M alone', () => {
+    const rng = createRng(3);
+    const draws = 40_000;
+    const meanStd = (n: number) => {
+      let total = 0;
+      for (let d = 0; d < draws; d++) {
+        const x = Array.from({ length: n }, () => rng.normal());
+        const m = x.reduce((a, b) => a + b, 0) / n;
+        total += Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+      }
+      return total / draws;
+    };
+    const measured = meanStd(10) / meanStd(3);
+    expect(meanStdFactor(3, 10)).toBeCloseTo(measured, 2);
+    // c4(3) = √π / 2: the exact value for three passes.
+    expect(meanStdFactor(3, 10)).toBeCloseTo(
+      (0.9727 * Math.sqrt(0.9)) / ((Math.sqrt(Math.PI) / 2) * Math.sqrt(2 / 3)),
+      3,
+    );
+    expect(meanStdFactor(10, 10)).toBe(1);
+    expect(meanStdFactor(1, 10)).toBe(1);
   });
 });

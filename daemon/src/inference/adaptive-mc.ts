@@ -152,7 +152,7 @@ export function createMcScoreAccumulator(options: McScoreAccumulatorOptions): Mc
     },
     estimate() {
       if (passes < 2) return { score: rawScore, se: Number.POSITIVE_INFINITY, passes };
-      const factor = Math.sqrt((passes / (passes - 1)) * ((maxPasses - 1) / maxPasses));
+      const factor = passCountFactor(passes, maxPasses);
       let m = 0;
       for (const c of contributions) m += c;
       m /= contributions.length;
@@ -238,4 +238,32 @@ export async function adaptiveMcTopK(options: AdaptiveMcOptions): Promise<Adapti
     totalPasses,
     meanPasses: totalPasses / Math.max(1, options.count),
   };
+}
+
+/**
+ * What a population-std score of `passes` passes is multiplied by to estimate the `maxPasses`-pass score:
+ * √(n/(n−1) · (M−1)/M), 1 at n = M (see the file comment, "Bias").
+ */
+export function passCountFactor(passes: number, maxPasses: number): number {
+  if (passes >= maxPasses || passes < 2) return 1;
+  return Math.sqrt((passes / (passes - 1)) * ((maxPasses - 1) / maxPasses));
+}
+
+/**
+ * What a pixel's population std over `passes` passes is multiplied by to read, on average, as over `maxPasses`:
+ * E[s_n] = c4(n)·√((n−1)/n)·σ for normal passes, so the factor is that of M over that of n (1.28 for 3 → 10, where
+ * `passCountFactor`, exact for the variance, gives 1.16). The mean of the std, not of the variance, is what a
+ * map shows and a score averages, and with few passes the difference is no longer small.
+ */
+export function meanStdFactor(passes: number, maxPasses: number): number {
+  if (passes >= maxPasses || passes < 2) return 1;
+  const expected = (n: number) => c4(n) * Math.sqrt((n - 1) / n);
+  return expected(maxPasses) / expected(passes);
+}
+
+/** c4(n) = √(2/(n−1)) · Γ(n/2)/Γ((n−1)/2), the gamma ratio by r(n+1) = (n−1)/(2·r(n)) from r(2) = 1/√π. */
+function c4(n: number): number {
+  let ratio = 1 / Math.sqrt(Math.PI);
+  for (let k = 2; k < n; k++) ratio = (k - 1) / (2 * ratio);
+  return Math.sqrt(2 / (n - 1)) * ratio;
 }

@@ -18,7 +18,8 @@ export interface JobRunnerDeps {
   paths: ProjectPaths;
   slides: SlideCatalog;
   events: JobEventSink;
-  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'> & Partial<Pick<DaemonConfig, 'inferCellsInFlight'>>;
+  config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'> &
+    Partial<Pick<DaemonConfig, 'inferCellsInFlight' | 'overviewPasses' | 'overviewTopK'>>;
   /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** `tiles.updated` events are batched to at most one per this interval per job. */
@@ -45,6 +46,14 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       patchSize: config.patchSize,
       blankPatchStd: config.blankPatchStd,
       ...(config.inferCellsInFlight ? { cellsInFlight: config.inferCellsInFlight } : {}),
+      ...(config.overviewPasses
+        ? { overview: { passes: config.overviewPasses, topK: config.overviewTopK ?? 20 } }
+        : {}),
+      onOverviewDone: () => {
+        // The whole slide has a map and a ranking now: viewers reload their list while the best cells are refined.
+        tiles.flush();
+        events.emit({ type: 'suggestions.updated', slideId: request.slideId, modelVersion: engine.modelVersion() });
+      },
       acquisition: request.acquisition,
       focusRegions: deps.focus?.regions(request.slideId) ?? [],
       signal: ctx.signal,

@@ -7,7 +7,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { SlideSource } from '../slides/slide-source.js';
 import { createTempProject, type TempProject } from '../testing/temp-project.js';
 import { writeScrambledTiff } from '../testing/write-scrambled-tiff.js';
-import { gridCells, patchSeed, runInference } from './infer-job.js';
+import { type CellScore, cellsToRefine, gridCells, patchSeed, runInference } from './infer-job.js';
 
 let tp: TempProject;
 let files: string;
@@ -252,5 +252,132 @@ describe('scoreCells with cells in flight', () => {
       'written 3',
     ]);
     expect(scores).toEqual(['0:0', '1:1', '2:2', '3:3']);
+  });
+});
+
+describe('runInference in two phases (overview)', () => {
+  /**
+   * Cell (col, row) of a 12 × 12 grid has the true score 100 − (row · 12 + col) / 2 (distinct, row-major falling);
+   * a quick call (fewer than 10 passes) reads 0.9× it, off by up to ±0.6 %, a full call exactly.
+   */
+  const calls: { col: number; row: number; passes: number | undefined }[] = [];
+  const truth = (col: number, row: number) => 100 - (row * 12 + col) / 2;
+  const quickFactor = (col: number, row: number) => 0.9 * (1 + (((col * 7 + row * 3) % 5) - 2) * 0.003);
+  const engine = {
+    modelVersion: () => 4,
+    mcPasses: () => 10,
+    async scorePatch(patch, size, _signal, options) {
+      // The cell from its MC seed, which runInference derives from (slide, col, row, version).
+      const cell = bySeed.get(options?.seed ?? -1)!;
+      calls.push({ ...cell, passes: options?.passes });
+      const quick = options?.passes !== undefined && options.passes < 10;
+      return {
+        score: truth(cell.col, cell.row) * (quick ? quickFactor(cell.col, cell.row) : 1),
+        ...(quick ? { passes: options.passes } : {}),
+        mean: new Float32Array(size * size).fill(0.5),
+        std: new Float32Array(size * size).fill(quick ? 0.2 : 0.1),
+      };
+    },
+  } as ModelEngine;
+  const size = 64;
+  const bySeed = new Map<number, { col: number; row: number }>();
+
+  const run = async (
+    slideId: string,
+    overview: { passes: number; topK: number; relativeError?: number } | undefined,
+    acquisition?: 'entropy',
+  ) => {
+    calls.length = 0;
+    const progress: [number, number][] = [];
+    let overviewDoneAt = -1;
+    const source = patternSource(12 * size, 12 * size);
+    bySeed.clear();
+    for (const c of gridCells(source, size)) bySeed.set(patchSeed(slideId, c.col, c.row, 4), c);
+    tp.project.store.slides.insert({
+      id: slideId,
+      name: slideId,
+      sourcePath: `/nowhere/${slideId}.raw`,
+      readPath: `/nowhere/${slideId}.raw`,
+      width: source.width,
+      height: source.height,
+      format: source.format,
+      createdAt: new Date().toISOString(),
+    });
+    const result = await runInference({
+      slideId,
+      source,
+      engine,
+      scores: tp.project.store.scores,
+      paths: tp.project.paths,
+      patchSize: size,
+      blankPatchStd: 0,
+      signal: new AbortController().signal,
+      ...(overview ? { overview } : {}),
+      ...(acquisition ? { acquisition } : {}),
+      onOverviewDone: () => {
+        overviewDoneAt = calls.length;
+      },
+      onProgress: (done, total) => progress.push([done, total]),
+      onPatchScored: () => {},
+    });
+    return { result, progress, overviewDoneAt };
+  };
+
+  it('scores every cell at the quick count, then the top k and the cells near the boundary at the full count', async () => {
+    const { result, progress, overviewDoneAt } = await run('two-phase', { passes: 3, topK: 10, relativeError: 0.005 });
+    const quick = calls.filter((c) => c.passes === 3);
+    const full = calls.filter((c) => c.passes === undefined);
+    expect(quick).toHaveLength(144);
+    expect(overviewDoneAt).toBe(144);
+    // The true top 10 are row 0's cells 0–9; the quick boundary is ≈ 0.9 · 95.25 and 2.5 · 0.5 % of it is ≈ 1.1.
+    expect(full.length).toBeGreaterThanOrEqual(10);
+    expect(full.length).toBeLessThan(30);
+    expect(result.refined).toBe(full.length);
+    const top10 = [...(result.cellScores ?? [])].sort((a, b) => b.score - a.score).slice(0, 10);
+    expect(top10.map((c) => `${c.cell.col}_${c.cell.row}`)).toEqual(Array.from({ length: 10 }, (_, col) => `${col}_0`));
+    // Refined rows hold the full-count score; the others their quick score times the median full/quick ratio of
+    // the refined cells, which undoes the quick phase's 0.9 to within its ±0.6 % scatter.
+    expect(result.calibration).toBeGreaterThan(1 / 0.9 / 1.007);
+    expect(result.calibration).toBeLessThan(1 / 0.9 / 0.993);
+    const rows = tp.project.store.scores.listInRange('two-phase', 4, { col0: 0, col1: 11, row0: 0, row1: 11 });
+    expect(rows).toHaveLength(144);
+    for (const r of rows) {
+      const refined = full.some((c) => c.col === r.col && c.row === r.row);
+      const expected = refined
+        ? truth(r.col, r.row)
+        : truth(r.col, r.row) * quickFactor(r.col, r.row) * result.calibration!;
+      expect(r.score).toBeCloseTo(expected, 9);
+      if (!refined) expect(Math.abs(r.score / truth(r.col, r.row) - 1)).toBeLessThan(0.013);
+    }
+    expect(progress.at(-1)).toEqual([144 + full.length, 144 + full.length]);
+    expect(progress.every(([done, total], i) => done <= total && (i === 0 || done >= progress[i - 1]![0]))).toBe(true);
+  });
+
+  it('scores in one phase at the full count when the slide is small, the acquisition has no error or it is off', async () => {
+    await run('one-small', { passes: 3, topK: 72 });
+    expect(calls.every((c) => c.passes === undefined)).toBe(true);
+    await run('one-entropy', { passes: 3, topK: 10 }, 'entropy');
+    expect(calls.every((c) => c.passes === undefined)).toBe(true);
+    const { result } = await run('one-off', undefined);
+    expect(calls).toHaveLength(144);
+    expect(calls.every((c) => c.passes === undefined)).toBe(true);
+    expect(result.refined).toBeUndefined();
+  });
+});
+
+describe('cellsToRefine', () => {
+  const cell = (i: number, score: number): CellScore => ({ cell: { col: i, row: 0 }, score });
+
+  it('keeps the top k and the cells within z relative errors of the boundary, best first', () => {
+    const scores = [cell(0, 10), cell(1, 9), cell(2, 5), cell(3, 4.6), cell(4, 1)];
+    // k = 2: boundary 7; 5 ± 2.5·0.08·5 = 5 ± 1 and 4.6 ± 0.92 stay clear of it.
+    expect(cellsToRefine(scores, { topK: 2 }).map((c) => c.col)).toEqual([0, 1]);
+    // k = 3: boundary 4.8 is within reach of cells 2 (5 ± 1) and 3 (4.6 ± 0.92), not of cell 4 (1 ± 0.2).
+    expect(cellsToRefine(scores, { topK: 3 }).map((c) => c.col)).toEqual([0, 1, 2, 3]);
+    expect(cellsToRefine(scores, { topK: 3, relativeError: 0.01 }).map((c) => c.col)).toEqual([0, 1, 2]);
+  });
+
+  it('refines every cell when there are no more than k', () => {
+    expect(cellsToRefine([cell(0, 1), cell(1, 2)], { topK: 5 }).map((c) => c.col)).toEqual([1, 0]);
   });
 });

@@ -31,6 +31,16 @@ export interface ScoresRepo {
   get(slideId: string, modelVersion: number, col: number, row: number, z?: number): ScoreRecord | undefined;
   /** Highest scores first across every section, skipping cells (of the same section) that already have an annotation. */
   topUnannotated(slideId: string, modelVersion: number, k: number): ScoreRecord[];
+  /**
+   * Multiplies the stored scores of these cells by `factor`, in one transaction (a two-phase inference calibrating its
+   * quick scores against the cells it scored again in full).
+   */
+  rescale(
+    slideId: string,
+    modelVersion: number,
+    cells: readonly { col: number; row: number; z?: number }[],
+    factor: number,
+  ): void;
   /** Scores of one section (default 0) inside the cell range. */
   listInRange(
     slideId: string,
@@ -92,6 +102,9 @@ export function createScoresRepo(db: Db): ScoresRepo {
                        WHERE p.slide_id = s.slide_id AND p.z = s.z AND p.col = s.col AND p.row = s.row)
      ORDER BY s.score DESC, s.z, s.row, s.col LIMIT ?`,
   );
+  const scale = db.prepare<[number, string, number, number, number, number]>(
+    'UPDATE scores SET score = score * ? WHERE slide_id = ? AND model_version = ? AND z = ? AND col = ? AND row = ?',
+  );
   const range = db.prepare<[string, number, number, number, number, number, number], Row>(
     `SELECT * FROM scores WHERE slide_id = ? AND model_version = ? AND z = ?
      AND col BETWEEN ? AND ? AND row BETWEEN ? AND ?`,
@@ -107,6 +120,11 @@ export function createScoresRepo(db: Db): ScoresRepo {
       return r && toRecord(r);
     },
     topUnannotated: (slideId, v, k) => top.all(slideId, v, k).map(toRecord),
+    rescale: db.transaction(
+      (slideId: string, v: number, cells: readonly { col: number; row: number; z?: number }[], factor: number) => {
+        for (const c of cells) scale.run(factor, slideId, v, c.z ?? 0, c.col, c.row);
+      },
+    ),
     listInRange: (slideId, v, r, z = 0) => range.all(slideId, v, z, r.col0, r.col1, r.row0, r.row1).map(toRecord),
   };
 }

@@ -75,6 +75,7 @@ export function createTilesRoutes(deps: TilesRoutesDeps): Hono {
               );
             }
           },
+          { immutable: true },
         );
         if (!bytes) throw new ApiError('TILE_OUT_OF_RANGE', `no tile ${level}/${col}_${row}`);
         return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
