@@ -2,6 +2,7 @@ import type { AcquisitionFunction, Region } from '@activeseg/protocol';
 import { affineValues, patchGrid } from '@activeseg/shared';
 import type { ModelEngine } from '../engine/model-engine-api.js';
 import { ApiError } from '../errors/api-error.js';
+import { topKBoundary } from '../inference/adaptive-mc.js';
 import type { ProjectPaths } from '../project/project-paths.js';
 import { blockCachedSource } from '../slides/block-cached-source.js';
 import { readPaddedWindow } from '../slides/read-padded-window.js';
@@ -9,7 +10,6 @@ import type { SlideSource } from '../slides/slide-source.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { encodeScoreMap } from '../store/score-map.js';
 import type { ScoresRepo } from '../store/scores-repo.js';
-import { topKBoundary } from '../inference/adaptive-mc.js';
 import { focusFirst } from './focus-first.js';
 
 export interface RunInferenceOptions {
