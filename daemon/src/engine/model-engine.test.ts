@@ -5,6 +5,7 @@ import { getAcquisition } from '@activeseg/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors/api-error.js';
 import { selectBackend } from '../model/backend.js';
+import { meanStdFactor } from '../inference/adaptive-mc.js';
 import { MICRO_PRESET } from '../testing/micro-preset.js';
 import {
   CONTEXT_MARGIN,
@@ -128,6 +129,42 @@ describe('createModelEngine', () => {
     await engine.dispose();
     // A leaked worker keeps the daemon's process alive after `serve` has closed everything else.
     await expect.poll(ports, { timeout: 5000 }).toBe(before);
+  });
+
+  it('runs a quick overview with fewer passes, its std map and score scaled to the full count, std scores only', async () => {
+    const modelsDir = join(dir, 'models-overview');
+    const size = 128;
+    const { image, labels } = syntheticPatch(size);
+    const trainer = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
+    await trainer.train({
+      patches: [{ slideId: 's', col: 0, row: 0, size }],
+      loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
+      mode: 'scratch',
+      epochs: 1,
+      signal: new AbortController().signal,
+      onProgress: () => {},
+    });
+    await trainer.dispose();
+    // tfjs draws its masks from the call's seed: three passes are the same three whatever the engine's full count.
+    const three = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false, mcPasses: 3 });
+    const ten = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false, mcPasses: 10 });
+    const signal = new AbortController().signal;
+    expect(ten.mcPasses?.()).toBe(10);
+    const raw = await three.scorePatch(image, size, signal, { seed: 5 });
+    const quick = await ten.scorePatch(image, size, signal, { seed: 5, passes: 3 });
+    const factor = meanStdFactor(3, 10);
+    expect(quick.passes).toBe(3);
+    expect(raw.passes).toBeUndefined();
+    expect(quick.mean).toEqual(raw.mean);
+    expect(quick.score).toBeCloseTo(raw.score * factor, 6);
+    expect(Math.max(...raw.std)).toBeGreaterThan(0);
+    for (let i = 0; i < raw.std.length; i += 97)
+      expect(quick.std[i]).toBeCloseTo(Math.min(0.5, raw.std[i]! * factor), 6);
+    // Entropy is not a std: it gets the full count whatever is asked.
+    const entropy = await ten.scorePatch(image, size, signal, { seed: 5, passes: 3, acquisition: 'entropy' });
+    expect(entropy.passes).toBeUndefined();
+    await three.dispose();
+    await ten.dispose();
   });
 
   it('skips a corrupt current version and falls back to the last readable one', async () => {

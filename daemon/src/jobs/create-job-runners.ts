@@ -19,7 +19,7 @@ export interface JobRunnerDeps {
   slides: SlideCatalog;
   events: JobEventSink;
   config: Pick<DaemonConfig, 'patchSize' | 'blankPatchStd'> &
-    Partial<Pick<DaemonConfig, 'inferCellsInFlight' | 'overviewPasses' | 'overviewTopK'>>;
+    Partial<Pick<DaemonConfig, 'inferCellsInFlight' | 'overviewPasses' | 'overviewTopK' | 'overviewRelativeError'>>;
   /** Called with a level-0 region whose overlay changed (the app drops cached overlay tiles there). */
   onOverlayChanged?(slideId: string, region: Region, modelVersion: number, z?: number): Promise<void>;
   /** `tiles.updated` events are batched to at most one per this interval per job. */
@@ -47,7 +47,13 @@ export function createJobRunners(deps: JobRunnerDeps): { infer: JobRunner; train
       blankPatchStd: config.blankPatchStd,
       ...(config.inferCellsInFlight ? { cellsInFlight: config.inferCellsInFlight } : {}),
       ...(config.overviewPasses
-        ? { overview: { passes: config.overviewPasses, topK: config.overviewTopK ?? 20 } }
+        ? {
+            overview: {
+              passes: config.overviewPasses,
+              topK: config.overviewTopK ?? 20,
+              ...(config.overviewRelativeError ? { relativeError: config.overviewRelativeError } : {}),
+            },
+          }
         : {}),
       onOverviewDone: () => {
         // The whole slide has a map and a ranking now: viewers reload their list while the best cells are refined.
