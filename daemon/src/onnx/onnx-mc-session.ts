@@ -33,11 +33,9 @@ export interface McPredictOptions {
   /** Monte-Carlo passes (stochastic forward runs) per patch. Default 50. */
   passes?: number;
   /**
-   * Passes run together in one session call. Default: as many as keep one call's dropout masks (the activations at
-   * the dropouts) within 24 MiB, at most 10 (tiny net at 320²: 11 MB per pass, so 2; the paper model: 1). Big batches
-   * spill the activations out of the cache: on the 2-core machine a pass of the tiny net at 320² took 24.3 ms in
-   * batches of 10, 19.7 in batches of 5 and 15–16 ms in batches of 2 (docs/performance.md). Lowered where one call's
-   * masks would pass 1 GiB; a model exported with a fixed batch uses that batch.
+   * Passes run together in one session call. Default 10, lowered where one call's dropout masks would pass 1 GiB
+   * (float32 masks of the paper model are 141 MB per pass, so 7 passes); a model exported with a fixed batch uses
+   * that batch.
    */
   batchSize?: number;
   /** Also return every pass' probabilities ([passes, size, size, outChannels]). */
@@ -74,8 +72,6 @@ export interface OnnxMcSession {
 // measured on the 2-core machine, batches of 2, 5 and 7 ran at 563–584 ms per pass, batches of 10 at 823 ms with 6.2 GB
 // RSS (in-graph masks too, 849 ms), so bigger batches of big patches only cost memory.
 const MAX_MASK_BYTES = 2 ** 30;
-/** Dropout-mask bytes (≈ the activations at the dropouts) one session call holds by default (`McPredictOptions.batchSize`). */
-const CACHE_FRIENDLY_BYTES = 24 * 2 ** 20;
 
 export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promise<OnnxMcSession> {
   const metadata = decodeOnnxModel(options.model).metadataProps ?? [];
@@ -109,11 +105,6 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
   let nextPass = 0;
 
   const maskShapes = (size: number) => maskSpecs.map((spec) => maskShape(spec, size));
-  // The dropout masks have the shapes of the activations they multiply: their bytes per pass measure a pass' working set.
-  const cacheFriendlyBatch = (size: number): number => {
-    const perPass = maskShapes(size).reduce((sum, [c, h, w]) => sum + c * h * w * 4, 0);
-    return perPass === 0 ? 10 : Math.min(10, Math.max(1, Math.floor(CACHE_FRIENDLY_BYTES / perPass)));
-  };
   const maxPassesForMasks = (size: number): number => {
     const perPass = maskShapes(size).reduce((sum, [c, h, w]) => sum + c * h * w * 4, 0);
     return perPass === 0 ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(MAX_MASK_BYTES / perPass));
@@ -189,8 +180,7 @@ export async function createOnnxMcSession(options: OnnxMcSessionOptions): Promis
     mcOptions: McPredictOptions = {},
   ): Promise<McPrediction> => {
     const passes = mcOptions.passes ?? 50;
-    const batchSize =
-      fixedBatch ?? Math.min(mcOptions.batchSize ?? cacheFriendlyBatch(size), passes, maxPassesForMasks(size));
+    const batchSize = fixedBatch ?? Math.min(mcOptions.batchSize ?? 10, passes, maxPassesForMasks(size));
     if (!(Number.isInteger(passes) && passes >= 1))
       throw new Error(`OnnxMcSession.mcPredict: passes must be ≥ 1, got ${passes}`);
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
