@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { getAcquisition } from '@activeseg/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors/api-error.js';
-import { selectBackend } from '../model/backend.js';
 import { meanStdFactor } from '../inference/adaptive-mc.js';
+import { selectBackend } from '../model/backend.js';
 import { MICRO_PRESET } from '../testing/micro-preset.js';
 import {
   CONTEXT_MARGIN,
