@@ -266,7 +266,7 @@ describe('runInference in two phases (overview)', () => {
   const engine = {
     modelVersion: () => 4,
     mcPasses: () => 10,
-    async scorePatch(patch, size, _signal, options) {
+    async scorePatch(_patch, size, _signal, options) {
       // The cell from its MC seed, which runInference derives from (slide, col, row, version).
       const cell = bySeed.get(options?.seed ?? -1)!;
       calls.push({ ...cell, passes: options?.passes });
