@@ -6,7 +6,8 @@
  *   npm run bench -- --quick     # < 10 min on 2 cores
  *   npm run bench -- --no-pytorch
  *   npm run bench -- --only-loop # just the loop latency (daemon/bench/loop-latency.ts; 10 rounds, 3 with --quick)
- *   npm run bench -- --quick --speed-only   # only issue #18's three lines (≈ 2 min idle)
+ *   npm run bench -- --quick --speed-only   # only issue #18's three lines (≈ 1 min idle)
+ *   npm run bench -- --speed-only           # the same, slide throughput on a whole gigapixel slide (≈ 6 min)
  *
  * It starts with issue #18's three lines (`slide throughput …`, `tiles while scoring …`, `mc efficiency …`, key=value;
  * see speed-report.ts) on the daemon as it ships, and repeats them at the end.

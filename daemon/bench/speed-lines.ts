@@ -37,6 +37,8 @@ export interface SpeedBenchOptions {
   viewers?: number;
   /** Tile requests per second over all viewers. */
   tileRate?: number;
+  /** Render every image tile first, for `withViewers` (default true; a throughput-only run skips it). */
+  warmTiles?: boolean;
   log?: (line: string) => void;
 }
 
@@ -304,7 +306,7 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
     await inferJob(d, demo.id);
     // Every level's image tiles, rendered once so the viewers hit the cache.
     const urls = tileUrls(d, slide);
-    for (let i = 0; i < urls.length; i += 16) {
+    for (let i = 0; options.warmTiles !== false && i < urls.length; i += 16) {
       await Promise.all(urls.slice(i, i + 16).map(async (u) => (await fetch(u, { headers: d.headers })).arrayBuffer()));
     }
     const passes = getPreset('tiny').mcPasses;
@@ -373,6 +375,26 @@ export async function measureSpeed(options: SpeedBenchOptions): Promise<SpeedBen
     const tiles = await rig.withViewers();
     options.log?.(`  slide with viewers: ${tiles.requests} tiles, p99 ${tiles.p99Ms} ms (load ${tiles.load})`);
     return { slide: rig.slide, throughput, tiles };
+  } finally {
+    await rig.stop();
+  }
+}
+
+/** Edge of a square slide of 1.008 gigapixels (62 × 512 px: 3 844 cells), the full bench's throughput slide. */
+export const GIGAPIXEL_SLIDE = 31_744;
+
+/**
+ * Slide throughput alone, on its own daemon: the full bench scores a whole gigapixel slide this way (its 812 MB file is
+ * generated once under runs/bench/), so `min_per_gigapixel` is measured there, not projected.
+ */
+export async function measureThroughput(
+  options: SpeedBenchOptions,
+): Promise<{ slide: string; throughput: SlideThroughputLine }> {
+  const rig = await openSpeedRig({ ...options, warmTiles: false });
+  try {
+    const throughput = await rig.alone();
+    options.log?.(`  slide alone: ${throughput.cells} cells in ${throughput.wallS} s (load ${throughput.load})`);
+    return { slide: rig.slide, throughput };
   } finally {
     await rig.stop();
   }
