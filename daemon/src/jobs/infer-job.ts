@@ -131,8 +131,9 @@ export function patchSeed(slideId: string, col: number, row: number, modelVersio
 
 /**
  * Scores every non-blank cell of the slide's patch grid with the current model, the cells under `focusRegions`
- * first. For each patch the quantised mean/std maps are written atomically BEFORE the score row commits, so a row
- * never points at a missing map.
+ * first; in two phases when `overview` applies (every cell quickly, then the contenders for the top suggestions in
+ * full). For each patch the quantised mean/std maps are written atomically BEFORE the score row commits, so a row
+ * never points at a missing map. A slide with undecodable cells fails with SLIDE_CORRUPT after its first phase.
  */
 export async function runInference(options: RunInferenceOptions): Promise<RunInferenceResult> {
   const cells = focusFirst(
