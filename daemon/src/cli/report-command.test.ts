@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AnnotationAck, SlideInfo } from '@activeseg/protocol';
+import { AnnotationAck } from '@activeseg/protocol';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../testing/temp-project.js';
 import { writePrediction } from '../testing/write-prediction.js';
 
 let t: TempProject | undefined;
@@ -18,15 +18,7 @@ afterEach(async () => {
 describe('activeseg report', () => {
   it('writes the learning plot as SVG and PNG and one CSV row per annotation with its pre-annotation score', async () => {
     t = createTempProject();
-    const slide = SlideInfo.parse(
-      await (
-        await t.app.request('/api/slides', {
-          method: 'POST',
-          headers: t.auth,
-          body: JSON.stringify({ path: DEMO_IMAGE }),
-        })
-      ).json(),
-    );
+    const slide = await addDemoSlide(t);
     t.project.store.modelVersions.insert({ version: 1, mode: 'import', jobId: null, metrics: null, createdAt: 'x' });
     await writePrediction(t.project, { slideId: slide.id, modelVersion: 1, col: 0, row: 0, size: 512 }, () => 0.9);
     // A probe served and annotated (the daemon files it as random-probe), and one region of the person's own.

@@ -33,6 +33,22 @@ function syntheticPatch(size: number) {
   return { image, labels };
 }
 
+/** Saves version 1 in `modelsDir`: one scratch epoch on the fully annotated synthetic patch, which it returns. */
+async function trainVersionOne(modelsDir: string, size: number) {
+  const patch = syntheticPatch(size);
+  const trainer = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
+  await trainer.train({
+    patches: [{ slideId: 's', col: 0, row: 0, size }],
+    loadPatch: async () => ({ size, ...patch, weight: new Uint8Array(size * size).fill(1) }),
+    mode: 'scratch',
+    epochs: 1,
+    signal: new AbortController().signal,
+    onProgress: () => {},
+  });
+  await trainer.dispose();
+  return patch;
+}
+
 describe('createModelEngine', () => {
   let dir: string;
   beforeAll(async () => {
@@ -104,18 +120,8 @@ describe('createModelEngine', () => {
 
   it('two cells scored at once share one onnxruntime worker, and dispose leaves no worker thread behind', async () => {
     const modelsDir = join(dir, 'models-concurrent');
-    const trainer = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
     const size = 128;
-    const { image, labels } = syntheticPatch(size);
-    await trainer.train({
-      patches: [{ slideId: 's', col: 0, row: 0, size }],
-      loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
-      mode: 'scratch',
-      epochs: 1,
-      signal: new AbortController().signal,
-      onProgress: () => {},
-    });
-    await trainer.dispose();
+    const { image } = await trainVersionOne(modelsDir, size);
     const ports = () =>
       (process as unknown as { _getActiveHandles(): object[] })
         ._getActiveHandles()
@@ -134,17 +140,7 @@ describe('createModelEngine', () => {
   it('runs a quick overview with fewer passes, its std map and score scaled to the full count, std scores only', async () => {
     const modelsDir = join(dir, 'models-overview');
     const size = 128;
-    const { image, labels } = syntheticPatch(size);
-    const trainer = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false });
-    await trainer.train({
-      patches: [{ slideId: 's', col: 0, row: 0, size }],
-      loadPatch: async () => ({ size, image, labels, weight: new Uint8Array(size * size).fill(1) }),
-      mode: 'scratch',
-      epochs: 1,
-      signal: new AbortController().signal,
-      onProgress: () => {},
-    });
-    await trainer.dispose();
+    const { image } = await trainVersionOne(modelsDir, size);
     // tfjs draws its masks from the call's seed: three passes are the same three whatever the engine's full count.
     const three = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false, mcPasses: 3 });
     const ten = await createModelEngine({ modelsDir, preset, tfjsBackend: 'wasm', onnx: false, mcPasses: 10 });

@@ -75,6 +75,20 @@ describe('runInference on a slide with an undecodable patch', () => {
   });
 });
 
+/** The slides row an in-memory source needs before its scores can be stored (they reference it). */
+function insertSlideRow(slideId: string, source: SlideSource): void {
+  tp.project.store.slides.insert({
+    id: slideId,
+    name: slideId,
+    sourcePath: `/nowhere/${slideId}.raw`,
+    readPath: `/nowhere/${slideId}.raw`,
+    width: source.width,
+    height: source.height,
+    format: source.format,
+    createdAt: new Date().toISOString(),
+  });
+}
+
 /** An in-memory w × h slide whose pixel (x, y) is (7x + 3y) mod 251, so every read can be checked pixel by pixel. */
 function patternSource(width: number, height: number, damaged?: { x: number; y: number; size: number }): SlideSource {
   const value = (x: number, y: number) => (7 * x + 3 * y) % 251;
@@ -108,16 +122,7 @@ describe('runInference with an engine that asks for context', () => {
 
   /** Scores the whole grid; returns what the engine was handed per cell ("col_row") and the job's error, if any. */
   const runWithCells = async (slideId: string, source: SlideSource) => {
-    tp.project.store.slides.insert({
-      id: slideId,
-      name: slideId,
-      sourcePath: `/nowhere/${slideId}.raw`,
-      readPath: `/nowhere/${slideId}.raw`,
-      width: source.width,
-      height: source.height,
-      format: source.format,
-      createdAt: new Date().toISOString(),
-    });
+    insertSlideRow(slideId, source);
     const seeds = new Map(
       gridCells(source, size).map((c) => [patchSeed(slideId, c.col, c.row, 3), `${c.col}_${c.row}`]),
     );
@@ -293,16 +298,7 @@ describe('runInference in two phases (overview)', () => {
     const source = patternSource(12 * size, 12 * size);
     bySeed.clear();
     for (const c of gridCells(source, size)) bySeed.set(patchSeed(slideId, c.col, c.row, 4), c);
-    tp.project.store.slides.insert({
-      id: slideId,
-      name: slideId,
-      sourcePath: `/nowhere/${slideId}.raw`,
-      readPath: `/nowhere/${slideId}.raw`,
-      width: source.width,
-      height: source.height,
-      format: source.format,
-      createdAt: new Date().toISOString(),
-    });
+    insertSlideRow(slideId, source);
     const result = await runInference({
       slideId,
       source,

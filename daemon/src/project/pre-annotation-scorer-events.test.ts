@@ -1,7 +1,7 @@
-import { AnnotationAck, JobInfo, SlideInfo } from '@activeseg/protocol';
+import { AnnotationAck, JobInfo } from '@activeseg/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelEngine } from '../engine/model-engine-api.js';
-import { createTempProject, DEMO_IMAGE, type TempProject } from '../testing/temp-project.js';
+import { addDemoSlide, createTempProject, type TempProject } from '../testing/temp-project.js';
 
 /** An engine at version 1 that predicts myelin (P = 0.9) everywhere; this test never trains. */
 const myelinEverywhere: ModelEngine = {
@@ -21,15 +21,7 @@ afterEach(() => t.dispose());
 describe('pending pre-annotation scores', () => {
   it('are computed when the infer job writes the prediction, with nobody asking', async () => {
     t = createTempProject({ engine: myelinEverywhere });
-    const slide = SlideInfo.parse(
-      await (
-        await t.app.request('/api/slides', {
-          method: 'POST',
-          headers: t.auth,
-          body: JSON.stringify({ path: DEMO_IMAGE }),
-        })
-      ).json(),
-    );
+    const slide = await addDemoSlide(t);
     // Version 1 is the engine's current one, accepted before it has scored anything.
     const res = await t.app.request('/api/annotations', {
       method: 'POST',
