@@ -1,3 +1,4 @@
+import { createByteLru } from './byte-lru.js';
 import type { ReadRegionRequest, SlideSource } from './slide-source.js';
 
 export interface BlockCacheOptions {
@@ -21,32 +22,19 @@ export function blockCachedSource(source: SlideSource, options: BlockCacheOption
   const size = options.blockSize;
   if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`blockSize must be a positive integer, got ${size}`);
   const budget = options.budgetBytes ?? DEFAULT_BUDGET;
-  // Map order is insertion order: a hit re-inserts, so the first key is the least recently used.
-  const blocks = new Map<string, { bytes: Promise<Uint8Array>; length: number }>();
-  let held = 0;
+  const blocks = createByteLru<Promise<Uint8Array>>(budget);
 
   const block = (bx: number, by: number, z: number): Promise<Uint8Array> => {
     const key = `${z}/${bx}/${by}`;
     const hit = blocks.get(key);
-    if (hit) {
-      blocks.delete(key);
-      blocks.set(key, hit);
-      return hit.bytes;
-    }
+    if (hit) return hit;
     const x = bx * size;
     const y = by * size;
     const width = Math.min(size, source.width - x);
     const height = Math.min(size, source.height - y);
     // No signal: a block outlives the read that asked for it (the next cell needs it too).
     const bytes = source.readRegion({ level: 0, x, y, width, height, ...(z ? { z } : {}) });
-    const entry = { bytes, length: width * height };
-    blocks.set(key, entry);
-    held += entry.length;
-    for (const [k, v] of blocks) {
-      if (held <= budget || k === key) break;
-      blocks.delete(k);
-      held -= v.length;
-    }
+    blocks.set(key, bytes, width * height);
     // Not unhandled when nobody awaits it any more; the window that needs it still sees the rejection.
     bytes.catch(() => {});
     return bytes;

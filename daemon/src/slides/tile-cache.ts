@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { atomicWrite } from '../store/atomic-write.js';
+import { createByteLru } from './byte-lru.js';
 
 export interface TileCache {
   /**
@@ -34,34 +35,15 @@ const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
 export function createTileCache(options: CreateTileCacheOptions = {}): TileCache {
   const inFlight = new Map<string, Promise<Uint8Array | undefined>>();
   const budget = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
-  // Map order is insertion order: re-inserting on a hit makes the first key the least recently used.
-  const memory = new Map<string, Uint8Array>();
-  let memoryBytes = 0;
-  const remember = (path: string, bytes: Uint8Array) => {
-    if (bytes.length > budget) return;
-    const old = memory.get(path);
-    if (old) {
-      memory.delete(path);
-      memoryBytes -= old.length;
-    }
-    memory.set(path, bytes);
-    memoryBytes += bytes.length;
-    for (const [key, value] of memory) {
-      if (memoryBytes <= budget) break;
-      memory.delete(key);
-      memoryBytes -= value.length;
-    }
-  };
+  const memory = createByteLru<Uint8Array>(budget);
+  const remember = (path: string, bytes: Uint8Array) => memory.set(path, bytes, bytes.length);
   let warned = false;
   return {
     async getOrRender(path, render, tileOptions) {
       const immutable = tileOptions?.immutable === true && budget > 0;
       if (immutable) {
         const held = memory.get(path);
-        if (held) {
-          remember(path, held);
-          return held;
-        }
+        if (held) return held;
       }
       const cached = await readFile(path).catch(() => undefined);
       if (cached) {
