@@ -75,7 +75,7 @@ export const DaemonConfig = z
      */
     overviewPasses: z.number().int().min(0).default(3),
     overviewTopK: z.number().int().min(1).max(500).default(20),
-    /** Relative error of a quick score (see OverviewOptions.relativeError); cells within 2.5 of it are refined. */
+    /** Relative error of a quick score (OverviewOptions.relativeError): cells within 2.5 such errors of the boundary are refined. */
     overviewRelativeError: z.number().positive().max(1).default(0.08),
     /** Passed to sharp's limitInputPixels when opening slides; 0 disables the limit. */
     maxSlidePixels: z.number().int().nonnegative().default(0),

@@ -244,7 +244,7 @@ export async function adaptiveMcTopK(options: AdaptiveMcOptions): Promise<Adapti
  * What a population-std score of `passes` passes is multiplied by to estimate the `maxPasses`-pass score:
  * √(n/(n−1) · (M−1)/M), 1 at n = M (see the file comment, "Bias").
  */
-export function passCountFactor(passes: number, maxPasses: number): number {
+function passCountFactor(passes: number, maxPasses: number): number {
   if (passes >= maxPasses || passes < 2) return 1;
   return Math.sqrt((passes / (passes - 1)) * ((maxPasses - 1) / maxPasses));
 }

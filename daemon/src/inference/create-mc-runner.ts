@@ -69,7 +69,7 @@ export async function createMcRunner(model: LayersModel, options: CreateMcRunner
     try {
       const { exportOnnx } = await import('../onnx/export-onnx.js');
       const { createOnnxMcSession } = await import('../onnx/onnx-mc-session.js');
-      // The first level's convs once per patch, not once per pass (docs/performance.md "Shared prefix").
+      // The first level's convs once per patch, not once per pass (docs/performance.md, "The layers before the first dropout once per patch").
       const bytes = exportOnnx(model, {
         mcDropout: true,
         sharedPrefix: true,

@@ -142,6 +142,8 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
     options.patchSize,
   );
   const modelVersion = options.engine.modelVersion();
+  // One block cache for both phases: the second reads cells the first has decoded, often still held.
+  const source = blockCachedSource(options.source, { blockSize: options.patchSize });
   const full = options.engine.mcPasses?.();
   const overview = options.overview;
   const acquisition = options.acquisition ?? 'uncertainty';
@@ -153,16 +155,17 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
     (acquisition !== 'uncertainty' && acquisition !== 'std') ||
     cells.length <= 2 * overview.topK
   ) {
-    return scoreCells({ ...options, cells, modelVersion });
+    return scoreCells({ ...options, source, cells, modelVersion });
   }
   // Phase 1: the whole slide at a few passes, so the map and the ranking exist in a fraction of the time.
-  const first = await scoreCells({ ...options, cells, modelVersion, passes: overview.passes });
+  const first = await scoreCells({ ...options, source, cells, modelVersion, passes: overview.passes });
   // Phase 2: the full count where it can still change which cells are suggested, best first.
   options.onOverviewDone?.();
   const refine = cellsToRefine(first.cellScores ?? [], overview);
   const total = cells.length + refine.length;
   const second = await scoreCells({
     ...options,
+    source,
     cells: refine,
     modelVersion,
     total,

@@ -81,6 +81,16 @@ describe('blockCachedSource', () => {
     expect(await cached.readRegion({ level: 0, ...req })).toEqual(expected(req));
   });
 
+  it('wrapping a cached source again with the same blocks shares its cache; other block sizes get their own', async () => {
+    const { source, reads } = countingSource(256, 256);
+    const cached = blockCachedSource(source, { blockSize: 64 });
+    expect(blockCachedSource(cached, { blockSize: 64 })).toBe(cached);
+    await cached.readRegion({ level: 0, x: 0, y: 0, width: 64, height: 64 });
+    await blockCachedSource(cached, { blockSize: 64 }).readRegion({ level: 0, x: 0, y: 0, width: 64, height: 64 });
+    expect(reads).toHaveLength(1);
+    expect(blockCachedSource(cached, { blockSize: 128 })).not.toBe(cached);
+  });
+
   it('passes reads at other levels through', async () => {
     const { source, reads } = countingSource(256, 256);
     const cached = blockCachedSource(source, { blockSize: 64 });

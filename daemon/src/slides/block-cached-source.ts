@@ -10,6 +10,9 @@ export interface BlockCacheOptions {
 
 const DEFAULT_BUDGET = 64 * 2 ** 20;
 
+/** The block size of each source this module made. */
+const blockSizes = new WeakMap<SlideSource, number>();
+
 /**
  * A slide source whose level-0 reads are assembled from decoded `blockSize`² blocks kept in memory. A scoring job
  * reads each cell with a margin of context, so a window overlaps its 8 neighbours and, read straight from the file,
@@ -21,6 +24,8 @@ const DEFAULT_BUDGET = 64 * 2 ** 20;
 export function blockCachedSource(source: SlideSource, options: BlockCacheOptions): SlideSource {
   const size = options.blockSize;
   if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`blockSize must be a positive integer, got ${size}`);
+  // Already cached in these blocks (a job's second phase, handed its first phase's source): share that cache.
+  if (blockSizes.get(source) === size) return source;
   const budget = options.budgetBytes ?? DEFAULT_BUDGET;
   const blocks = createByteLru<Promise<Uint8Array>>(budget);
 
@@ -40,7 +45,7 @@ export function blockCachedSource(source: SlideSource, options: BlockCacheOption
     return bytes;
   };
 
-  return {
+  const cached: SlideSource = {
     width: source.width,
     height: source.height,
     tileSize: source.tileSize,
@@ -85,4 +90,6 @@ export function blockCachedSource(source: SlideSource, options: BlockCacheOption
       return out;
     },
   };
+  blockSizes.set(cached, size);
+  return cached;
 }
