@@ -419,9 +419,13 @@ class TfjsGraphConverter {
     const axis = NHWC_TO_NCHW_AXIS[rawAxis < 0 ? rawAxis + 4 : rawAxis];
     if (axis === undefined) throw unsupported(layer, `concat axis ${rawAxis}`);
     const names = inputs.map((tensor) => this.valueOf(tensor));
-    const mixed = names.some((name) => this.single.has(name)) && names.some((name) => !this.single.has(name));
     const readers = this.readers.get(output.id) ?? [];
-    if (mixed && axis === 1 && readers.length === 1 && (readers[0] === 'Dropout' || readers[0] === 'McDropout')) {
+    if (
+      this.mixedBatch(names) &&
+      axis === 1 &&
+      readers.length === 1 &&
+      (readers[0] === 'Dropout' || readers[0] === 'McDropout')
+    ) {
       // A U-Net decoder concat of a batch-1 skip and the batched upsampling, read only by a dropout: left for that
       // dropout to emit, which masks each part on its own (a broadcasting Mul) instead of copying the skip to every
       // pass first (onnxruntime's Expand ran at under 1 GB/s here, slower than the convs it saved).
@@ -429,13 +433,13 @@ class TfjsGraphConverter {
       return;
     }
     const out = this.uniqueName(layer.name);
-    this.g.node('Concat', this.batchAligned(inputs), [out], [int('axis', axis)]);
+    this.g.node('Concat', this.batchAligned(names), [out], [int('axis', axis)]);
     this.values.set(output.id, out);
   }
 
   private emitSimple(layer: Layer, opType: string, inputs: SymbolicTensor[], output: SymbolicTensor): void {
     const out = this.uniqueName(layer.name);
-    this.g.node(opType, this.batchAligned(inputs), [out]);
+    this.g.node(opType, this.batchAligned(inputs.map((tensor) => this.valueOf(tensor))), [out]);
     this.values.set(output.id, out);
   }
 
@@ -443,10 +447,14 @@ class TfjsGraphConverter {
    * The inputs' values, a batch-1 one (sharedPrefix) broadcast to the passes' batch when another input already has
    * it: Concat does not broadcast. A skip connection from the first level is the case in a U-Net.
    */
-  private batchAligned(inputs: SymbolicTensor[]): string[] {
-    const names = inputs.map((tensor) => this.valueOf(tensor));
-    if (names.every((name) => this.single.has(name)) || names.every((name) => !this.single.has(name))) return names;
+  private batchAligned(names: string[]): string[] {
+    if (!this.mixedBatch(names)) return names;
     return names.map((name) => (this.single.has(name) ? this.g.op('Expand', [name, this.passesShapeValue()]) : name));
+  }
+
+  /** Whether some of these values have batch 1 (sharedPrefix) and others the passes' batch. */
+  private mixedBatch(names: string[]): boolean {
+    return names.some((name) => this.single.has(name)) && names.some((name) => !this.single.has(name));
   }
 
   private passesShapeValue(): string {
@@ -466,7 +474,7 @@ class TfjsGraphConverter {
     if (pending !== undefined && (!this.settings.mcDropout || rate === 0)) {
       // Deterministic after all: the concat as it would have been emitted.
       const out = this.uniqueName(pending.layerName);
-      this.g.node('Concat', this.batchAligned(pending.inputs), [out], [int('axis', 1)]);
+      this.g.node('Concat', this.batchAligned(pending.names), [out], [int('axis', 1)]);
       this.values.set(input.id, out);
     }
     if (!this.settings.mcDropout || rate === 0) {
