@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerMessage } from '@activeseg/protocol';
+import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../daemon/src/app.js';
 import { composeProject, type Project } from '../../daemon/src/compose-project.js';
 import { parseConfig } from '../../daemon/src/config.js';
 import type { ReloadableModelEngine } from '../../daemon/src/engine/model-engine.js';
 import { fleetJobBackend } from '../../daemon/src/fleet/create-fleet-job-queue.js';
+import { DEFAULT_FLEET_PREFIX, FLEET_QUEUE } from '../../daemon/src/fleet/fleet-jobs.js';
 import { selectBackend } from '../../daemon/src/model/backend.js';
 import {
   DEMO_IMAGE,
@@ -110,7 +112,13 @@ describe('worker fleet on BullMQ/Redis', () => {
     const tFleet = Date.now();
     const job = fleet.jobs.start({ kind: 'infer', slideId });
 
-    // Kill a worker while it holds a batch that has already reported progress (so it dies mid-batch).
+    // Kill a worker while it holds a batch that has already reported progress (so it dies mid-batch). The log line
+    // we read may be stale: the batch can finish between reading it and the kill (CI saw that once, with 2-cell
+    // batches). So the candidate is frozen first (SIGSTOP); a worker logs "done in" before it returns the batch to
+    // BullMQ, and stderr on a pipe is written synchronously, so if no "done" line arrives while it is frozen, the
+    // batch is still unfinished in Redis when it dies; its BullMQ state says so too.
+    const probe = new Queue(FLEET_QUEUE, { connection: { url: redis.url }, prefix: DEFAULT_FLEET_PREFIX });
+    const lastBatchLine = (w: WorkerProcess) => w.lines.filter((l) => / batch /.test(l)).at(-1);
     const deadline = Date.now() + 60_000;
     let victim: WorkerProcess | undefined;
     let victimBatch: string | undefined;
@@ -118,15 +126,21 @@ describe('worker fleet on BullMQ/Redis', () => {
       await new Promise((r) => setTimeout(r, 100));
       if (!frames.some((f) => f.type === 'job.progress' && f.done > 0)) continue;
       for (const w of workers) {
-        const batchLines = w.lines.filter((l) => / batch /.test(l));
-        const last = batchLines.at(-1);
-        if (last && /started/.test(last)) {
+        const last = lastBatchLine(w);
+        if (!last || !/started/.test(last)) continue;
+        w.proc.kill('SIGSTOP');
+        await new Promise((r) => setTimeout(r, 300));
+        const batch = / batch (\S+) /.exec(last)?.[1];
+        const state = batch ? await (await Job.fromId(probe, batch))?.getState() : undefined;
+        if (lastBatchLine(w) === last && state === 'active') {
           victim = w;
-          victimBatch = / batch (\S+) /.exec(last)?.[1];
+          victimBatch = batch;
           break;
         }
+        w.proc.kill('SIGCONT');
       }
     }
+    await probe.close();
     expect(victim, 'no worker was busy with a batch').toBeDefined();
     victim?.proc.kill('SIGKILL');
 
