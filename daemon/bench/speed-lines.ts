@@ -14,6 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { pyramidLevels } from '@activeseg/shared';
 import { DaemonConfig } from '../src/config.js';
 import type { McRunnerTuning } from '../src/inference/create-mc-runner.js';
 import { getPreset } from '../src/training/presets.js';
@@ -212,16 +213,12 @@ export function projectGigapixel(t: InferJobTiming, topK: number): { overviewMin
 }
 
 function tileUrls(d: BenchDaemon, slide: Slide): string[] {
-  const urls: string[] = [];
-  for (let level = 0; level < slide.levels; level++) {
-    const scale = 2 ** (slide.levels - 1 - level);
-    const cols = Math.ceil(slide.width / scale / slide.tileSize);
-    const rows = Math.ceil(slide.height / scale / slide.tileSize);
-    for (let row = 0; row < rows; row++)
-      for (let col = 0; col < cols; col++)
-        urls.push(`${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${col}_${row}.jpeg`);
-  }
-  return urls;
+  return pyramidLevels(slide.width, slide.height, slide.tileSize).flatMap(({ level, cols, rows }) =>
+    Array.from(
+      { length: cols * rows },
+      (_, i) => `${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${i % cols}_${Math.floor(i / cols)}.jpeg`,
+    ),
+  );
 }
 
 /** Requests one viewer keeps in flight at most, as a browser does per host over HTTP/1.1. */

@@ -36,8 +36,9 @@ describe('fp32 peak of the mc efficiency line', () => {
     }
     const perCore = fp32Peak({ mhz: measureClockMhz(4) }).gflops / fp32Peak().cores;
     expect(measured).toBeDefined();
-    // Shared 2-core machines: another process can take half the core; more than the formula would mean it is wrong.
-    expect(measured!).toBeGreaterThan(perCore * 0.3);
+    // Both figures are over CPU time, so neighbours on a shared machine do not move them much; more than the formula
+    // would mean the formula undercounts (as cpuinfo's nominal clock did), far less that it assumes pipes that are not there.
+    expect(measured!).toBeGreaterThan(perCore * 0.6);
     expect(measured!).toBeLessThan(perCore * 1.15);
   });
 });

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { JobInfo, PROTOCOL_VERSION, ServerMessage, SlideInfo } from '@activeseg/protocol';
-import { createRng } from '@activeseg/shared';
+import { createRng, pyramidLevels } from '@activeseg/shared';
 import WebSocket from 'ws';
 import { DEMO_SLIDE } from './fuzz-target.js';
 import { type DaemonProcess, spawnDaemon } from './spawn-daemon.js';
@@ -123,15 +123,13 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
       if (done.state !== 'done') throw new Error(`warm-up training ended ${done.state}: ${JSON.stringify(done.error)}`);
     }
     // Warm the cache: every image tile of every level, as JPEG (what OpenSeadragon asks for).
-    const urls: string[] = [];
-    for (let level = 0; level < slide.levels; level++) {
-      const scale = 2 ** (slide.levels - 1 - level);
-      const cols = Math.ceil(slide.width / scale / slide.tileSize);
-      const rows = Math.ceil(slide.height / scale / slide.tileSize);
-      for (let row = 0; row < rows; row++)
-        for (let col = 0; col < cols; col++)
-          urls.push(`${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${col}_${row}.jpeg?token=${d.token}`);
-    }
+    const urls = pyramidLevels(slide.width, slide.height, slide.tileSize).flatMap(({ level, cols, rows }) =>
+      Array.from(
+        { length: cols * rows },
+        (_, i) =>
+          `${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${i % cols}_${Math.floor(i / cols)}.jpeg?token=${d.token}`,
+      ),
+    );
     for (const u of urls) await (await fetch(u)).arrayBuffer();
 
     // Inference jobs back to back for the whole window.
