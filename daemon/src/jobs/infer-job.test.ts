@@ -20,6 +20,16 @@ afterAll(async () => {
   rmSync(files, { recursive: true, force: true });
 });
 
+/** What every runInference call here shares: this project's store, no blank-skip, a live signal, no-op callbacks. */
+const commonOptions = () => ({
+  scores: tp.project.store.scores,
+  paths: tp.project.paths,
+  blankPatchStd: 0,
+  signal: new AbortController().signal,
+  onProgress: () => {},
+  onPatchScored: () => {},
+});
+
 /** Scores every patch 1 with a flat prediction: the job's bookkeeping is under test, not the model. */
 const flatEngine = { modelVersion: () => 3 } as Pick<ModelEngine, 'modelVersion' | 'scorePatch'> as ModelEngine;
 flatEngine.scorePatch = async (_patch, size) => ({
@@ -50,16 +60,12 @@ describe('runInference on a slide with an undecodable patch', () => {
     };
     const progress: number[] = [];
     const err = await runInference({
+      ...commonOptions(),
       slideId,
       source,
       engine: flatEngine,
-      scores: tp.project.store.scores,
-      paths: tp.project.paths,
       patchSize: 256,
-      blankPatchStd: 0,
-      signal: new AbortController().signal,
       onProgress: (done) => progress.push(done),
-      onPatchScored: () => {},
     }).then(
       () => undefined,
       (e: unknown) => e,
@@ -136,16 +142,11 @@ describe('runInference with an engine that asks for context', () => {
       },
     };
     const err = await runInference({
+      ...commonOptions(),
       slideId,
       source,
       engine,
-      scores: tp.project.store.scores,
-      paths: tp.project.paths,
       patchSize: size,
-      blankPatchStd: 0,
-      signal: new AbortController().signal,
-      onProgress: () => {},
-      onPatchScored: () => {},
     }).then(
       () => undefined,
       (e: unknown) => e,
@@ -221,16 +222,12 @@ describe('scoreCells with cells in flight', () => {
       },
     };
     await runInference({
+      ...commonOptions(),
       slideId,
       source: tagged,
       engine,
-      scores: tp.project.store.scores,
-      paths: tp.project.paths,
       patchSize: 256,
-      blankPatchStd: 0,
       cellsInFlight,
-      signal: new AbortController().signal,
-      onProgress: () => {},
       onPatchScored: (region) => events.push(`written ${region.x / 256}`),
     });
     const rows = tp.project.store.scores.listInRange(slideId, 3, { col0: 0, col1: 3, row0: 0, row1: 0 });
@@ -300,21 +297,17 @@ describe('runInference in two phases (overview)', () => {
     for (const c of gridCells(source, size)) bySeed.set(patchSeed(slideId, c.col, c.row, 4), c);
     insertSlideRow(slideId, source);
     const result = await runInference({
+      ...commonOptions(),
       slideId,
       source,
       engine,
-      scores: tp.project.store.scores,
-      paths: tp.project.paths,
       patchSize: size,
-      blankPatchStd: 0,
-      signal: new AbortController().signal,
       ...(overview ? { overview } : {}),
       ...(acquisition ? { acquisition } : {}),
       onOverviewDone: () => {
         overviewDoneAt = calls.length;
       },
       onProgress: (done, total) => progress.push([done, total]),
-      onPatchScored: () => {},
     });
     return { result, progress, overviewDoneAt };
   };
