@@ -150,7 +150,7 @@ async function api<T>(d: BenchDaemon, route: string, body?: unknown): Promise<T>
   }
 }
 
-interface Slide {
+export interface Slide {
   id: string;
   width: number;
   height: number;
@@ -212,11 +212,20 @@ export function projectGigapixel(t: InferJobTiming, topK: number): { overviewMin
   return { overviewMin, totalMin: overviewMin + refinedAtGigapixel / refineRate / 60 };
 }
 
-function tileUrls(d: BenchDaemon, slide: Slide): string[] {
+/**
+ * Every image tile of every level of `slide` as the URLs OpenSeadragon asks for (JPEG), level 0 first, row by row;
+ * `query` (e.g. `?token=…`) is appended to each.
+ */
+export function imageTileUrls(
+  origin: string,
+  slide: Pick<Slide, 'id' | 'width' | 'height' | 'tileSize'>,
+  query = '',
+): string[] {
   return pyramidLevels(slide.width, slide.height, slide.tileSize).flatMap(({ level, cols, rows }) =>
     Array.from(
       { length: cols * rows },
-      (_, i) => `${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${i % cols}_${Math.floor(i / cols)}.jpeg`,
+      (_, i) =>
+        `${origin}/api/slides/${slide.id}/tiles/image/${level}/${i % cols}_${Math.floor(i / cols)}.jpeg${query}`,
     ),
   );
 }
@@ -302,7 +311,7 @@ export async function openSpeedRig(options: SpeedBenchOptions): Promise<SpeedRig
     });
     await inferJob(d, demo.id);
     // Every level's image tiles, rendered once so the viewers hit the cache.
-    const urls = tileUrls(d, slide);
+    const urls = imageTileUrls(d.origin, slide);
     for (let i = 0; options.warmTiles !== false && i < urls.length; i += 16) {
       await Promise.all(urls.slice(i, i + 16).map(async (u) => (await fetch(u, { headers: d.headers })).arrayBuffer()));
     }

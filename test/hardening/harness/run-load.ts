@@ -1,7 +1,8 @@
 import { loadavg } from 'node:os';
 import { JobInfo, PROTOCOL_VERSION, ServerMessage, SlideInfo } from '@activeseg/protocol';
-import { createRng, pyramidLevels } from '@activeseg/shared';
+import { createRng } from '@activeseg/shared';
 import WebSocket from 'ws';
+import { imageTileUrls } from '../../../daemon/bench/speed-lines.js';
 import { DEMO_SLIDE } from './fuzz-target.js';
 import { type DaemonProcess, spawnDaemon } from './spawn-daemon.js';
 
@@ -123,13 +124,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadReport> {
       if (done.state !== 'done') throw new Error(`warm-up training ended ${done.state}: ${JSON.stringify(done.error)}`);
     }
     // Warm the cache: every image tile of every level, as JPEG (what OpenSeadragon asks for).
-    const urls = pyramidLevels(slide.width, slide.height, slide.tileSize).flatMap(({ level, cols, rows }) =>
-      Array.from(
-        { length: cols * rows },
-        (_, i) =>
-          `${d.origin}/api/slides/${slide.id}/tiles/image/${level}/${i % cols}_${Math.floor(i / cols)}.jpeg?token=${d.token}`,
-      ),
-    );
+    const urls = imageTileUrls(d.origin, slide, `?token=${d.token}`);
     for (const u of urls) await (await fetch(u)).arrayBuffer();
 
     // Inference jobs back to back for the whole window.
