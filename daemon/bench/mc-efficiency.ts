@@ -24,7 +24,7 @@ import { DEMO_BASE_MODEL_DIR } from '../src/cli/base-model.js';
 import { createMcRunner, type McRunnerTuning } from '../src/inference/create-mc-runner.js';
 import { selectBackend } from '../src/model/backend.js';
 import { createUnet, loadBundle, restoreWeights, snapshotWeights } from '../src/model/index.js';
-import { parseUnetConfig } from '../src/model/unet-config.js';
+import { parseUnetConfig, type UnetConfig } from '../src/model/unet-config.js';
 import { unetMultiplyAdds, unetSpec } from '../src/model/unet-spec.js';
 import { OnnxGraphBuilder } from '../src/onnx/onnx-graph-builder.js';
 import { loadSharpSlideSource } from '../src/slides/sharp-slide-source.js';
@@ -86,12 +86,12 @@ export interface McEfficiency extends McTiming {
  */
 async function timeCells(o: {
   model: LayersModel;
+  /** The model's architecture: its input size and the FLOPs of a pass. */
+  config: UnetConfig;
   patches: Float32Array[];
-  size: number;
   passes: number;
   warmup: number;
-  gflopPerPass: number;
-  mcRunner?: McRunnerTuning;
+  mcRunner: McRunnerTuning | undefined;
 }): Promise<McTiming> {
   // Normal priority here (the daemon lowers it beside its server): the figure is the engine's, not the neighbours'.
   const runner = await createMcRunner(o.model, { serving: true, workerNiceness: 0, ...o.mcRunner });
@@ -99,18 +99,19 @@ async function timeCells(o: {
   try {
     for (let i = 0; i < o.patches.length; i++) {
       const t0 = performance.now();
-      await runner.run(o.patches[i]!, { size: o.size, passes: o.passes, keepSamples: false, seed: i + 1 });
+      await runner.run(o.patches[i]!, { size: o.config.inputSize, passes: o.passes, keepSamples: false, seed: i + 1 });
       if (i >= o.warmup) times.push(performance.now() - t0);
     }
   } finally {
     await runner.dispose();
   }
   const msPerCell = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  const gflopPerPass = (2 * unetMultiplyAdds(unetSpec(o.config))) / 1e9;
   return {
-    gflops: (o.passes * o.gflopPerPass) / (msPerCell / 1000),
+    gflops: (o.passes * gflopPerPass) / (msPerCell / 1000),
     msPerCell,
     passes: o.passes,
-    gflopPerPass: o.gflopPerPass,
+    gflopPerPass,
     cells: times.length,
   };
 }
@@ -159,14 +160,13 @@ export async function measureMcEfficiency(o: {
   const load = Number(loadavg()[0]!.toFixed(2));
   const tiny = await timeCells({
     model,
+    config,
     patches: raw
       .slice(0, o.cells + 1)
       .map((px) => normalise(downscaleImage({ width: 512, height: 512, data: px }, preset.scale).data)),
-    size: inner,
     passes: preset.mcPasses,
     warmup: 1,
-    gflopPerPass: (2 * unetMultiplyAdds(unetSpec(config))) / 1e9,
-    ...(o.mcRunner ? { mcRunner: o.mcRunner } : {}),
+    mcRunner: o.mcRunner,
   });
   model.dispose();
   let paper: McTiming | undefined;
@@ -177,12 +177,11 @@ export async function measureMcEfficiency(o: {
     try {
       paper = await timeCells({
         model: paperModel,
+        config: paperConfig,
         patches: raw.slice(0, o.paperCells + 2).map(normalise),
-        size: paperConfig.inputSize,
         passes: tem.mcPasses,
         warmup: 2,
-        gflopPerPass: (2 * unetMultiplyAdds(unetSpec(paperConfig))) / 1e9,
-        ...(o.mcRunner ? { mcRunner: o.mcRunner } : {}),
+        mcRunner: o.mcRunner,
       });
     } finally {
       paperModel.dispose();

@@ -34,7 +34,8 @@ describe('fp32 peak of the mc efficiency line', () => {
       expect(measured).toBeUndefined();
       return;
     }
-    const perCore = fp32Peak({ mhz: measureClockMhz(4) }).gflops / fp32Peak().cores;
+    const peak = fp32Peak({ mhz: measureClockMhz(4) });
+    const perCore = peak.gflops / peak.cores;
     expect(measured).toBeDefined();
     // Both figures are over CPU time, so neighbours on a shared machine do not move them much; more than the formula
     // would mean the formula undercounts (as cpuinfo's nominal clock did), far less that it assumes pipes that are not there.
