@@ -29,17 +29,21 @@ export function blockCachedSource(source: SlideSource, options: BlockCacheOption
   const budget = options.budgetBytes ?? DEFAULT_BUDGET;
   const blocks = createByteLru<Promise<Uint8Array>>(budget);
 
+  /** Level-0 rectangle of block (bx, by): `size`², clipped at the slide's right and bottom edges. */
+  const blockRect = (bx: number, by: number) => {
+    const x = bx * size;
+    const y = by * size;
+    return { x, y, width: Math.min(size, source.width - x), height: Math.min(size, source.height - y) };
+  };
+
   const block = (bx: number, by: number, z: number): Promise<Uint8Array> => {
     const key = `${z}/${bx}/${by}`;
     const hit = blocks.get(key);
     if (hit) return hit;
-    const x = bx * size;
-    const y = by * size;
-    const width = Math.min(size, source.width - x);
-    const height = Math.min(size, source.height - y);
+    const rect = blockRect(bx, by);
     // No signal: a block outlives the read that asked for it (the next cell needs it too).
-    const bytes = source.readRegion({ level: 0, x, y, width, height, ...(z ? { z } : {}) });
-    blocks.set(key, bytes, width * height);
+    const bytes = source.readRegion({ level: 0, ...rect, ...(z ? { z } : {}) });
+    blocks.set(key, bytes, rect.width * rect.height);
     // Not unhandled when nobody awaits it any more; the window that needs it still sees the rejection.
     bytes.catch(() => {});
     return bytes;
@@ -70,15 +74,13 @@ export function blockCachedSource(source: SlideSource, options: BlockCacheOption
         for (let bx = bx0; bx <= bx1; bx++) {
           needed.push(
             block(bx, by, z).then((bytes) => {
-              const blockX = bx * size;
-              const blockY = by * size;
-              const blockWidth = Math.min(size, source.width - blockX);
-              const left = Math.max(x, blockX);
-              const right = Math.min(x + width, blockX + blockWidth);
-              const top = Math.max(y, blockY);
-              const bottom = Math.min(y + height, blockY + Math.min(size, source.height - blockY));
+              const b = blockRect(bx, by);
+              const left = Math.max(x, b.x);
+              const right = Math.min(x + width, b.x + b.width);
+              const top = Math.max(y, b.y);
+              const bottom = Math.min(y + height, b.y + b.height);
               for (let row = top; row < bottom; row++) {
-                const from = (row - blockY) * blockWidth + (left - blockX);
+                const from = (row - b.y) * b.width + (left - b.x);
                 out.set(bytes.subarray(from, from + (right - left)), (row - y) * width + (left - x));
               }
             }),
