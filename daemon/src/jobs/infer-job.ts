@@ -159,9 +159,10 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
   }
   // Phase 1: the whole slide at a few passes, so the map and the ranking exist in a fraction of the time.
   const first = await scoreCells({ ...options, source, cells, modelVersion, passes: overview.passes });
+  const firstScores = first.cellScores ?? [];
   // Phase 2: the full count where it can still change which cells are suggested, best first.
   options.onOverviewDone?.();
-  const refine = cellsToRefine(first.cellScores ?? [], overview);
+  const refine = cellsToRefine(firstScores, overview);
   const total = cells.length + refine.length;
   const second = await scoreCells({
     ...options,
@@ -173,14 +174,14 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
   });
   // The quick scores were scaled by a factor that is exact for normal passes only (and not for the EDT weight):
   // calibrate them on the cells scored both ways, so quick and full scores rank on one scale.
-  const quick = new Map((first.cellScores ?? []).map((c) => [cellKey(c.cell), c]));
+  const quick = new Map(firstScores.map((c) => [cellKey(c.cell), c]));
   const refined = new Map((second.cellScores ?? []).map((c) => [cellKey(c.cell), c]));
   const ratios = [...refined.values()]
     .map((c) => c.score / (quick.get(cellKey(c.cell))?.score ?? Number.NaN))
     .filter((r) => Number.isFinite(r) && r > 0)
     .sort((a, b) => a - b);
   const calibration = ratios.length >= 5 ? Math.min(2, Math.max(0.5, ratios[ratios.length >> 1] as number)) : 1;
-  const unrefined = (first.cellScores ?? []).filter((c) => !refined.has(cellKey(c.cell)));
+  const unrefined = firstScores.filter((c) => !refined.has(cellKey(c.cell)));
   if (calibration !== 1) {
     options.scores.rescale(
       options.slideId,
@@ -195,9 +196,7 @@ export async function runInference(options: RunInferenceOptions): Promise<RunInf
     skippedBlank: first.skippedBlank,
     refined: refine.length,
     calibration,
-    cellScores: (first.cellScores ?? []).map(
-      (c) => refined.get(cellKey(c.cell)) ?? { ...c, score: c.score * calibration },
-    ),
+    cellScores: firstScores.map((c) => refined.get(cellKey(c.cell)) ?? { ...c, score: c.score * calibration }),
   };
 }
 
