@@ -432,7 +432,12 @@ class TfjsGraphConverter {
       this.pendingConcats.set(output.id, { inputs, names, layerName: layer.name });
       return;
     }
-    const out = this.uniqueName(layer.name);
+    this.emitConcatNode(output, layer.name, names, axis);
+  }
+
+  /** The Concat node of `names` along `axis`, as the value of `output` (a batch-1 part broadcast first). */
+  private emitConcatNode(output: SymbolicTensor, layerName: string, names: string[], axis: number): void {
+    const out = this.uniqueName(layerName);
     this.g.node('Concat', this.batchAligned(names), [out], [int('axis', axis)]);
     this.values.set(output.id, out);
   }
@@ -473,9 +478,7 @@ class TfjsGraphConverter {
     const pending = this.pendingConcats.get(input.id);
     if (pending !== undefined && (!this.settings.mcDropout || rate === 0)) {
       // Deterministic after all: the concat as it would have been emitted.
-      const out = this.uniqueName(pending.layerName);
-      this.g.node('Concat', this.batchAligned(pending.names), [out], [int('axis', 1)]);
-      this.values.set(input.id, out);
+      this.emitConcatNode(input, pending.layerName, pending.names, 1);
     }
     if (!this.settings.mcDropout || rate === 0) {
       this.values.set(output.id, this.valueOf(input));
